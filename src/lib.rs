@@ -1,1 +1,3 @@
 //! llmscope
+pub use llmscope_macros::{llm_call, Usage};
+pub use llmscope_runtime::*;

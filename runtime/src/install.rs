@@ -1,0 +1,129 @@
+//! Where the macros' spans go: a process-wide tracer, or one scoped to a [`Context`].
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::Context;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+
+/// The instrumentation scope name of every span llmscope creates.
+pub const INSTRUMENTATION_NAME: &str = "llmscope";
+
+static GLOBAL_TRACER: OnceLock<SdkTracer> = OnceLock::new();
+
+/// A tracer carried in an OpenTelemetry [`Context`]; it takes precedence over the
+/// process-wide one for every call made while that context is current.
+#[derive(Clone)]
+pub(crate) struct ScopedTracer(pub(crate) Arc<SdkTracer>);
+
+/// The error returned by [`install`] when a provider is already installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallError {
+    _private: (),
+}
+
+impl fmt::Display for InstallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "an llmscope tracer provider is already installed for this process; \
+             use `llmscope::scoped` to record into another provider for part of the program",
+        )
+    }
+}
+
+impl std::error::Error for InstallError {}
+
+/// Builds the tracer llmscope uses from a provider.
+pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
+    provider.tracer_with_scope(
+        opentelemetry::InstrumentationScope::builder(INSTRUMENTATION_NAME)
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build(),
+    )
+}
+
+/// Makes `provider` the destination of every span created by `#[llm_call]`,
+/// `#[rag_stage]` and `#[agent_step]` in this process.
+///
+/// Until a provider is installed (or one is made current with [`scoped`]), the
+/// annotated functions run unchanged and create nothing: no span, no attribute, no
+/// allocation. Install once, at startup; `llmscope::init()` does it for you.
+///
+/// # Errors
+///
+/// Returns [`InstallError`] if a provider was already installed; the first one stays.
+///
+/// # Examples
+///
+/// ```
+/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+///
+/// let exporter = InMemorySpanExporter::default();
+/// let provider = SdkTracerProvider::builder().with_simple_exporter(exporter).build();
+/// llmscope_runtime::install(&provider).expect("first install");
+/// assert!(llmscope_runtime::install(&provider).is_err());
+/// ```
+pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
+    let mut installed = false;
+    GLOBAL_TRACER.get_or_init(|| {
+        installed = true;
+        tracer_for(provider)
+    });
+    if installed {
+        Ok(())
+    } else {
+        Err(InstallError { _private: () })
+    }
+}
+
+/// Whether a process-wide provider has been installed with [`install`].
+pub fn is_installed() -> bool {
+    GLOBAL_TRACER.get().is_some()
+}
+
+/// Returns the current [`Context`] extended so that llmscope's spans created while it is
+/// current go to `provider` instead of the process-wide one.
+///
+/// This is how tests keep a provider local to themselves, and how one process can send
+/// part of its work to another pipeline. The scope follows the context: nested calls
+/// inherit it; a `tokio::spawn`ed task inherits it only if the context is carried
+/// (`opentelemetry::context::FutureExt::with_current_context`).
+///
+/// # Examples
+///
+/// ```
+/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+///
+/// let exporter = InMemorySpanExporter::default();
+/// let provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
+///
+/// let _guard = llmscope_runtime::scoped(&provider).attach();
+/// // every annotated call on this thread now records into `exporter`
+/// ```
+pub fn scoped(provider: &SdkTracerProvider) -> Context {
+    Context::current().with_value(ScopedTracer(Arc::new(tracer_for(provider))))
+}
+
+/// The tracer for a span about to start under `parent`: the scoped one, else the global one.
+pub(crate) enum TracerRef<'a> {
+    Scoped(&'a SdkTracer),
+    Global(&'static SdkTracer),
+}
+
+impl TracerRef<'_> {
+    pub(crate) fn get(&self) -> &SdkTracer {
+        match self {
+            TracerRef::Scoped(tracer) => tracer,
+            TracerRef::Global(tracer) => tracer,
+        }
+    }
+}
+
+#[inline]
+pub(crate) fn resolve(parent: &Context) -> Option<TracerRef<'_>> {
+    if let Some(scoped) = parent.get::<ScopedTracer>() {
+        return Some(TracerRef::Scoped(&scoped.0));
+    }
+    GLOBAL_TRACER.get().map(TracerRef::Global)
+}

@@ -1,0 +1,296 @@
+//! Token usage read from the value an annotated function returns.
+//!
+//! A type describes its usage by implementing [`Usage`], almost always through
+//! `#[derive(llmscope::Usage)]`. The macros read it once the call returns and
+//! write the GenAI semconv usage attributes from the collected [`UsageData`].
+
+use std::borrow::Cow;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// A value that carries the token usage and response metadata of an LLM call.
+///
+/// Derive it rather than implementing it by hand (see `llmscope::Usage` for the
+/// derive and its field roles). A manual implementation fills the [`UsageData`] it
+/// is given:
+///
+/// ```
+/// use llmscope_runtime::{Usage, UsageData};
+///
+/// struct Reply { prompt_tokens: u32, completion_tokens: u32, model: String }
+///
+/// impl Usage for Reply {
+///     fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+///         usage.set_input_tokens(u64::from(self.prompt_tokens));
+///         usage.set_output_tokens(u64::from(self.completion_tokens));
+///         usage.set_response_model(&self.model);
+///     }
+/// }
+///
+/// let reply = Reply { prompt_tokens: 12, completion_tokens: 3, model: "gpt-4o".into() };
+/// let mut usage = UsageData::default();
+/// reply.record_usage(&mut usage);
+/// assert_eq!(usage.input_tokens(), Some(12));
+/// ```
+///
+/// `Option<T>`, `Result<T, E>` (usage of the `Ok` value only), references,
+/// `Box`, `Rc`, `Arc`, slices and `Vec` of a `Usage` type are `Usage` too.
+#[diagnostic::on_unimplemented(
+    message = "the return type `{Self}` does not implement `llmscope::Usage`",
+    label = "`{Self}` does not implement `llmscope::Usage`",
+    note = "derive it with `#[derive(llmscope::Usage)]`, or opt out of usage capture with `usage = false`"
+)]
+pub trait Usage {
+    /// Writes this value's token counts and response metadata into `usage`.
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>);
+}
+
+/// Usage and response metadata collected from a returned value.
+///
+/// Token counts follow OpenTelemetry GenAI semconv: [`input_tokens`](Self::input_tokens)
+/// **includes** cached tokens (cache reads and writes are subsets of it) and
+/// [`output_tokens`](Self::output_tokens) **includes** reasoning tokens. Providers
+/// that report them apart (Anthropic's `input_tokens`, Gemini's `thoughtsTokenCount`)
+/// say so with [`set_input_excludes_cache`](Self::set_input_excludes_cache) and
+/// [`set_output_excludes_reasoning`](Self::set_output_excludes_reasoning); the getters
+/// always return the inclusive figures, so cached tokens are never billed twice.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct UsageData<'a> {
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cache_read_tokens: Option<u64>,
+    cache_write_tokens: Option<u64>,
+    cache_write_1h_tokens: Option<u64>,
+    reasoning_tokens: Option<u64>,
+    input_excludes_cache: bool,
+    output_excludes_reasoning: bool,
+    response_model: Option<&'a str>,
+    response_id: Option<&'a str>,
+    finish_reasons: Vec<&'a str>,
+    completion: Vec<&'a str>,
+    service_tier: Option<&'a str>,
+}
+
+impl<'a> UsageData<'a> {
+    /// Sets the input (prompt) token count as the provider reports it.
+    pub fn set_input_tokens(&mut self, tokens: u64) {
+        self.input_tokens = Some(tokens);
+    }
+    /// Sets the output (completion) token count as the provider reports it.
+    pub fn set_output_tokens(&mut self, tokens: u64) {
+        self.output_tokens = Some(tokens);
+    }
+    /// Sets the number of input tokens read from the provider's prompt cache.
+    pub fn set_cache_read_tokens(&mut self, tokens: u64) {
+        self.cache_read_tokens = Some(tokens);
+    }
+    /// Sets the number of input tokens written to the provider's prompt cache (all TTLs).
+    pub fn set_cache_write_tokens(&mut self, tokens: u64) {
+        self.cache_write_tokens = Some(tokens);
+    }
+    /// Sets the part of the cache writes stored with a one-hour TTL (Anthropic), a subset
+    /// of the cache writes.
+    pub fn set_cache_write_1h_tokens(&mut self, tokens: u64) {
+        self.cache_write_1h_tokens = Some(tokens);
+    }
+    /// Sets the number of reasoning ("thinking") output tokens.
+    pub fn set_reasoning_tokens(&mut self, tokens: u64) {
+        self.reasoning_tokens = Some(tokens);
+    }
+    /// Declares that the reported input count **excludes** cache reads and writes
+    /// (Anthropic), so the inclusive count is input + cache read + cache write.
+    pub fn set_input_excludes_cache(&mut self, excludes: bool) {
+        self.input_excludes_cache = excludes;
+    }
+    /// Declares that the reported output count **excludes** reasoning tokens (Gemini's
+    /// `thoughtsTokenCount`), so the inclusive count is output + reasoning.
+    pub fn set_output_excludes_reasoning(&mut self, excludes: bool) {
+        self.output_excludes_reasoning = excludes;
+    }
+    /// Sets the model that actually served the request (`gen_ai.response.model`).
+    pub fn set_response_model(&mut self, model: &'a str) {
+        self.response_model = Some(model);
+    }
+    /// Sets the provider's response id (`gen_ai.response.id`).
+    pub fn set_response_id(&mut self, id: &'a str) {
+        self.response_id = Some(id);
+    }
+    /// Appends a finish reason (`gen_ai.response.finish_reasons`).
+    pub fn push_finish_reason(&mut self, reason: &'a str) {
+        self.finish_reasons.push(reason);
+    }
+    /// Appends completion text. It is content: exported only if the capture policy allows.
+    pub fn push_completion(&mut self, text: &'a str) {
+        self.completion.push(text);
+    }
+    /// Sets the service tier the provider reports having used (`default`, `flex`, `priority`, `batch`).
+    pub fn set_service_tier(&mut self, tier: &'a str) {
+        self.service_tier = Some(tier);
+    }
+
+    /// Input tokens, **including** cache reads and writes (`gen_ai.usage.input_tokens`).
+    pub fn input_tokens(&self) -> Option<u64> {
+        let input = self.input_tokens?;
+        if self.input_excludes_cache {
+            Some(
+                input
+                    .saturating_add(self.cache_read_tokens.unwrap_or(0))
+                    .saturating_add(self.cache_write_tokens.unwrap_or(0)),
+            )
+        } else {
+            Some(input)
+        }
+    }
+    /// Output tokens, **including** reasoning tokens (`gen_ai.usage.output_tokens`).
+    pub fn output_tokens(&self) -> Option<u64> {
+        let output = self.output_tokens?;
+        if self.output_excludes_reasoning {
+            Some(output.saturating_add(self.reasoning_tokens.unwrap_or(0)))
+        } else {
+            Some(output)
+        }
+    }
+    /// Input tokens read from the cache (`gen_ai.usage.cache_read.input_tokens`).
+    pub fn cache_read_tokens(&self) -> Option<u64> {
+        self.cache_read_tokens
+    }
+    /// Input tokens written to the cache (`gen_ai.usage.cache_creation.input_tokens`).
+    pub fn cache_write_tokens(&self) -> Option<u64> {
+        self.cache_write_tokens
+    }
+    /// Cache writes with a one-hour TTL, a subset of [`cache_write_tokens`](Self::cache_write_tokens).
+    pub fn cache_write_1h_tokens(&self) -> Option<u64> {
+        self.cache_write_1h_tokens
+    }
+    /// Reasoning output tokens (`gen_ai.usage.reasoning.output_tokens`).
+    pub fn reasoning_tokens(&self) -> Option<u64> {
+        self.reasoning_tokens
+    }
+    /// The model that served the request.
+    pub fn response_model(&self) -> Option<&'a str> {
+        self.response_model
+    }
+    /// The provider's response id.
+    pub fn response_id(&self) -> Option<&'a str> {
+        self.response_id
+    }
+    /// The finish reasons, in the order they were recorded.
+    pub fn finish_reasons(&self) -> &[&'a str] {
+        &self.finish_reasons
+    }
+    /// The completion text parts (content: subject to the capture policy).
+    pub fn completion(&self) -> &[&'a str] {
+        &self.completion
+    }
+    /// The service tier reported by the provider.
+    pub fn service_tier(&self) -> Option<&'a str> {
+        self.service_tier
+    }
+    /// Whether nothing at all was recorded.
+    pub fn is_empty(&self) -> bool {
+        *self == UsageData::default()
+    }
+}
+
+impl<T: Usage + ?Sized> Usage for &T {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        (**self).record_usage(usage);
+    }
+}
+
+impl<T: Usage + ?Sized> Usage for &mut T {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        (**self).record_usage(usage);
+    }
+}
+
+impl<T: Usage + ?Sized> Usage for Box<T> {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        (**self).record_usage(usage);
+    }
+}
+
+impl<T: Usage + ?Sized> Usage for Rc<T> {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        (**self).record_usage(usage);
+    }
+}
+
+impl<T: Usage + ?Sized> Usage for Arc<T> {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        (**self).record_usage(usage);
+    }
+}
+
+impl<T: Usage + ToOwned + ?Sized> Usage for Cow<'_, T> {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        (**self).record_usage(usage);
+    }
+}
+
+impl<T: Usage> Usage for Option<T> {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        if let Some(value) = self {
+            value.record_usage(usage);
+        }
+    }
+}
+
+impl<T: Usage, E> Usage for Result<T, E> {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        if let Ok(value) = self {
+            value.record_usage(usage);
+        }
+    }
+}
+
+impl<T: Usage> Usage for [T] {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        for value in self {
+            value.record_usage(usage);
+        }
+    }
+}
+
+impl<T: Usage> Usage for Vec<T> {
+    fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
+        self.as_slice().record_usage(usage);
+    }
+}
+
+impl Usage for UsageData<'_> {
+    fn record_usage<'b>(&'b self, usage: &mut UsageData<'b>) {
+        usage.clone_from(self);
+    }
+}
+
+/// The empty usage: for calls whose result carries no usage (`()`).
+impl Usage for () {
+    fn record_usage<'a>(&'a self, _usage: &mut UsageData<'a>) {}
+}
+
+/// Gives a failed call a low-cardinality `error.type` (for example `rate_limit`,
+/// `context_overflow`, `timeout`).
+///
+/// Without it, `error.type` is the error's Rust type name. Implement it for the error
+/// type of your client:
+///
+/// ```
+/// use llmscope_runtime::ErrorType;
+///
+/// enum ApiError { RateLimited, ContextTooLong, Other(String) }
+///
+/// impl ErrorType for ApiError {
+///     fn error_type(&self) -> &str {
+///         match self {
+///             ApiError::RateLimited => "rate_limit",
+///             ApiError::ContextTooLong => "context_overflow",
+///             ApiError::Other(_) => "_OTHER",
+///         }
+///     }
+/// }
+/// ```
+pub trait ErrorType {
+    /// The value written to `error.type`.
+    fn error_type(&self) -> &str;
+}
