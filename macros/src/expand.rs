@@ -226,8 +226,8 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
     } else {
         quote! {
             #site
-            #[allow(clippy::redundant_closure_call, clippy::let_and_return)]
-            let __llmscope_body = move || {
+            #[allow(unused_mut, clippy::redundant_closure_call)]
+            let mut __llmscope_body = move || {
                 #fake_return
                 #(#stmts)*
             };

@@ -581,11 +581,18 @@ impl Drop for Call {
 #[derive(Debug)]
 pub struct Outcome<'a, T: ?Sized>(pub &'a T);
 
+impl<T: ?Sized> Clone for Outcome<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: ?Sized> Copy for Outcome<'_, T> {}
+
 /// Records the error of a failed call, choosing the richest description the error type
 /// offers: [`ErrorType`], then `Display`, then `Debug`, then only its type name.
 pub trait RecordOutcome {
     /// Records the outcome on `call`.
-    fn record_outcome(&self, call: &mut Call);
+    fn record_outcome(self, call: &mut Call);
 }
 
 fn type_name_of<E>() -> &'static str {
@@ -594,7 +601,7 @@ fn type_name_of<E>() -> &'static str {
 
 impl<T, E: ErrorType + fmt::Display> RecordOutcome for &&&&Outcome<'_, Result<T, E>> {
     #[inline]
-    fn record_outcome(&self, call: &mut Call) {
+    fn record_outcome(self, call: &mut Call) {
         if let Err(error) = self.0 {
             call.record_error(error.error_type(), type_name_of::<E>(), Some(error));
         }
@@ -603,7 +610,7 @@ impl<T, E: ErrorType + fmt::Display> RecordOutcome for &&&&Outcome<'_, Result<T,
 
 impl<T, E: fmt::Display> RecordOutcome for &&&Outcome<'_, Result<T, E>> {
     #[inline]
-    fn record_outcome(&self, call: &mut Call) {
+    fn record_outcome(self, call: &mut Call) {
         if let Err(error) = self.0 {
             call.record_error(type_name_of::<E>(), type_name_of::<E>(), Some(error));
         }
@@ -619,7 +626,7 @@ impl<E: fmt::Debug> fmt::Display for DebugAsDisplay<'_, E> {
 
 impl<T, E: fmt::Debug> RecordOutcome for &&Outcome<'_, Result<T, E>> {
     #[inline]
-    fn record_outcome(&self, call: &mut Call) {
+    fn record_outcome(self, call: &mut Call) {
         if let Err(error) = self.0 {
             call.record_error(
                 type_name_of::<E>(),
@@ -632,7 +639,7 @@ impl<T, E: fmt::Debug> RecordOutcome for &&Outcome<'_, Result<T, E>> {
 
 impl<T, E> RecordOutcome for &Outcome<'_, Result<T, E>> {
     #[inline]
-    fn record_outcome(&self, call: &mut Call) {
+    fn record_outcome(self, call: &mut Call) {
         if self.0.is_err() {
             call.record_error(type_name_of::<E>(), type_name_of::<E>(), None);
         }
@@ -641,7 +648,7 @@ impl<T, E> RecordOutcome for &Outcome<'_, Result<T, E>> {
 
 impl<T: ?Sized> RecordOutcome for Outcome<'_, T> {
     #[inline]
-    fn record_outcome(&self, _call: &mut Call) {}
+    fn record_outcome(self, _call: &mut Call) {}
 }
 
 /// Checks at compile time that the return type implements [`Usage`]; the macros span the
