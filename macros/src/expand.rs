@@ -138,16 +138,16 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
     let mut describe = Vec::new();
     if let Some(provider) = &parsed.provider {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, provider);
-        describe.push(quote!(__llmscope_start.provider(#value);));
+        describe.push(quote!(#private::Start::provider(__llmscope_start, #value);));
     }
     if let Some(model) = &parsed.model {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, model);
-        describe.push(quote!(__llmscope_start.model(#value);));
+        describe.push(quote!(#private::Start::model(__llmscope_start, #value);));
     }
     for value in &parsed.values {
         let key = &value.key;
         let tokens = span_args::value_tokens(krate, value.ty, &value.expr);
-        describe.push(quote!(__llmscope_start.attribute(#key, #tokens);));
+        describe.push(quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);));
     }
     let name = match (
         &parsed.name,
@@ -166,7 +166,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
         (None, None) => None,
     };
     if let Some(name) = name {
-        describe.push(quote!(__llmscope_start.name(#name);));
+        describe.push(quote!(#private::Start::name(__llmscope_start, #name);));
     }
 
     let ItemFn {
@@ -196,7 +196,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             use #private::RecordOutcome as _;
             (&&&&#private::Outcome(&__llmscope_output)).record_outcome(&mut __llmscope_call);
         }
-        __llmscope_call.end();
+        #private::Call::end(__llmscope_call);
     };
     let site = quote! {
         static __LLMSCOPE_SITE: #private::Site = #private::Site {
@@ -217,7 +217,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             match __llmscope_call {
                 ::core::option::Option::None => __llmscope_body.await,
                 ::core::option::Option::Some(mut __llmscope_call) => {
-                    let __llmscope_output = __llmscope_call.instrument(__llmscope_body).await;
+                    let __llmscope_output = #private::Call::instrument(&__llmscope_call, __llmscope_body).await;
                     #record
                     __llmscope_output
                 }
@@ -234,7 +234,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             match __llmscope_call {
                 ::core::option::Option::None => __llmscope_body(),
                 ::core::option::Option::Some(mut __llmscope_call) => {
-                    let __llmscope_guard = __llmscope_call.enter();
+                    let __llmscope_guard = #private::Call::enter(&__llmscope_call);
                     let __llmscope_output = __llmscope_body();
                     ::core::mem::drop(__llmscope_guard);
                     #record

@@ -261,7 +261,7 @@ fn expand(input: &DeriveInput, container: &Container, fields: &[Field<'_>]) -> T
                     quote_spanned!(span=> #ty: #private::TokenCount),
                     quote_spanned! {span=>
                         if let ::core::option::Option::Some(__llmscope_tokens) = #private::tokens(&self.#member) {
-                            __llmscope_usage.#setter(__llmscope_tokens);
+                            #krate::UsageData::#setter(__llmscope_usage, __llmscope_tokens);
                         }
                     },
                 )
@@ -277,7 +277,7 @@ fn expand(input: &DeriveInput, container: &Container, fields: &[Field<'_>]) -> T
                     quote_spanned!(span=> #ty: #private::Text),
                     quote_spanned! {span=>
                         if let ::core::option::Option::Some(__llmscope_text) = #private::text(&self.#member) {
-                            __llmscope_usage.#setter(__llmscope_text);
+                            #krate::UsageData::#setter(__llmscope_usage, __llmscope_text);
                         }
                     },
                 )
@@ -290,7 +290,7 @@ fn expand(input: &DeriveInput, container: &Container, fields: &[Field<'_>]) -> T
                 (
                     quote_spanned!(span=> #ty: #private::Texts),
                     quote_spanned! {span=>
-                        #private::texts(&self.#member, |__llmscope_text| __llmscope_usage.#setter(__llmscope_text));
+                        #private::texts(&self.#member, |__llmscope_text| #krate::UsageData::#setter(__llmscope_usage, __llmscope_text));
                     },
                 )
             }
@@ -310,10 +310,10 @@ fn expand(input: &DeriveInput, container: &Container, fields: &[Field<'_>]) -> T
         statements.push(statement);
     }
     if container.input_excludes_cache {
-        statements.push(quote!(__llmscope_usage.set_input_excludes_cache(true);));
+        statements.push(quote!(#krate::UsageData::set_input_excludes_cache(__llmscope_usage, true);));
     }
     if container.output_excludes_reasoning {
-        statements.push(quote!(__llmscope_usage.set_output_excludes_reasoning(true);));
+        statements.push(quote!(#krate::UsageData::set_output_excludes_reasoning(__llmscope_usage, true);));
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
