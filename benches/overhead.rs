@@ -1,1 +1,2 @@
+//! Overhead benchmark (written below).
 fn main() {}

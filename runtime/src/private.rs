@@ -100,8 +100,8 @@ pub mod kind {
 
 /// A Rust value usable as an attribute of kind `K`; `None` (from an `Option`) omits it.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be used as a {K} attribute value",
-    label = "expected a value convertible to a {K} attribute",
+    message = "`{Self}` does not have the type this attribute expects",
+    label = "wrong type for this attribute",
     note = "string attributes take `&str`/`String`, integers any integer type, doubles `f64`/`f32`, and each may be wrapped in `Option`"
 )]
 pub trait AttrValue<K> {

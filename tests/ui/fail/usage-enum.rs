@@ -1,0 +1,6 @@
+#[derive(llmscope::Usage)]
+enum Reply {
+    Text(String),
+}
+
+fn main() {}
