@@ -1,1 +1,6 @@
 //! macros
+
+mod registry;
+#[cfg(test)]
+mod registry_tests;
+mod suggest;
