@@ -7,6 +7,8 @@ mod args;
 mod ctxt;
 mod expand;
 mod registry;
+#[cfg(test)]
+mod registry_tests;
 mod span_args;
 mod suggest;
 mod usage;

@@ -4,6 +4,7 @@
 //! Applications depend on the `llmscope` facade, which re-exports what is public here.
 
 mod install;
+pub mod semconv;
 pub mod testing;
 mod usage;
 
