@@ -208,7 +208,13 @@ fn attr_entry(
     match &entry.key {
         AttrKey::Semconv(_) => {
             let Some(attribute) = registry::lookup(&key) else {
-                let hint = did_you_mean(&key, registry::ATTRIBUTES.iter().map(|a| a.name))
+                let hint = did_you_mean(
+                    &key,
+                    registry::ATTRIBUTES
+                        .iter()
+                        .filter(|a| a.deprecated.is_none())
+                        .map(|a| a.name),
+                )
                     .map(|near| format!("; did you mean `{near}`?"))
                     .unwrap_or_else(|| {
                         format!("; write `custom(\"{key}\") = …` for a key outside the semantic conventions")
