@@ -47,7 +47,9 @@ const CYAN: &str = "36";
 /// marked late. Memory is bounded: when more than
 /// [`with_max_buffered_spans`](TerminalExporterBuilder::with_max_buffered_spans) spans are
 /// waiting, the oldest trace is printed as incomplete; [`force_flush`](SpanExporter::force_flush)
-/// and shutdown print every waiting trace the same way.
+/// and shutdown print every waiting trace the same way. (The SDK's processors do not forward
+/// `SdkTracerProvider::force_flush` to their exporter in opentelemetry_sdk 0.33; shutting the
+/// provider down does reach it.)
 ///
 /// ```text
 /// trace 4bf92f3577b34da6a3ce929d0e0e4736
@@ -631,8 +633,9 @@ fn render_trace(group: &[SpanData], completion: Completion, style: &Style, out: 
         if !is_root {
             style.paint(out, DIM, &format!("{prefix}{glyph}"));
         }
-        let orphan =
-            is_root && completion != Completion::Complete && span.parent_span_id != SpanId::INVALID;
+        let orphan = is_root
+            && completion == Completion::Incomplete
+            && span.parent_span_id != SpanId::INVALID;
         render_line(span, &facts, is_root, orphan, style, out);
 
         if let Some(kids) = children.get(&span.span_context.span_id()) {
