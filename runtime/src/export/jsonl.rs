@@ -51,7 +51,9 @@ const DEFAULT_MAX_FILES: usize = 5;
 /// - All exporters of one process writing the same path share one writer behind a lock, so
 ///   threads and several exporters can write the same file; lines never interleave and rotation
 ///   happens once. Several *processes* appending to the same file is not supported (rotation
-///   would race).
+///   would race). The rotation limits applied to a line are those of the exporter writing it.
+/// - The file is written through its open handle: if it is deleted or renamed by another
+///   program while the exporter runs, later lines go to the old file.
 ///
 /// # Examples
 ///
@@ -673,5 +675,5 @@ fn rotate(path: &Path, max_files: usize) -> Result<(), JsonlError> {
         ignore_missing(fs::rename(&from, numbered(path, index + 1)))
             .map_err(rotate_error(&from))?;
     }
-    fs::rename(path, numbered(path, 1)).map_err(rotate_error(path))
+    ignore_missing(fs::rename(path, numbered(path, 1))).map_err(rotate_error(path))
 }

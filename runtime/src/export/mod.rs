@@ -11,5 +11,10 @@
 mod jsonl;
 mod terminal;
 
+/// The OTLP types [`read_jsonl`] returns (opentelemetry-proto 0.33, `tonic` message types).
+pub use opentelemetry_proto;
+/// One line of a JSONL trace file, as [`read_jsonl`] returns it.
+pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+
 pub use jsonl::{read_jsonl, JsonlError, JsonlExporter, JsonlExporterBuilder};
 pub use terminal::{TerminalExporter, TerminalExporterBuilder};
