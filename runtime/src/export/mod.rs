@@ -1,0 +1,20 @@
+//! Span exporters that need no server: a terminal tree and a JSONL file.
+//!
+//! - [`TerminalExporter`] prints each finished trace as an indented tree with durations, token
+//!   counts and cost. It is the embedded default of the quickstart.
+//! - [`JsonlExporter`] appends one OTLP/JSON `ExportTraceServiceRequest` per line to a file,
+//!   rotating it by size. [`read_jsonl`] reads such a file back; it is what the viewer reads.
+//!
+//! Both implement [`opentelemetry_sdk::trace::SpanExporter`] and plug into any
+//! [`SdkTracerProvider`](opentelemetry_sdk::trace::SdkTracerProvider).
+
+mod jsonl;
+mod terminal;
+
+/// The OTLP types [`read_jsonl`] returns (opentelemetry-proto 0.33, `tonic` message types).
+pub use opentelemetry_proto;
+/// One line of a JSONL trace file, as [`read_jsonl`] returns it.
+pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+
+pub use jsonl::{read_jsonl, JsonlError, JsonlExporter, JsonlExporterBuilder};
+pub use terminal::{TerminalExporter, TerminalExporterBuilder};
