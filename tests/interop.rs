@@ -24,7 +24,10 @@ fn subscriber(telemetry: &TestTelemetry) -> tracing::Dispatch {
 
 fn parent_of<'a>(spans: &'a [SpanData], name: &str) -> &'a str {
     let span = spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
-        panic!("no span `{name}` in {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>())
+        panic!(
+            "no span `{name}` in {:?}",
+            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+        )
     });
     if span.parent_span_id == SpanId::INVALID {
         return "<root>";
@@ -152,7 +155,10 @@ fn span_created_by_the_call_is_current_inside_it() {
     let telemetry = TestTelemetry::new();
     #[llmscope::llm_call(provider = "openai", model = "probe", usage = false)]
     fn probe() -> opentelemetry::trace::SpanContext {
-        opentelemetry::Context::current().span().span_context().clone()
+        opentelemetry::Context::current()
+            .span()
+            .span_context()
+            .clone()
     }
     let inside = {
         let _guard = telemetry.context().attach();
@@ -160,5 +166,8 @@ fn span_created_by_the_call_is_current_inside_it() {
     };
     let span = telemetry.span("chat probe");
     assert_eq!(inside.span_id(), span.span_context.span_id());
-    assert!(!opentelemetry::Context::current().has_active_span(), "nothing leaks after the call");
+    assert!(
+        !opentelemetry::Context::current().has_active_span(),
+        "nothing leaks after the call"
+    );
 }

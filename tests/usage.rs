@@ -6,7 +6,10 @@ use opentelemetry::Value;
 use serde::Deserialize;
 
 fn fixture<T: for<'de> Deserialize<'de>>(name: &str) -> T {
-    let path = format!("{}/tests/fixtures/providers/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/providers/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -79,7 +82,10 @@ fn openai_chat_input_already_includes_cached_tokens() {
     assert_eq!(usage.output_tokens(), Some(46));
     assert_eq!(usage.reasoning_tokens(), Some(0));
     assert_eq!(usage.response_model(), Some("gpt-4o-2024-08-06"));
-    assert_eq!(usage.response_id(), Some("chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG"));
+    assert_eq!(
+        usage.response_id(),
+        Some("chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG")
+    );
     assert_eq!(usage.finish_reasons(), ["stop"]);
     assert_eq!(usage.service_tier(), Some("default"));
     assert_eq!(usage.completion(), ["The capital of France is Paris."]);
@@ -253,7 +259,10 @@ fn span_carries_inclusive_usage_and_never_the_completion() {
         anthropic_call().unwrap();
     }
     let span = telemetry.span("chat claude-sonnet-4-5");
-    assert_eq!(attribute(&span, "gen_ai.usage.input_tokens"), Some(&Value::I64(9747)));
+    assert_eq!(
+        attribute(&span, "gen_ai.usage.input_tokens"),
+        Some(&Value::I64(9747))
+    );
     assert_eq!(
         attribute(&span, "gen_ai.usage.cache_read.input_tokens"),
         Some(&Value::I64(8000))
@@ -262,10 +271,15 @@ fn span_carries_inclusive_usage_and_never_the_completion() {
         attribute(&span, "gen_ai.usage.cache_creation.input_tokens"),
         Some(&Value::I64(1500))
     );
-    assert_eq!(attribute(&span, "gen_ai.usage.output_tokens"), Some(&Value::I64(384)));
+    assert_eq!(
+        attribute(&span, "gen_ai.usage.output_tokens"),
+        Some(&Value::I64(384))
+    );
     assert_eq!(
         attribute(&span, "gen_ai.response.finish_reasons"),
-        Some(&Value::Array(vec![opentelemetry::StringValue::from("end_turn")].into()))
+        Some(&Value::Array(
+            vec![opentelemetry::StringValue::from("end_turn")].into()
+        ))
     );
     assert_eq!(
         attribute(&span, "gen_ai.response.id"),

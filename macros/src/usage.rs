@@ -310,10 +310,13 @@ fn expand(input: &DeriveInput, container: &Container, fields: &[Field<'_>]) -> T
         statements.push(statement);
     }
     if container.input_excludes_cache {
-        statements.push(quote!(#krate::UsageData::set_input_excludes_cache(__llmscope_usage, true);));
+        statements
+            .push(quote!(#krate::UsageData::set_input_excludes_cache(__llmscope_usage, true);));
     }
     if container.output_excludes_reasoning {
-        statements.push(quote!(#krate::UsageData::set_output_excludes_reasoning(__llmscope_usage, true);));
+        statements.push(
+            quote!(#krate::UsageData::set_output_excludes_reasoning(__llmscope_usage, true);),
+        );
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
