@@ -2,6 +2,10 @@
 //!
 //! **Not public API**: everything here may change in any release. Use the macros.
 
+// The conversion impls are generated over every integer type with one body; for some types the
+// fallible conversion cannot fail or converts to the same type.
+#![allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
+
 use std::borrow::Cow;
 use std::fmt;
 
@@ -397,7 +401,6 @@ pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<C
     let span = tracer.get().build_with_context(builder, &parent);
     let recording = opentelemetry::trace::Span::is_recording(&span);
     let valid = opentelemetry::trace::Span::span_context(&span).is_valid();
-    drop(tracer);
     let cx = parent.with_span(span);
     Some(Call {
         cx,
