@@ -460,3 +460,30 @@ fn nested_calls_nest_their_spans() {
     assert_eq!(inner.span_context.trace_id(), outer.span_context.trace_id());
     assert_eq!(outer.parent_span_id, opentelemetry::trace::SpanId::INVALID);
 }
+
+mod renamed {
+    pub use llmscope as telemetry;
+}
+
+#[renamed::telemetry::llm_call(crate = renamed::telemetry, provider = "openai", model = "gpt-4o")]
+fn through_renamed_path() -> Reply {
+    Reply {
+        prompt_tokens: 2,
+        completion_tokens: 2,
+        model: "gpt-4o".into(),
+    }
+}
+
+#[test]
+fn crate_argument_reaches_a_renamed_facade() {
+    let telemetry = TestTelemetry::new();
+    {
+        let _guard = telemetry.context().attach();
+        through_renamed_path();
+    }
+    let span = telemetry.span("chat gpt-4o");
+    assert_eq!(
+        attribute(&span, "gen_ai.usage.input_tokens"),
+        Some(&Value::I64(2))
+    );
+}
