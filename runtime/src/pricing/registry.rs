@@ -300,21 +300,28 @@ impl PriceRegistry {
         Some((matched, cost))
     }
 
-    fn apply(&mut self, key: &str, prices: ModelPrices, source: PriceSource, keys: &FastMap<Box<str>, u32>) {
+    fn apply(
+        &mut self,
+        key: &str,
+        prices: ModelPrices,
+        source: PriceSource,
+        keys: &mut FastMap<Box<str>, u32>,
+    ) {
+        if prices.provider().is_none() {
+            if let Some(&index) = keys.get(key) {
+                let entry = &mut self.entries[index as usize];
+                entry.prices.merge_from(&prices);
+                entry.source = source;
+                return;
+            }
+        }
         let family: Option<String> = match prices.provider() {
             Some(provider) => Some(normalise::family_of_provider(provider).to_owned()),
-            None => keys
-                .get(key)
-                .map(|&index| {
-                    normalise::family_of_litellm_provider(&self.entries[index as usize].provider)
-                        .to_owned()
-                })
-                .or_else(|| {
-                    key.split_once('/')
-                        .map(|(prefix, _)| normalise::family_of_provider(prefix))
-                        .filter(|family| self.families.contains_key(*family))
-                        .map(str::to_owned)
-                }),
+            None => key
+                .split_once('/')
+                .map(|(prefix, _)| normalise::family_of_provider(prefix))
+                .filter(|family| self.families.contains_key(*family))
+                .map(str::to_owned),
         };
         let existing = match &family {
             Some(family) => {
@@ -337,6 +344,7 @@ impl PriceRegistry {
             return;
         }
         let index = self.entries.len() as u32;
+        keys.insert(key.into(), index);
         let provider: Box<str> = prices
             .provider()
             .or(family.as_deref())
@@ -447,14 +455,14 @@ impl PriceRegistryBuilder {
                 wildcard: FastMap::default(),
             }
         };
-        let keys: FastMap<Box<str>, u32> = registry
+        let mut keys: FastMap<Box<str>, u32> = registry
             .entries
             .iter()
             .enumerate()
             .map(|(index, entry)| (entry.key.clone(), index as u32))
             .collect();
         for (key, prices, source) in self.overrides {
-            registry.apply(&key, prices, source, &keys);
+            registry.apply(&key, prices, source, &mut keys);
         }
         registry
     }
