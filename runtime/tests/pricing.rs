@@ -51,7 +51,10 @@ fn reproduces_every_reference_case() {
                 let expected = &case["expected_cost_usd"];
                 let want = |key: &str| expected[key].as_f64().unwrap();
                 if matched.key() != case["entry_key"].as_str().unwrap() {
-                    failures.push(format!("{id}: matched {matched}, expected {}", case["entry_key"]));
+                    failures.push(format!(
+                        "{id}: matched {matched}, expected {}",
+                        case["entry_key"]
+                    ));
                 }
                 let parts = [
                     ("total", cost.total, want("total")),
@@ -63,14 +66,22 @@ fn reproduces_every_reference_case() {
                         failures.push(format!("{id}: {part} {actual} != {expected}"));
                     }
                 }
-                if !close(cost.total, cost.input + cost.cache_read + cost.cache_write + cost.output) {
+                if !close(
+                    cost.total,
+                    cost.input + cost.cache_read + cost.cache_write + cost.output,
+                ) {
                     failures.push(format!("{id}: parts do not add up"));
                 }
             }
             (Some(other), None) => failures.push(format!("{id}: unexpected expect_error {other}")),
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn key_of(provider: &str, model: &str) -> Option<String> {
@@ -84,25 +95,53 @@ fn normalises_each_name_form() {
     let registry = PriceRegistry::embedded();
     // Dated: the exact entry wins; otherwise the date is removed.
     let exact = registry.lookup("openai", "gpt-4o-2024-08-06").unwrap();
-    assert_eq!((exact.key(), exact.normalisation().is_exact()), ("gpt-4o-2024-08-06", true));
+    assert_eq!(
+        (exact.key(), exact.normalisation().is_exact()),
+        ("gpt-4o-2024-08-06", true)
+    );
     let dated = registry.lookup("openai", "gpt-4o-2099-01-01").unwrap();
     assert_eq!(dated.key(), "gpt-4o");
-    assert!(dated.normalisation().contains(NormalisationStep::SnapshotDate));
+    assert!(dated
+        .normalisation()
+        .contains(NormalisationStep::SnapshotDate));
     // Provider prefixes.
     for (provider, model, key) in [
         ("openai", "openai/gpt-4o", "gpt-4o"),
         ("openai", "openai/gpt-4o-2099-01-01", "gpt-4o"),
         ("azure.ai.openai", "azure/gpt-4o", "azure/gpt-4o"),
         ("azure.ai.openai", "gpt-4o", "azure/gpt-4o"),
-        ("gcp.gemini", "gemini/gemini-2.5-pro", "gemini/gemini-2.5-pro"),
-        ("gcp.gemini", "models/gemini-2.5-pro", "gemini/gemini-2.5-pro"),
-        ("anthropic", "anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),
-        ("groq", "groq/openai/gpt-oss-120b", "groq/openai/gpt-oss-120b"),
+        (
+            "gcp.gemini",
+            "gemini/gemini-2.5-pro",
+            "gemini/gemini-2.5-pro",
+        ),
+        (
+            "gcp.gemini",
+            "models/gemini-2.5-pro",
+            "gemini/gemini-2.5-pro",
+        ),
+        (
+            "anthropic",
+            "anthropic/claude-sonnet-4-5",
+            "claude-sonnet-4-5",
+        ),
+        (
+            "groq",
+            "groq/openai/gpt-oss-120b",
+            "groq/openai/gpt-oss-120b",
+        ),
     ] {
-        assert_eq!(key_of(provider, model).as_deref(), Some(key), "{provider} {model}");
+        assert_eq!(
+            key_of(provider, model).as_deref(),
+            Some(key),
+            "{provider} {model}"
+        );
     }
     let prefixed = registry.lookup("openai", "openai/gpt-4o").unwrap();
-    assert_eq!(prefixed.normalisation().to_string(), "provider prefix removed");
+    assert_eq!(
+        prefixed.normalisation().to_string(),
+        "provider prefix removed"
+    );
     // Bedrock ids: base, regional entries with their premium, a region without an entry.
     let base = "anthropic.claude-sonnet-4-5-20250929-v1:0";
     assert_eq!(key_of("aws.bedrock", base).as_deref(), Some(base));
@@ -110,19 +149,28 @@ fn normalises_each_name_form() {
         let id = format!("{region}.{base}");
         assert_eq!(key_of("aws.bedrock", &id), Some(id.clone()));
     }
-    let us = registry.lookup("aws.bedrock", &format!("us.{base}")).unwrap();
+    let us = registry
+        .lookup("aws.bedrock", &format!("us.{base}"))
+        .unwrap();
     let plain = registry.lookup("aws.bedrock", base).unwrap();
     assert!(
         us.prices().get("input_cost_per_token").unwrap()
             > plain.prices().get("input_cost_per_token").unwrap(),
         "regional premium"
     );
-    let stripped = registry.lookup("aws.bedrock", &format!("ca.{base}")).unwrap();
+    let stripped = registry
+        .lookup("aws.bedrock", &format!("ca.{base}"))
+        .unwrap();
     assert_eq!(stripped.key(), base);
-    assert!(stripped.normalisation().contains(NormalisationStep::RegionPrefix));
+    assert!(stripped
+        .normalisation()
+        .contains(NormalisationStep::RegionPrefix));
     let arn = format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{base}");
     assert_eq!(key_of("aws.bedrock", &arn), Some(format!("us.{base}")));
-    assert_eq!(key_of("aws.bedrock", &format!("bedrock/{base}")).as_deref(), Some(base));
+    assert_eq!(
+        key_of("aws.bedrock", &format!("bedrock/{base}")).as_deref(),
+        Some(base)
+    );
     // Vertex ids.
     assert_eq!(
         key_of("gcp.vertex_ai", "claude-sonnet-4-5").as_deref(),
@@ -132,9 +180,13 @@ fn normalises_each_name_form() {
         key_of("gcp.vertex_ai", "claude-3-5-haiku@20241022").as_deref(),
         Some("vertex_ai/claude-3-5-haiku@20241022")
     );
-    let pinned = registry.lookup("gcp.vertex_ai", "claude-sonnet-4-5@20990101").unwrap();
+    let pinned = registry
+        .lookup("gcp.vertex_ai", "claude-sonnet-4-5@20990101")
+        .unwrap();
     assert_eq!(pinned.key(), "vertex_ai/claude-sonnet-4-5");
-    assert!(pinned.normalisation().contains(NormalisationStep::VersionPin));
+    assert!(pinned
+        .normalisation()
+        .contains(NormalisationStep::VersionPin));
     assert_eq!(
         key_of(
             "gcp.vertex_ai",
@@ -202,7 +254,9 @@ fn prices_each_component() {
         reasoning_tokens: 12,
     };
     let registry = only("anthropic", "m", prices);
-    let (_, cost) = registry.cost("anthropic", "m", &tokens, ServiceTier::Standard).unwrap();
+    let (_, cost) = registry
+        .cost("anthropic", "m", &tokens, ServiceTier::Standard)
+        .unwrap();
     assert_close(cost.input, 20.0); // 100 - 50 - 20 - 10 uncached
     assert_close(cost.cache_read, 5.0);
     assert_close(cost.cache_write, 20.0 * 1.25 + 10.0 * 2.0);
@@ -212,15 +266,23 @@ fn prices_each_component() {
 
     // No cache or reasoning price: cached tokens at the input rate, 1-hour writes at the
     // 5-minute rate, reasoning at the output rate.
-    assert_close(price("openai", base(), tokens, ServiceTier::Standard), 100.0 + 300.0);
-    let write_only = base().with("cache_creation_input_token_cost", 1.25).unwrap();
+    assert_close(
+        price("openai", base(), tokens, ServiceTier::Standard),
+        100.0 + 300.0,
+    );
+    let write_only = base()
+        .with("cache_creation_input_token_cost", 1.25)
+        .unwrap();
     assert_close(
         price("anthropic", write_only, tokens, ServiceTier::Standard),
         70.0 + 30.0 * 1.25 + 300.0,
     );
     // An explicit zero is a price, not an absence.
     let free_cache = base().with("cache_read_input_token_cost", 0.0).unwrap();
-    assert_close(price("openai", free_cache, tokens, ServiceTier::Standard), 50.0 + 300.0);
+    assert_close(
+        price("openai", free_cache, tokens, ServiceTier::Standard),
+        50.0 + 300.0,
+    );
 }
 
 fn long_context() -> ModelPrices {
@@ -247,19 +309,37 @@ fn thresholds_reprice_the_whole_request() {
     };
     let standard = ServiceTier::Standard;
     // At the threshold: flat rates for everyone but xAI.
-    assert_close(price("openai", long_context(), at(128_000), standard), 28_000.0 + 10_000.0 + 100.0);
-    assert_close(price("openai", long_context(), at(200_000), standard), 100_000.0 * 1.5 + 10_000.0 + 100.0);
-    assert_close(price("x_ai", long_context(), at(200_000), standard), 100_000.0 * 2.0 + 20_000.0 + 150.0);
-    assert_close(price("x_ai", long_context(), at(199_999), standard), 99_999.0 * 1.5 + 10_000.0 + 100.0);
+    assert_close(
+        price("openai", long_context(), at(128_000), standard),
+        28_000.0 + 10_000.0 + 100.0,
+    );
+    assert_close(
+        price("openai", long_context(), at(200_000), standard),
+        100_000.0 * 1.5 + 10_000.0 + 100.0,
+    );
+    assert_close(
+        price("x_ai", long_context(), at(200_000), standard),
+        100_000.0 * 2.0 + 20_000.0 + 150.0,
+    );
+    assert_close(
+        price("x_ai", long_context(), at(199_999), standard),
+        99_999.0 * 1.5 + 10_000.0 + 100.0,
+    );
     // Above: the highest threshold crossed reprices input, cache and output.
-    assert_close(price("openai", long_context(), at(200_001), standard), 100_001.0 * 2.0 + 20_000.0 + 150.0);
+    assert_close(
+        price("openai", long_context(), at(200_001), standard),
+        100_001.0 * 2.0 + 20_000.0 + 150.0,
+    );
     // The cache-inclusive input decides, not the uncached part.
     let mostly_cached = TokenCounts {
         input_tokens: 250_000,
         cache_read_tokens: 240_000,
         ..TokenCounts::default()
     };
-    assert_close(price("openai", long_context(), mostly_cached, standard), 20_000.0 + 48_000.0);
+    assert_close(
+        price("openai", long_context(), mostly_cached, standard),
+        20_000.0 + 48_000.0,
+    );
 }
 
 fn tiered_prices() -> ModelPrices {
@@ -283,35 +363,85 @@ fn service_tiers_and_their_fallbacks() {
         ..TokenCounts::default()
     };
     // Priority: input from `_priority`, cache read and output fall back to standard keys.
-    assert_close(price("openai", tiered_prices(), tokens, ServiceTier::Priority), 120.0 + 4.0 + 100.0);
-    assert_close(price("openai", tiered_prices(), tokens, ServiceTier::Flex), 30.0 + 4.0 + 50.0);
-    assert_close(price("openai", tiered_prices(), tokens, ServiceTier::Standard), 60.0 + 4.0 + 100.0);
+    assert_close(
+        price("openai", tiered_prices(), tokens, ServiceTier::Priority),
+        120.0 + 4.0 + 100.0,
+    );
+    assert_close(
+        price("openai", tiered_prices(), tokens, ServiceTier::Flex),
+        30.0 + 4.0 + 50.0,
+    );
+    assert_close(
+        price("openai", tiered_prices(), tokens, ServiceTier::Standard),
+        60.0 + 4.0 + 100.0,
+    );
     // Batch without batch keys: half of every standard rate.
-    assert_close(price("openai", tiered_prices(), tokens, ServiceTier::Batch), (60.0 + 4.0 + 100.0) / 2.0);
+    assert_close(
+        price("openai", tiered_prices(), tokens, ServiceTier::Batch),
+        (60.0 + 4.0 + 100.0) / 2.0,
+    );
     // Batch keys: cache reads without a batch key bill at the batch input rate.
     let batch = tiered_prices()
         .with("input_cost_per_token_batches", 0.4)
         .unwrap()
         .with("output_cost_per_token_batches", 4.0)
         .unwrap();
-    assert_close(price("openai", batch.clone(), tokens, ServiceTier::Batch), 100.0 * 0.4 + 40.0);
+    assert_close(
+        price("openai", batch.clone(), tokens, ServiceTier::Batch),
+        100.0 * 0.4 + 40.0,
+    );
     // Batch long-context keys apply per component once crossed.
     let batch = batch
         .with("input_cost_per_token_above_200k_tokens_batches", 0.8)
         .unwrap();
     let long = TokenCounts::new(300_000, 10);
-    assert_close(price("openai", batch, long, ServiceTier::Batch), 300_000.0 * 0.8 + 40.0);
+    assert_close(
+        price("openai", batch, long, ServiceTier::Batch),
+        300_000.0 * 0.8 + 40.0,
+    );
     // Priority above a threshold without a priority threshold key: the standard threshold key.
-    let priority_long = long_context().with("input_cost_per_token_priority", 3.0).unwrap();
-    assert_close(price("openai", priority_long, long, ServiceTier::Priority), 300_000.0 * 2.0 + 150.0);
+    let priority_long = long_context()
+        .with("input_cost_per_token_priority", 3.0)
+        .unwrap();
+    assert_close(
+        price("openai", priority_long, long, ServiceTier::Priority),
+        300_000.0 * 2.0 + 150.0,
+    );
 }
 
 #[test]
 fn tiered_pricing_ranges() {
     let tiered = ModelPrices::new()
-        .with_tier(PriceTier::new(0.0, 1000.0, &[("input_cost_per_token", 1.0), ("output_cost_per_token", 2.0)]).unwrap())
-        .with_tier(PriceTier::new(1000.0, 5000.0, &[("input_cost_per_token", 3.0), ("output_cost_per_token", 6.0)]).unwrap());
-    let cost = |input, tier| price("dashscope", tiered.clone(), TokenCounts::new(input, 10), tier);
+        .with_tier(
+            PriceTier::new(
+                0.0,
+                1000.0,
+                &[
+                    ("input_cost_per_token", 1.0),
+                    ("output_cost_per_token", 2.0),
+                ],
+            )
+            .unwrap(),
+        )
+        .with_tier(
+            PriceTier::new(
+                1000.0,
+                5000.0,
+                &[
+                    ("input_cost_per_token", 3.0),
+                    ("output_cost_per_token", 6.0),
+                ],
+            )
+            .unwrap(),
+        );
+    let cost = |input, tier| {
+        price(
+            "dashscope",
+            tiered.clone(),
+            TokenCounts::new(input, 10),
+            tier,
+        )
+    };
     assert_close(cost(1000, ServiceTier::Standard), 1000.0 + 20.0); // upper bound inclusive
     assert_close(cost(1001, ServiceTier::Standard), 3003.0 + 60.0);
     assert_close(cost(9000, ServiceTier::Standard), 27_000.0 + 60.0); // beyond the last range
@@ -322,27 +452,47 @@ fn tiered_pricing_ranges() {
 
 #[test]
 fn builder_overrides_take_precedence() {
-    let snapshot = PriceRegistry::embedded().lookup("openai", "gpt-4o").unwrap();
+    let snapshot = PriceRegistry::embedded()
+        .lookup("openai", "gpt-4o")
+        .unwrap();
     let snapshot_output = snapshot.prices().get("output_cost_per_token").unwrap();
     let registry = PriceRegistry::builder()
-        .with_price("gpt-4o", ModelPrices::new().with("input_cost_per_token", 1.0e-6).unwrap())
-        .with_price("gemini/gemini-2.5-pro", ModelPrices::per_token(7.0, 8.0).unwrap())
+        .with_price(
+            "gpt-4o",
+            ModelPrices::new()
+                .with("input_cost_per_token", 1.0e-6)
+                .unwrap(),
+        )
+        .with_price(
+            "gemini/gemini-2.5-pro",
+            ModelPrices::per_token(7.0, 8.0).unwrap(),
+        )
         .with_price("in-house-llm", ModelPrices::per_token(1.0, 2.0).unwrap())
         .build();
     let matched = registry.lookup("openai", "gpt-4o").unwrap();
     assert_eq!(matched.source(), &PriceSource::Code);
     assert_eq!(matched.prices().get("input_cost_per_token"), Some(1.0e-6));
-    assert_eq!(matched.prices().get("output_cost_per_token"), Some(snapshot_output));
+    assert_eq!(
+        matched.prices().get("output_cost_per_token"),
+        Some(snapshot_output)
+    );
     // The dated entry exists in the snapshot and is not touched.
     assert_eq!(
-        registry.lookup("openai", "gpt-4o-2024-08-06").unwrap().source(),
+        registry
+            .lookup("openai", "gpt-4o-2024-08-06")
+            .unwrap()
+            .source(),
         &PriceSource::Snapshot
     );
     // A key with a provider prefix overrides that provider's entry only.
     let gemini = registry.lookup("gcp.gemini", "gemini-2.5-pro").unwrap();
     assert_eq!(gemini.prices().get("input_cost_per_token"), Some(7.0));
     assert_ne!(
-        registry.lookup("gcp.vertex_ai", "gemini-2.5-pro").unwrap().prices().get("input_cost_per_token"),
+        registry
+            .lookup("gcp.vertex_ai", "gemini-2.5-pro")
+            .unwrap()
+            .prices()
+            .get("input_cost_per_token"),
         Some(7.0)
     );
     // A new key without a provider matches under any provider.
@@ -350,7 +500,10 @@ fn builder_overrides_take_precedence() {
     assert!(registry.lookup("vllm", "in-house-llm").is_some());
     // The embedded registry is unchanged.
     assert_eq!(
-        PriceRegistry::embedded().lookup("openai", "gpt-4o").unwrap().source(),
+        PriceRegistry::embedded()
+            .lookup("openai", "gpt-4o")
+            .unwrap()
+            .source(),
         &PriceSource::Snapshot
     );
     // Later overrides win.
@@ -358,7 +511,14 @@ fn builder_overrides_take_precedence() {
         .with_price("m", ModelPrices::per_token(1.0, 1.0).unwrap())
         .with_price("m", ModelPrices::per_token(2.0, 2.0).unwrap())
         .build();
-    assert_eq!(twice.lookup("x", "m").unwrap().prices().get("input_cost_per_token"), Some(2.0));
+    assert_eq!(
+        twice
+            .lookup("x", "m")
+            .unwrap()
+            .prices()
+            .get("input_cost_per_token"),
+        Some(2.0)
+    );
     assert_eq!(twice.snapshot_version(), "none");
 }
 
@@ -366,7 +526,8 @@ struct TempFile(PathBuf);
 
 impl TempFile {
     fn new(name: &str, contents: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("llmscope-pricing-{}-{name}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("llmscope-pricing-{}-{name}", std::process::id()));
         std::fs::write(&path, contents).unwrap();
         Self(path)
     }
@@ -407,16 +568,29 @@ fn file_overrides_take_precedence() {
     assert_eq!(gpt.prices().get("input_cost_per_token"), Some(1e-6));
     let claude = registry.lookup("anthropic", "claude-sonnet-4-5").unwrap();
     assert_eq!(claude.prices().get("output_cost_per_token"), Some(1e-5));
-    assert_eq!(claude.prices().get("input_cost_per_token"), Some(3e-6), "merged over the snapshot");
+    assert_eq!(
+        claude.prices().get("input_cost_per_token"),
+        Some(3e-6),
+        "merged over the snapshot"
+    );
     let mine = registry.lookup("openai", "my-model").unwrap();
-    assert_eq!(mine.prices().get("output_cost_per_token"), Some(3e-6), "the later file wins");
+    assert_eq!(
+        mine.prices().get("output_cost_per_token"),
+        Some(3e-6),
+        "the later file wins"
+    );
     assert_eq!(mine.prices().tiered_pricing().len(), 1);
-    assert!(registry.lookup("anthropic", "my-model").is_none(), "litellm_provider scopes it");
+    assert!(
+        registry.lookup("anthropic", "my-model").is_none(),
+        "litellm_provider scopes it"
+    );
 }
 
 fn load_error(name: &str, contents: &str) -> String {
     let file = TempFile::new(name, contents);
-    let error = PriceRegistry::builder().with_overrides_file(&file.0).unwrap_err();
+    let error = PriceRegistry::builder()
+        .with_overrides_file(&file.0)
+        .unwrap_err();
     let path = file.0.display().to_string();
     error.to_string().replace(&path, "FILE")
 }
@@ -424,7 +598,10 @@ fn load_error(name: &str, contents: &str) -> String {
 #[test]
 fn malformed_override_files_name_file_line_and_key() {
     assert_eq!(
-        load_error("syntax.json", "{\n  \"m\": {\n    \"input_cost_per_token\" 1e-6\n  }\n}"),
+        load_error(
+            "syntax.json",
+            "{\n  \"m\": {\n    \"input_cost_per_token\" 1e-6\n  }\n}"
+        ),
         "malformed price overrides `FILE` at line 3, column 28: expected `:` after an object key"
     );
     assert_eq!(
@@ -456,7 +633,10 @@ fn malformed_override_files_name_file_line_and_key() {
         "invalid price `input_cost_per_token` for model `m` in `FILE` at line 2: must be a number, found a string"
     );
     let syntax = load_error("syntax.toml", "[m]\ninput_cost_per_token = = 1\n");
-    assert!(syntax.starts_with("malformed price overrides `FILE` at line 2, column "), "{syntax}");
+    assert!(
+        syntax.starts_with("malformed price overrides `FILE` at line 2, column "),
+        "{syntax}"
+    );
     assert!(
         load_error("prices.yaml", "m: {}").starts_with("unsupported price override file `FILE`")
     );
@@ -471,11 +651,21 @@ fn malformed_override_files_name_file_line_and_key() {
 
 #[test]
 fn prices_from_code_are_validated() {
-    let negative = ModelPrices::new().with("input_cost_per_token", -1.0).unwrap_err();
-    assert_eq!(negative.to_string(), "invalid price `input_cost_per_token`: must not be negative, found -1");
+    let negative = ModelPrices::new()
+        .with("input_cost_per_token", -1.0)
+        .unwrap_err();
+    assert_eq!(
+        negative.to_string(),
+        "invalid price `input_cost_per_token`: must not be negative, found -1"
+    );
     let nan = ModelPrices::per_token(f64::NAN, 1.0).unwrap_err();
-    assert_eq!(nan.to_string(), "invalid price `input_cost_per_token`: must be a finite number");
-    let unknown = ModelPrices::new().with("output_cost_per_tokens", 1.0).unwrap_err();
+    assert_eq!(
+        nan.to_string(),
+        "invalid price `input_cost_per_token`: must be a finite number"
+    );
+    let unknown = ModelPrices::new()
+        .with("output_cost_per_tokens", 1.0)
+        .unwrap_err();
     assert_eq!(
         unknown.to_string(),
         "unknown price field `output_cost_per_tokens`; did you mean `output_cost_per_token`?"

@@ -249,7 +249,10 @@ fn tiered_rates(prices: &ModelPrices, tier: &PriceTier, variant: Variant) -> Opt
         .or(standard.get(Component::Output))
         .unwrap_or(0.0);
     let write_5m = rates.get(Component::CacheWrite).unwrap_or(input);
-    let reasoning = match (rates.get(Component::Reasoning), rates.get(Component::Output)) {
+    let reasoning = match (
+        rates.get(Component::Reasoning),
+        rates.get(Component::Output),
+    ) {
         (Some(reasoning), _) | (None, Some(reasoning)) => reasoning,
         (None, None) => reasoning_rate(prices, variant, output),
     };
@@ -407,9 +410,18 @@ mod tests {
 
     #[test]
     fn service_tier_parses_strictly() {
-        assert_eq!("Priority".parse::<ServiceTier>().unwrap(), ServiceTier::Priority);
-        assert_eq!("default".parse::<ServiceTier>().unwrap(), ServiceTier::Standard);
-        assert_eq!(" batch ".parse::<ServiceTier>().unwrap(), ServiceTier::Batch);
+        assert_eq!(
+            "Priority".parse::<ServiceTier>().unwrap(),
+            ServiceTier::Priority
+        );
+        assert_eq!(
+            "default".parse::<ServiceTier>().unwrap(),
+            ServiceTier::Standard
+        );
+        assert_eq!(
+            " batch ".parse::<ServiceTier>().unwrap(),
+            ServiceTier::Batch
+        );
         let error = "priorty".parse::<ServiceTier>().unwrap_err();
         assert_eq!(
             error.to_string(),

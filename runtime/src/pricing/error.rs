@@ -139,7 +139,11 @@ impl fmt::Display for PricingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { path, source } => {
-                write!(f, "cannot read price overrides `{}`: {source}", path.display())
+                write!(
+                    f,
+                    "cannot read price overrides `{}`: {source}",
+                    path.display()
+                )
             }
             Self::UnsupportedFormat { path } => write!(
                 f,
@@ -186,7 +190,11 @@ impl fmt::Display for PricingError {
                 location,
                 model,
                 message,
-            } => write!(f, "invalid price entry{}{location}: {message}", model_clause(model)),
+            } => write!(
+                f,
+                "invalid price entry{}{location}: {message}",
+                model_clause(model)
+            ),
             Self::UnknownTier { value } => write!(
                 f,
                 "unknown service tier `{value}`; expected `standard`, `batch`, `flex` or `priority`"

@@ -212,7 +212,9 @@ impl Parser<'_> {
             && valid_start.starts_with('0')
             && valid_start.as_bytes()[1].is_ascii_digit();
         match text.parse::<f64>() {
-            Ok(number) if !leading_zero && valid_start.starts_with(|c: char| c.is_ascii_digit()) => {
+            Ok(number)
+                if !leading_zero && valid_start.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
                 Ok(Value::Number(number))
             }
             _ => {
@@ -305,12 +307,28 @@ mod tests {
     #[test]
     fn keeps_key_lines() {
         let node = parse("{\n  \"gpt-4o\": {\n    \"input_cost_per_token\": 1e-6,\n    \"x\": [1, \"\\u00e9\"]\n  }\n}").unwrap();
-        let Value::Object(members) = node.value else { panic!("object") };
+        let Value::Object(members) = node.value else {
+            panic!("object")
+        };
         assert_eq!(members[0].0, "gpt-4o");
         assert_eq!(members[0].1, 2);
-        let Value::Object(fields) = &members[0].2.value else { panic!("object") };
-        assert_eq!(fields[0], ("input_cost_per_token".to_owned(), 3, Node { line: 3, value: Value::Number(1e-6) }));
-        let Value::Array(items) = &fields[1].2.value else { panic!("array") };
+        let Value::Object(fields) = &members[0].2.value else {
+            panic!("object")
+        };
+        assert_eq!(
+            fields[0],
+            (
+                "input_cost_per_token".to_owned(),
+                3,
+                Node {
+                    line: 3,
+                    value: Value::Number(1e-6)
+                }
+            )
+        );
+        let Value::Array(items) = &fields[1].2.value else {
+            panic!("array")
+        };
         assert_eq!(items[1].value, Value::String("é".to_owned()));
     }
 

@@ -7,6 +7,47 @@
 
 use std::fmt;
 
+/// Families that [`known_family`] resolves without hashing.
+pub(crate) const KNOWN_FAMILIES: [&str; 14] = [
+    "openai",
+    "azure",
+    "azure_ai",
+    "anthropic",
+    "bedrock",
+    "vertex_ai",
+    "gemini",
+    "mistral",
+    "cohere",
+    "groq",
+    "deepseek",
+    "xai",
+    "dashscope",
+    "watsonx",
+];
+
+/// The index in [`KNOWN_FAMILIES`] of a well-known provider name; agrees with
+/// [`family_of_provider`].
+#[inline]
+pub(crate) fn known_family(provider: &str) -> Option<usize> {
+    Some(match provider {
+        "openai" => 0,
+        "azure.ai.openai" | "azure" => 1,
+        "azure.ai.inference" | "azure_ai" => 2,
+        "anthropic" => 3,
+        "aws.bedrock" | "bedrock" => 4,
+        "gcp.vertex_ai" | "vertex_ai" => 5,
+        "gcp.gemini" | "gcp.gen_ai" | "gemini" => 6,
+        "mistral_ai" | "mistral" => 7,
+        "cohere" => 8,
+        "groq" => 9,
+        "deepseek" => 10,
+        "x_ai" | "xai" => 11,
+        "dashscope" => 12,
+        "ibm.watsonx.ai" | "watsonx" => 13,
+        _ => return None,
+    })
+}
+
 /// The family an OpenTelemetry `gen_ai.provider.name` (or a LiteLLM provider name) selects.
 pub(crate) fn family_of_provider(provider: &str) -> &str {
     match provider {
@@ -26,7 +67,9 @@ pub(crate) fn family_of_provider(provider: &str) -> &str {
 
 /// The family of a LiteLLM `litellm_provider` value.
 pub(crate) fn family_of_litellm_provider(provider: &str) -> &str {
-    let provider = provider.strip_prefix("text-completion-").unwrap_or(provider);
+    let provider = provider
+        .strip_prefix("text-completion-")
+        .unwrap_or(provider);
     match provider {
         "azure_text" => "azure",
         "bedrock_converse" => "bedrock",
@@ -171,6 +214,11 @@ pub(crate) fn find<T>(
     }
     for step in NormalisationStep::ALL {
         let next = match step {
+            NormalisationStep::ProviderPrefix | NormalisationStep::ResourcePath
+                if !name.contains('/') =>
+            {
+                None
+            }
             NormalisationStep::ProviderPrefix => strip_family_prefix(family, name),
             NormalisationStep::ResourcePath => resource_path_model(family, name),
             NormalisationStep::RegionPrefix if family == "bedrock" => strip_region(name),
@@ -246,9 +294,52 @@ mod tests {
         assert_eq!(family_of_provider("gcp.vertex_ai"), "vertex_ai");
         assert_eq!(family_of_provider("x_ai"), "xai");
         assert_eq!(family_of_provider("together_ai"), "together_ai");
-        assert_eq!(family_of_litellm_provider("vertex_ai-anthropic_models"), "vertex_ai");
-        assert_eq!(family_of_litellm_provider("text-completion-openai"), "openai");
+        assert_eq!(
+            family_of_litellm_provider("vertex_ai-anthropic_models"),
+            "vertex_ai"
+        );
+        assert_eq!(
+            family_of_litellm_provider("text-completion-openai"),
+            "openai"
+        );
         assert_eq!(family_of_litellm_provider("cohere_chat"), "cohere");
+    }
+
+    #[test]
+    fn known_families_agree_with_the_general_mapping() {
+        for provider in [
+            "openai",
+            "azure.ai.openai",
+            "azure",
+            "azure.ai.inference",
+            "azure_ai",
+            "anthropic",
+            "aws.bedrock",
+            "bedrock",
+            "gcp.vertex_ai",
+            "vertex_ai",
+            "gcp.gemini",
+            "gcp.gen_ai",
+            "gemini",
+            "mistral_ai",
+            "mistral",
+            "cohere",
+            "groq",
+            "deepseek",
+            "x_ai",
+            "xai",
+            "dashscope",
+            "ibm.watsonx.ai",
+            "watsonx",
+        ] {
+            let known = known_family(provider).unwrap();
+            assert_eq!(
+                KNOWN_FAMILIES[known],
+                family_of_provider(provider),
+                "{provider}"
+            );
+        }
+        assert_eq!(known_family("together_ai"), None);
     }
 
     #[test]
@@ -261,17 +352,39 @@ mod tests {
 
     #[test]
     fn normalises_step_by_step() {
-        let known = ["gpt-4o", "anthropic.claude-x-v1:0", "claude-3", "gemini-2.5-pro"];
+        let known = [
+            "gpt-4o",
+            "anthropic.claude-x-v1:0",
+            "claude-3",
+            "gemini-2.5-pro",
+        ];
         let probe = |name: &str| known.contains(&name).then(|| name.to_owned());
         let (name, how) = find("openai", "openai/gpt-4o-2099-01-01", probe).unwrap();
         assert_eq!(name, "gpt-4o");
-        assert_eq!(how.to_string(), "provider prefix removed, snapshot date removed");
+        assert_eq!(
+            how.to_string(),
+            "provider prefix removed, snapshot date removed"
+        );
         let (name, how) = find("bedrock", "eu.anthropic.claude-x-v1:0", probe).unwrap();
-        assert_eq!((name.as_str(), how.steps().collect::<Vec<_>>()), ("anthropic.claude-x-v1:0", vec![NormalisationStep::RegionPrefix]));
-        let (name, _) = find("vertex_ai", "projects/p/locations/us/publishers/google/models/gemini-2.5-pro", probe).unwrap();
+        assert_eq!(
+            (name.as_str(), how.steps().collect::<Vec<_>>()),
+            (
+                "anthropic.claude-x-v1:0",
+                vec![NormalisationStep::RegionPrefix]
+            )
+        );
+        let (name, _) = find(
+            "vertex_ai",
+            "projects/p/locations/us/publishers/google/models/gemini-2.5-pro",
+            probe,
+        )
+        .unwrap();
         assert_eq!(name, "gemini-2.5-pro");
         let (name, how) = find("vertex_ai", "claude-3@20240229", probe).unwrap();
-        assert_eq!((name.as_str(), how.to_string().as_str()), ("claude-3", "version pin removed"));
+        assert_eq!(
+            (name.as_str(), how.to_string().as_str()),
+            ("claude-3", "version pin removed")
+        );
         assert_eq!(find("openai", "claude-3@20240229", probe), None);
         assert_eq!(find("openai", "gpt-4o-mini", probe), None);
         assert_eq!(find("openai", "azure/gpt-4o", probe), None);

@@ -77,8 +77,12 @@ impl EntryBuilder<'_> {
         if PriceField::parse(field).is_some() {
             let value = match value {
                 Scalar::Number(value) => value,
-                Scalar::String(_) => return Err(not_a_number(location, &self.model, field, "a string")),
-                Scalar::Other(kind) => return Err(not_a_number(location, &self.model, field, kind)),
+                Scalar::String(_) => {
+                    return Err(not_a_number(location, &self.model, field, "a string"))
+                }
+                Scalar::Other(kind) => {
+                    return Err(not_a_number(location, &self.model, field, kind))
+                }
             };
             return self.prices.set(field, value, &location, &self.model);
         }
@@ -135,10 +139,7 @@ fn parse_json(path: &Path, text: &str) -> Result<Vec<Override>, PricingError> {
             path: path.to_owned(),
             line: root.line,
             column: 1,
-            message: format!(
-                "expected an object of models, found {}",
-                root.value.kind()
-            ),
+            message: format!("expected an object of models, found {}", root.value.kind()),
         });
     };
     let mut overrides = Vec::with_capacity(models.len());
@@ -149,7 +150,10 @@ fn parse_json(path: &Path, text: &str) -> Result<Vec<Override>, PricingError> {
             prices: ModelPrices::default(),
         };
         let json::Value::Object(fields) = entry.value else {
-            return Err(builder.invalid(line, &format!("expected an object of prices, found {}", entry.value.kind())));
+            return Err(builder.invalid(
+                line,
+                &format!("expected an object of prices, found {}", entry.value.kind()),
+            ));
         };
         for (field, field_line, value) in fields {
             if field == "tiered_pricing" {
@@ -196,10 +200,12 @@ fn json_tiers(
                 .collect::<Option<Vec<f64>>>(),
             _ => None,
         };
-        let Some([start, end]) = bounds.as_deref().and_then(|b| <[f64; 2]>::try_from(b).ok()) else {
+        let Some([start, end]) = bounds.as_deref().and_then(|b| <[f64; 2]>::try_from(b).ok())
+        else {
             return Err(builder.invalid(item.line, TIER_RANGE_MESSAGE));
         };
-        let mut tier = PriceTier::with_range(start, end, &builder.location(item.line), &builder.model)?;
+        let mut tier =
+            PriceTier::with_range(start, end, &builder.location(item.line), &builder.model)?;
         for (field, field_line, node) in fields {
             if field == "range" {
                 continue;
@@ -207,8 +213,12 @@ fn json_tiers(
             let location = builder.location(*field_line);
             match json_scalar(&node.value) {
                 Scalar::Number(value) => tier.set(field, value, &location, &builder.model)?,
-                Scalar::String(_) => return Err(not_a_number(location, &builder.model, field, "a string")),
-                Scalar::Other(kind) => return Err(not_a_number(location, &builder.model, field, kind)),
+                Scalar::String(_) => {
+                    return Err(not_a_number(location, &builder.model, field, "a string"))
+                }
+                Scalar::Other(kind) => {
+                    return Err(not_a_number(location, &builder.model, field, kind))
+                }
             }
         }
         tiers.push(tier);
@@ -232,10 +242,13 @@ fn column_of(text: &str, offset: usize) -> usize {
 
 type TomlEntry = toml::map::Map<String, toml::Value>;
 
-fn parse_toml(path: &Path, text: &str) -> Result<Vec<Override>, PricingError> {
-    use std::collections::BTreeMap;
-    use toml::Spanned;
+/// A TOML override file: model → field → value, each with its position.
+type TomlFile = std::collections::BTreeMap<
+    toml::Spanned<String>,
+    toml::Spanned<std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>>,
+>;
 
+fn parse_toml(path: &Path, text: &str) -> Result<Vec<Override>, PricingError> {
     let syntax = |error: toml::de::Error| {
         let offset = error.span().map_or(0, |span| span.start);
         PricingError::Syntax {
@@ -245,8 +258,7 @@ fn parse_toml(path: &Path, text: &str) -> Result<Vec<Override>, PricingError> {
             message: error.message().trim().to_owned(),
         }
     };
-    let models: BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>> =
-        toml::from_str(text).map_err(syntax)?;
+    let models: TomlFile = toml::from_str(text).map_err(syntax)?;
     let mut overrides = Vec::with_capacity(models.len());
     let mut models: Vec<_> = models.into_iter().collect();
     models.sort_by_key(|(model, _)| model.span().start);
@@ -309,7 +321,8 @@ fn toml_tiers(
                     })
                     .collect::<Option<Vec<f64>>>()
             });
-        let Some([start, end]) = bounds.as_deref().and_then(|b| <[f64; 2]>::try_from(b).ok()) else {
+        let Some([start, end]) = bounds.as_deref().and_then(|b| <[f64; 2]>::try_from(b).ok())
+        else {
             return Err(builder.invalid(line, TIER_RANGE_MESSAGE));
         };
         let mut tier = PriceTier::with_range(start, end, &location, &builder.model)?;
@@ -319,12 +332,15 @@ fn toml_tiers(
             }
             match toml_scalar(value) {
                 Scalar::Number(value) => tier.set(field, value, &location, &builder.model)?,
-                Scalar::String(_) => return Err(not_a_number(location, &builder.model, field, "a string")),
-                Scalar::Other(kind) => return Err(not_a_number(location, &builder.model, field, kind)),
+                Scalar::String(_) => {
+                    return Err(not_a_number(location, &builder.model, field, "a string"))
+                }
+                Scalar::Other(kind) => {
+                    return Err(not_a_number(location, &builder.model, field, kind))
+                }
             }
         }
         tiers.push(tier);
     }
     Ok(tiers)
 }
-

@@ -91,7 +91,10 @@ impl<'a> PriceField<'a> {
     pub(crate) fn parse(name: &'a str) -> Option<Self> {
         let (rest, variant) = [Variant::Priority, Variant::Flex, Variant::Batch]
             .into_iter()
-            .find_map(|variant| name.strip_suffix(variant.suffix()).map(|rest| (rest, variant)))
+            .find_map(|variant| {
+                name.strip_suffix(variant.suffix())
+                    .map(|rest| (rest, variant))
+            })
             .unwrap_or((name, Variant::Standard));
         for component in Component::PARSE_ORDER {
             let Some(tail) = rest.strip_prefix(component.field()) else {
@@ -107,7 +110,8 @@ impl<'a> PriceField<'a> {
             let label = tail
                 .strip_prefix("_above_")
                 .and_then(|tail| tail.strip_suffix("_tokens"));
-            if let Some((label, tokens)) = label.and_then(|label| Some((label, parse_threshold(label)?)))
+            if let Some((label, tokens)) =
+                label.and_then(|label| Some((label, parse_threshold(label)?)))
             {
                 return Some(Self {
                     component,
@@ -473,7 +477,10 @@ impl ModelPrices {
                 .binary_search_by_key(&threshold.tokens, |mine| mine.tokens)
             {
                 Ok(index) => {
-                    for (mine, theirs) in self.thresholds[index].rates.iter_mut().zip(&threshold.rates)
+                    for (mine, theirs) in self.thresholds[index]
+                        .rates
+                        .iter_mut()
+                        .zip(&threshold.rates)
                     {
                         mine.merge_from(theirs);
                     }
@@ -542,23 +549,34 @@ mod tests {
 
     #[test]
     fn parses_litellm_field_names() {
-        let field = PriceField::parse("cache_read_input_token_cost_above_272k_tokens_priority").unwrap();
+        let field =
+            PriceField::parse("cache_read_input_token_cost_above_272k_tokens_priority").unwrap();
         assert_eq!(field.component, Component::CacheRead);
         assert_eq!(field.threshold, Some(("272k", 272_000)));
         assert_eq!(field.variant, Variant::Priority);
 
-        let field = PriceField::parse("cache_creation_input_token_cost_above_1hr_above_100k_tokens").unwrap();
+        let field =
+            PriceField::parse("cache_creation_input_token_cost_above_1hr_above_100k_tokens")
+                .unwrap();
         assert_eq!(field.component, Component::CacheWrite1h);
         assert_eq!(field.threshold, Some(("100k", 100_000)));
 
         let field = PriceField::parse("cache_creation_input_token_cost_above_1hr").unwrap();
-        assert_eq!((field.component, field.threshold), (Component::CacheWrite1h, None));
+        assert_eq!(
+            (field.component, field.threshold),
+            (Component::CacheWrite1h, None)
+        );
 
         let field = PriceField::parse("input_cost_per_token_batches").unwrap();
-        assert_eq!((field.component, field.variant), (Component::Input, Variant::Batch));
+        assert_eq!(
+            (field.component, field.variant),
+            (Component::Input, Variant::Batch)
+        );
 
         assert_eq!(
-            PriceField::parse("input_cost_per_token_above_128_tokens").unwrap().threshold,
+            PriceField::parse("input_cost_per_token_above_128_tokens")
+                .unwrap()
+                .threshold,
             Some(("128", 128))
         );
         for unmodelled in [
@@ -579,7 +597,10 @@ mod tests {
             .unwrap()
             .with("output_cost_per_token", 0.0)
             .unwrap();
-        assert_eq!(prices.get("input_cost_per_token_above_200k_tokens_batches"), Some(1.5e-6));
+        assert_eq!(
+            prices.get("input_cost_per_token_above_200k_tokens_batches"),
+            Some(1.5e-6)
+        );
         assert_eq!(prices.get("output_cost_per_token"), Some(0.0));
         assert_eq!(prices.get("input_cost_per_token"), None);
         let mut fields = prices.fields();
@@ -587,7 +608,10 @@ mod tests {
         assert_eq!(
             fields,
             vec![
-                ("input_cost_per_token_above_200k_tokens_batches".to_owned(), 1.5e-6),
+                (
+                    "input_cost_per_token_above_200k_tokens_batches".to_owned(),
+                    1.5e-6
+                ),
                 ("output_cost_per_token".to_owned(), 0.0),
             ]
         );
@@ -596,9 +620,16 @@ mod tests {
     #[test]
     fn suggests_near_field_names() {
         assert_eq!(
-            suggest("input_cost_per_tokn", Component::ALL.iter().map(|c| c.field())).as_deref(),
+            suggest(
+                "input_cost_per_tokn",
+                Component::ALL.iter().map(|c| c.field())
+            )
+            .as_deref(),
             Some("input_cost_per_token")
         );
-        assert_eq!(suggest("colour", Component::ALL.iter().map(|c| c.field())), None);
+        assert_eq!(
+            suggest("colour", Component::ALL.iter().map(|c| c.field())),
+            None
+        );
     }
 }

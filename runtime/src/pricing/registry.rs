@@ -53,7 +53,9 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the low bits weak; hashbrown picks buckets from them (rustc-hash 2
+        // rotates for the same reason).
+        self.0.rotate_left(26)
     }
 }
 
@@ -181,8 +183,13 @@ impl fmt::Display for PriceMatch<'_> {
 pub struct PriceRegistry {
     version: Box<str>,
     entries: Vec<Entry>,
-    /// Family → bare model name → entry.
-    families: FastMap<Box<str>, FastMap<Box<str>, u32>>,
+    /// Per family: bare model name → entry.
+    family_maps: Vec<FastMap<Box<str>, u32>>,
+    /// Family name → index in `family_maps`.
+    family_ids: FastMap<Box<str>, u32>,
+    /// `family_maps` index of each of [`normalise::KNOWN_FAMILIES`], `u32::MAX` if absent, so
+    /// that a well-known provider costs no hashing.
+    known: [u32; normalise::KNOWN_FAMILIES.len()],
     /// Overrides that name no provider: match under any provider, before the families.
     wildcard: FastMap<Box<str>, u32>,
 }
@@ -207,7 +214,9 @@ impl PriceRegistry {
         let mut registry = PriceRegistry {
             version: snapshot.version.into(),
             entries: Vec::with_capacity(snapshot.entries.len()),
-            families: FastMap::default(),
+            family_maps: Vec::new(),
+            family_ids: FastMap::default(),
+            known: [u32::MAX; normalise::KNOWN_FAMILIES.len()],
             wildcard: FastMap::default(),
         };
         for entry in snapshot.entries {
@@ -228,12 +237,9 @@ impl PriceRegistry {
                 let family = normalise::family_of_litellm_provider(&entry.provider);
                 let (bare, prefixed) = normalise::bare_name(&entry.key, &entry.provider, family);
                 if prefixed == prefixed_pass {
-                    let (family, bare): (Box<str>, Box<str>) = (family.into(), bare.into());
-                    registry
-                        .families
-                        .entry(family)
-                        .or_default()
-                        .insert(bare, index as u32);
+                    let bare: Box<str> = bare.into();
+                    let family = family.to_owned();
+                    registry.family_map_mut(&family).insert(bare, index as u32);
                 }
             }
         }
@@ -270,8 +276,16 @@ impl PriceRegistry {
     /// `groq`, `deepseek`, `x_ai`, …) or a LiteLLM provider name. Returns `None` for a model
     /// without a price: never a guess.
     pub fn lookup(&self, provider: &str, model: &str) -> Option<PriceMatch<'_>> {
-        let family = normalise::family_of_provider(provider);
-        let names = self.families.get(family);
+        let (family, names) = match normalise::known_family(provider) {
+            Some(known) => (
+                normalise::KNOWN_FAMILIES[known],
+                self.family_maps.get(self.known[known] as usize),
+            ),
+            None => {
+                let family = normalise::family_of_provider(provider);
+                (family, self.family_map(family))
+            }
+        };
         let (index, normalisation) = normalise::find(family, model, |name| {
             if !self.wildcard.is_empty() {
                 if let Some(&index) = self.wildcard.get(name) {
@@ -300,6 +314,30 @@ impl PriceRegistry {
         Some((matched, cost))
     }
 
+    fn family_map(&self, family: &str) -> Option<&FastMap<Box<str>, u32>> {
+        let index = *self.family_ids.get(family)?;
+        self.family_maps.get(index as usize)
+    }
+
+    fn family_map_mut(&mut self, family: &str) -> &mut FastMap<Box<str>, u32> {
+        let index = match self.family_ids.get(family) {
+            Some(&index) => index as usize,
+            None => {
+                let index = self.family_maps.len();
+                self.family_maps.push(FastMap::default());
+                self.family_ids.insert(family.into(), index as u32);
+                if let Some(known) = normalise::KNOWN_FAMILIES
+                    .iter()
+                    .position(|known| *known == family)
+                {
+                    self.known[known] = index as u32;
+                }
+                index
+            }
+        };
+        &mut self.family_maps[index]
+    }
+
     fn apply(
         &mut self,
         key: &str,
@@ -320,15 +358,14 @@ impl PriceRegistry {
             None => key
                 .split_once('/')
                 .map(|(prefix, _)| normalise::family_of_provider(prefix))
-                .filter(|family| self.families.contains_key(*family))
+                .filter(|family| self.family_ids.contains_key(*family))
                 .map(str::to_owned),
         };
         let existing = match &family {
             Some(family) => {
                 let provider = prices.provider().unwrap_or(family);
                 let (bare, _) = normalise::bare_name(key, provider, family);
-                self.families
-                    .get(family.as_str())
+                self.family_map(family)
                     .and_then(|names| names.get(bare))
                     .copied()
             }
@@ -345,18 +382,12 @@ impl PriceRegistry {
         }
         let index = self.entries.len() as u32;
         keys.insert(key.into(), index);
-        let provider: Box<str> = prices
-            .provider()
-            .or(family.as_deref())
-            .unwrap_or("")
-            .into();
+        let provider: Box<str> = prices.provider().or(family.as_deref()).unwrap_or("").into();
         match &family {
             Some(family) => {
                 let (bare, _) = normalise::bare_name(key, &provider, family);
-                self.families
-                    .entry(family.as_str().into())
-                    .or_default()
-                    .insert(bare.into(), index);
+                let bare: Box<str> = bare.into();
+                self.family_map_mut(family).insert(bare, index);
             }
             None => {
                 self.wildcard.insert(key.into(), index);
@@ -364,7 +395,9 @@ impl PriceRegistry {
         }
         self.entries.push(Entry {
             key: key.into(),
-            inclusive_thresholds: family.as_deref().is_some_and(normalise::inclusive_thresholds),
+            inclusive_thresholds: family
+                .as_deref()
+                .is_some_and(normalise::inclusive_thresholds),
             provider,
             mode: "".into(),
             prices,
@@ -418,7 +451,8 @@ impl PriceRegistryBuilder {
     /// Adds or overrides the prices of `model` (a price-table key such as `gpt-4o` or
     /// `azure/my-deployment`).
     pub fn with_price(mut self, model: &str, prices: ModelPrices) -> Self {
-        self.overrides.push((model.to_owned(), prices, PriceSource::Code));
+        self.overrides
+            .push((model.to_owned(), prices, PriceSource::Code));
         self
     }
 
@@ -434,11 +468,8 @@ impl PriceRegistryBuilder {
     pub fn with_overrides_file(mut self, path: impl AsRef<Path>) -> Result<Self, PricingError> {
         let path = path.as_ref();
         for entry in overrides::read(path)? {
-            self.overrides.push((
-                entry.key,
-                entry.prices,
-                PriceSource::File(path.to_owned()),
-            ));
+            self.overrides
+                .push((entry.key, entry.prices, PriceSource::File(path.to_owned())));
         }
         Ok(self)
     }
@@ -451,7 +482,9 @@ impl PriceRegistryBuilder {
             PriceRegistry {
                 version: "none".into(),
                 entries: Vec::new(),
-                families: FastMap::default(),
+                family_maps: Vec::new(),
+                family_ids: FastMap::default(),
+                known: [u32::MAX; normalise::KNOWN_FAMILIES.len()],
                 wildcard: FastMap::default(),
             }
         };

@@ -11,8 +11,8 @@
 //! <key> <tab> <litellm_provider> <tab> <mode> <tab> <field>=<USD per token> … <tab> tier=<start>:<end>;<field>=<value>;…
 //! ```
 
-use super::prices::{ModelPrices, PriceField, PriceTier};
 use super::error::Location;
+use super::prices::{ModelPrices, PriceField, PriceTier};
 
 /// The embedded snapshot text.
 pub(crate) const TEXT: &str = include_str!("../../data/prices-litellm-1.109.1.tsv");
@@ -52,17 +52,22 @@ pub(crate) fn parse(text: &str) -> Result<Snapshot<'_>, String> {
             continue;
         }
         let mut columns = line.split('\t');
-        let (Some(key), Some(provider), Some(mode)) = (columns.next(), columns.next(), columns.next())
+        let (Some(key), Some(provider), Some(mode)) =
+            (columns.next(), columns.next(), columns.next())
         else {
             return Err(fail("expected key, provider and mode"));
         };
         let mut prices = ModelPrices::default();
         for item in columns {
             if let Some(tier) = item.strip_prefix("tier=") {
-                prices.tiers.push(parse_tier(tier).ok_or_else(|| fail("malformed tier"))?);
+                prices
+                    .tiers
+                    .push(parse_tier(tier).ok_or_else(|| fail("malformed tier"))?);
                 continue;
             }
-            let (field, value) = item.split_once('=').ok_or_else(|| fail("expected field=value"))?;
+            let (field, value) = item
+                .split_once('=')
+                .ok_or_else(|| fail("expected field=value"))?;
             let field = PriceField::parse(field).ok_or_else(|| fail("unknown price field"))?;
             let value = value.parse::<f64>().map_err(|_| fail("malformed price"))?;
             prices.set_parsed(&field, value);
@@ -85,7 +90,8 @@ fn parse_tier(text: &str) -> Option<PriceTier> {
     let mut parts = text.split(';');
     let (start, end) = parts.next()?.split_once(':')?;
     let location = Location::code();
-    let mut tier = PriceTier::with_range(start.parse().ok()?, end.parse().ok()?, &location, "").ok()?;
+    let mut tier =
+        PriceTier::with_range(start.parse().ok()?, end.parse().ok()?, &location, "").ok()?;
     for part in parts {
         let (field, value) = part.split_once('=')?;
         tier.set(field, value.parse().ok()?, &location, "").ok()?;
@@ -114,7 +120,9 @@ pub(crate) mod generate {
         let mut lines = String::new();
         let mut models = 0;
         for (key, entry) in &table {
-            let Some(entry) = entry.as_object() else { continue };
+            let Some(entry) = entry.as_object() else {
+                continue;
+            };
             fields.extend(entry.keys().map(String::as_str));
             if SKIPPED.contains(&key.as_str()) {
                 continue;
@@ -125,7 +133,10 @@ pub(crate) mod generate {
             );
             let mut line = format!(
                 "{key}\t{}\t{}",
-                entry.get("litellm_provider").and_then(Value::as_str).unwrap_or(""),
+                entry
+                    .get("litellm_provider")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
                 entry.get("mode").and_then(Value::as_str).unwrap_or(""),
             );
             let mut priced = false;
@@ -141,7 +152,9 @@ pub(crate) mod generate {
                 .into_iter()
                 .flatten()
             {
-                let Some(range) = tier.get("range").and_then(Value::as_array) else { continue };
+                let Some(range) = tier.get("range").and_then(Value::as_array) else {
+                    continue;
+                };
                 let bounds: Vec<f64> = range.iter().filter_map(Value::as_f64).collect();
                 let [start, end] = bounds[..] else { continue };
                 write!(line, "\ttier={start:e}:{end:e}").expect("write to String");
@@ -169,7 +182,10 @@ pub(crate) mod generate {
              version\t{version}"
         )
         .expect("write to String");
-        let fields: Vec<&str> = fields.into_iter().filter(|field| !field.contains(' ')).collect();
+        let fields: Vec<&str> = fields
+            .into_iter()
+            .filter(|field| !field.contains(' '))
+            .collect();
         writeln!(out, "fields\t{}", fields.join(" ")).expect("write to String");
         out.push_str(&lines);
         out
@@ -181,7 +197,10 @@ mod tests {
     use super::*;
 
     const SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/litellm-1.109.1.json");
-    const TARGET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/prices-litellm-1.109.1.tsv");
+    const TARGET: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/prices-litellm-1.109.1.tsv"
+    );
     const SHA256: &str = "8f8060d8ce7a40c91b995c74d6a27657543d49e3c1c53430dabd556f244392c6";
 
     #[test]
@@ -203,7 +222,11 @@ mod tests {
         let snapshot = parse(TEXT).unwrap();
         assert_eq!(snapshot.version, "litellm-1.109.1");
         assert!(snapshot.entries.len() > 3500, "{}", snapshot.entries.len());
-        let qwen = snapshot.entries.iter().find(|entry| entry.key == "dashscope/qwen3-max").unwrap();
+        let qwen = snapshot
+            .entries
+            .iter()
+            .find(|entry| entry.key == "dashscope/qwen3-max")
+            .unwrap();
         assert_eq!(qwen.provider, "dashscope");
         assert_eq!(qwen.prices.tiered_pricing().len(), 3);
         assert!(known_fields().any(|field| field == "supports_vision"));

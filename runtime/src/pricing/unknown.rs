@@ -42,8 +42,13 @@ impl UnknownModels {
     /// Counts one unpriced call; returns `true` the first time this `(provider, model)` is seen.
     pub fn record(&self, provider: &str, model: &str) -> bool {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if seen.get(provider).is_some_and(|models| models.contains(model))
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if seen
+            .get(provider)
+            .is_some_and(|models| models.contains(model))
             || self.distinct.load(Ordering::Relaxed) >= Self::MAX_DISTINCT
         {
             return false;
@@ -67,11 +72,16 @@ impl UnknownModels {
 
     /// The `(provider, model)` pairs recorded so far, sorted.
     pub fn models(&self) -> Vec<(String, String)> {
-        let seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut models: Vec<_> = seen
             .iter()
             .flat_map(|(provider, models)| {
-                models.iter().map(move |model| (provider.clone(), model.clone()))
+                models
+                    .iter()
+                    .map(move |model| (provider.clone(), model.clone()))
             })
             .collect();
         models.sort();
@@ -96,11 +106,17 @@ mod tests {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|handle| handle.join().unwrap()).sum()
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap())
+                .sum()
         });
         assert_eq!(firsts, 10);
         assert_eq!(unknown.calls(), 400);
         assert_eq!(unknown.distinct(), 10);
-        assert!(unknown.record("anthropic", "m0"), "the provider is part of the identity");
+        assert!(
+            unknown.record("anthropic", "m0"),
+            "the provider is part of the identity"
+        );
     }
 }
