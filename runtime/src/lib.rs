@@ -5,6 +5,7 @@
 
 pub mod export;
 mod install;
+pub mod pricing;
 pub mod semconv;
 pub mod testing;
 mod usage;
