@@ -64,6 +64,7 @@
 /// | `prompt_template` | string | — | `gen_ai.prompt.name` |
 /// | `prompt_version` | string | — | `llmscope.prompt.version` |
 /// | `feature` | string | — | `llmscope.feature` (cost attribution) |
+/// | `service_tier` | `standard` \| `batch` \| `flex` \| `priority` | from the usage, else `standard` | `llmscope.request.service_tier`; prices the call |
 /// | `name` | string | `{operation} {model}` | the span name |
 /// | `usage` | bool | `true` | `false` opts out of reading [`Usage`] from the return value |
 /// | `attrs(...)` | `"semconv.key" = v`, `custom("app.key") = v` | — | any other attribute, name and type checked |
@@ -72,7 +73,11 @@
 /// All of these are set **at span creation**, so samplers see them. After the call:
 /// `gen_ai.usage.input_tokens` (inclusive of cache), `…output_tokens`,
 /// `…cache_read.input_tokens`, `…cache_creation.input_tokens`, `…reasoning.output_tokens`,
-/// `gen_ai.response.model`, `…id`, `…finish_reasons`. On `Err`: status Error, `error.type`
+/// `gen_ai.response.model`, `…id`, `…finish_reasons`, and the cost in USD from the pricing
+/// registry ([`pricing`]): `gen_ai.usage.cost.amount`/`.currency`, OpenInference's
+/// `llm.cost.prompt`/`.completion`/`.total`, the parts `llmscope.cost.*`, and the matched entry
+/// and snapshot (`llmscope.pricing.entry`, `.snapshot`, `.tier`) so any number can be audited;
+/// an unknown model gets no cost attribute (see [`unknown_models`]). On `Err`: status Error, `error.type`
 /// ([`ErrorType`] if implemented, else the error's type name) and an `exception` event. On
 /// panic: status Error and `error.type = "panic"`, and the panic continues. If the future is
 /// dropped before it completes: the span ends with `llmscope.cancelled = true`.
@@ -176,8 +181,9 @@ pub use llmscope_macros::llm_call;
 pub use llmscope_macros::Usage;
 
 pub use llmscope_runtime::{
-    export, install, is_installed, opentelemetry, opentelemetry_sdk, scoped, semconv, testing,
-    ErrorType, InstallError, Usage, UsageData, INSTRUMENTATION_NAME,
+    export, install, is_installed, opentelemetry, opentelemetry_sdk, price_registry, pricing,
+    scoped, semconv, set_price_registry, testing, unknown_models, ErrorType, InstallError, Usage,
+    UsageData, INSTRUMENTATION_NAME,
 };
 
 #[doc(hidden)]

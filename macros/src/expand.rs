@@ -59,6 +59,7 @@ const LLM_CALL: Table = Table {
             "feature",
             Target::Extension("llmscope.feature", crate::registry::AttrType::String),
         ),
+        ("service_tier", Target::ServiceTier),
         ("name", Target::Name),
         ("usage", Target::Usage),
         ("attrs", Target::Attrs),
@@ -143,6 +144,10 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
     if let Some(model) = &parsed.model {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, model);
         describe.push(quote!(#private::Start::model(__llmscope_start, #value);));
+    }
+    if let Some(tier) = &parsed.service_tier {
+        let value = span_args::value_tokens(krate, crate::registry::AttrType::String, tier);
+        describe.push(quote!(#private::Start::service_tier(__llmscope_start, #value);));
     }
     for value in &parsed.values {
         let key = &value.key;

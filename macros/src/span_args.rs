@@ -32,7 +32,12 @@ pub(crate) enum Target {
     Attrs,
     /// `usage = false`.
     Usage,
+    /// `service_tier`: prices the call (`standard`, `batch`, `flex`, `priority`).
+    ServiceTier,
 }
+
+/// The service tiers the pricing registry knows (`default` is OpenAI's name for `standard`).
+const SERVICE_TIERS: &[&str] = &["standard", "default", "batch", "flex", "priority"];
 
 /// One macro's argument table.
 pub(crate) struct Table {
@@ -56,6 +61,7 @@ pub(crate) struct SpanArgs {
     pub(crate) model: Option<Expr>,
     pub(crate) values: Vec<SpanValue>,
     pub(crate) usage: Option<bool>,
+    pub(crate) service_tier: Option<Expr>,
     /// Positional flags (`#[rag_stage(retrieve)]`), left for the macro to interpret.
     pub(crate) flags: Vec<Ident>,
 }
@@ -70,6 +76,7 @@ pub(crate) fn interpret(cx: &Ctxt, table: &Table, raw: Vec<RawArg>) -> SpanArgs 
         model: None,
         values: Vec::new(),
         usage: None,
+        service_tier: None,
         flags: Vec::new(),
     };
     let mut seen: Vec<String> = Vec::new();
@@ -175,6 +182,27 @@ fn value_arg(
             }
         }
         Target::Usage => parsed.usage = args::bool_literal(cx, name, &expr),
+        Target::ServiceTier => {
+            if !check_value(cx, &label, AttrType::String, &expr) {
+                return;
+            }
+            if let Some(literal) = args::string_literal(&expr) {
+                let tier = literal.value();
+                if !SERVICE_TIERS.contains(&tier.as_str()) {
+                    let hint = did_you_mean(&tier, SERVICE_TIERS.iter().copied())
+                        .map(|near| format!("; did you mean `{near}`?"))
+                        .unwrap_or_else(|| {
+                            format!("; expected {}", crate::expand::backticked(SERVICE_TIERS))
+                        });
+                    cx.error_spanned_by(
+                        literal,
+                        format_args!("unknown service tier `{tier}`{hint}"),
+                    );
+                    return;
+                }
+            }
+            parsed.service_tier = Some(expr);
+        }
         Target::Attrs => unreachable!("handled by the caller"),
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! Applications depend on the `llmscope` facade, which re-exports what is public here.
 
+mod cost;
 pub mod export;
 mod install;
 pub mod pricing;
@@ -17,6 +18,7 @@ pub mod __private {
 }
 mod private;
 
+pub use cost::{price_registry, set_price_registry, unknown_models};
 pub use install::{install, is_installed, scoped, InstallError, INSTRUMENTATION_NAME};
 pub use usage::{ErrorType, Usage, UsageData};
 

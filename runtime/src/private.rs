@@ -60,6 +60,32 @@ pub mod keys {
         "llmscope.usage.cache_creation_1h.input_tokens";
     /// `llmscope.response.service_tier`: the service tier the provider reports.
     pub const RESPONSE_SERVICE_TIER: &str = "llmscope.response.service_tier";
+    /// `llmscope.request.service_tier`: the service tier requested (prices the call).
+    pub const REQUEST_SERVICE_TIER: &str = "llmscope.request.service_tier";
+    /// `gen_ai.usage.cost.amount`: total cost of the call (proposed GenAI name).
+    pub const COST_AMOUNT: &str = "gen_ai.usage.cost.amount";
+    /// `gen_ai.usage.cost.currency`: ISO 4217 code of the cost (always `USD`).
+    pub const COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
+    /// `llm.cost.prompt` (OpenInference): input + cache read + cache write cost.
+    pub const OPENINFERENCE_COST_PROMPT: &str = "llm.cost.prompt";
+    /// `llm.cost.completion` (OpenInference): output cost.
+    pub const OPENINFERENCE_COST_COMPLETION: &str = "llm.cost.completion";
+    /// `llm.cost.total` (OpenInference): total cost.
+    pub const OPENINFERENCE_COST_TOTAL: &str = "llm.cost.total";
+    /// `llmscope.cost.input`: cost of the uncached input tokens.
+    pub const COST_INPUT: &str = "llmscope.cost.input";
+    /// `llmscope.cost.output`: cost of the output tokens (reasoning included).
+    pub const COST_OUTPUT: &str = "llmscope.cost.output";
+    /// `llmscope.cost.cache_read`: cost of the cache reads.
+    pub const COST_CACHE_READ: &str = "llmscope.cost.cache_read";
+    /// `llmscope.cost.cache_write`: cost of the cache writes.
+    pub const COST_CACHE_WRITE: &str = "llmscope.cost.cache_write";
+    /// `llmscope.pricing.entry`: the price-table entry that priced the call.
+    pub const PRICING_ENTRY: &str = "llmscope.pricing.entry";
+    /// `llmscope.pricing.snapshot`: the version of the price table.
+    pub const PRICING_SNAPSHOT: &str = "llmscope.pricing.snapshot";
+    /// `llmscope.pricing.tier`: the service tier the call was priced at.
+    pub const PRICING_TIER: &str = "llmscope.pricing.tier";
 }
 
 /// The static description of an annotated function.
@@ -311,9 +337,20 @@ pub struct Start {
     attributes: Vec<KeyValue>,
     provider: Option<StringValue>,
     model: Option<StringValue>,
+    service_tier: Option<StringValue>,
 }
 
 impl Start {
+    /// Sets the requested service tier (`standard`, `batch`, `flex`, `priority`).
+    #[inline]
+    pub fn service_tier(&mut self, tier: Option<Value>) {
+        if let Some(Value::String(tier)) = tier {
+            self.service_tier = Some(tier.clone());
+            self.attributes
+                .push(KeyValue::new(keys::REQUEST_SERVICE_TIER, tier));
+        }
+    }
+
     /// Overrides the span name.
     #[inline]
     pub fn name(&mut self, name: Cow<'static, str>) {
@@ -376,6 +413,7 @@ pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<C
         attributes: Vec::with_capacity(16),
         provider: None,
         model: None,
+        service_tier: None,
     };
     start
         .attributes
@@ -386,7 +424,7 @@ pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<C
         attributes,
         provider,
         model,
-        ..
+        service_tier,
     } = start;
     let name = match (name, &model) {
         (Some(name), _) => name,
@@ -409,6 +447,7 @@ pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<C
         ended: false,
         provider: if recording { provider } else { None },
         model: if recording { model } else { None },
+        service_tier: if recording { service_tier } else { None },
     })
 }
 
@@ -422,6 +461,7 @@ pub struct Call {
     ended: bool,
     provider: Option<StringValue>,
     model: Option<StringValue>,
+    service_tier: Option<StringValue>,
 }
 
 impl Call {
@@ -524,6 +564,15 @@ impl Call {
         }
         if let Some(tier) = usage.service_tier() {
             attributes.push(KeyValue::new(keys::RESPONSE_SERVICE_TIER, tier.to_owned()));
+        }
+        if let Some(provider) = &self.provider {
+            crate::cost::write_cost(
+                provider.as_str(),
+                self.model.as_ref().map(StringValue::as_str),
+                self.service_tier.as_ref().map(StringValue::as_str),
+                usage,
+                &mut attributes,
+            );
         }
         if !attributes.is_empty() {
             self.cx.span().set_attributes(attributes);

@@ -1,0 +1,120 @@
+//! Cost of LLM calls, computed in-process from the pricing registry and written on their spans.
+
+use std::sync::{LazyLock, OnceLock};
+
+use opentelemetry::KeyValue;
+
+use crate::pricing::{PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
+use crate::private::keys;
+use crate::usage::UsageData;
+
+static REGISTRY: OnceLock<PriceRegistry> = OnceLock::new();
+static UNKNOWN: LazyLock<UnknownModels> = LazyLock::new(UnknownModels::new);
+
+/// Replaces the embedded price snapshot for this process (for example one built with
+/// [`PriceRegistry::builder`] and your negotiated prices).
+///
+/// # Errors
+///
+/// Returns the registry back if one was already set, or if a span was already priced with
+/// the embedded snapshot (the registry in use never changes under running code).
+///
+/// # Examples
+///
+/// ```
+/// use llmscope_runtime::pricing::{ModelPrices, PriceRegistry};
+///
+/// let registry = PriceRegistry::builder()
+///     .with_price("my-finetune", ModelPrices::per_token(0.000_002, 0.000_008).unwrap())
+///     .build();
+/// llmscope_runtime::set_price_registry(registry).expect("first and only registry");
+/// ```
+pub fn set_price_registry(registry: PriceRegistry) -> Result<(), Box<PriceRegistry>> {
+    let mut slot = Some(registry);
+    REGISTRY.get_or_init(|| slot.take().expect("taken once"));
+    match slot {
+        None => Ok(()),
+        Some(rejected) => Err(Box::new(rejected)),
+    }
+}
+
+/// The registry spans are priced with: the one set with [`set_price_registry`], else the
+/// embedded snapshot.
+pub fn price_registry() -> &'static PriceRegistry {
+    REGISTRY.get_or_init(|| PriceRegistry::embedded().clone())
+}
+
+/// Calls whose model has no price: counted, and each `(provider, model)` warned about once.
+pub fn unknown_models() -> &'static UnknownModels {
+    &UNKNOWN
+}
+
+/// Prices a call and appends the cost attributes; an unknown model or tier adds none (never a
+/// guessed or zero cost) and warns once per model.
+pub(crate) fn write_cost(
+    provider: &str,
+    request_model: Option<&str>,
+    tier: Option<&str>,
+    usage: &UsageData<'_>,
+    attributes: &mut Vec<KeyValue>,
+) {
+    if usage.input_tokens().is_none() && usage.output_tokens().is_none() {
+        return;
+    }
+    let tier = match tier.or(usage.service_tier()) {
+        None => ServiceTier::Standard,
+        Some(name) => match name.parse::<ServiceTier>() {
+            Ok(tier) => tier,
+            Err(error) => {
+                if UNKNOWN.record(provider, &format!("service tier {name}")) {
+                    tracing::warn!(provider, tier = name, %error, "llmscope: no cost recorded: unknown service tier");
+                }
+                return;
+            }
+        },
+    };
+    let tokens = TokenCounts {
+        input_tokens: usage.input_tokens().unwrap_or(0),
+        output_tokens: usage.output_tokens().unwrap_or(0),
+        cache_read_tokens: usage.cache_read_tokens().unwrap_or(0),
+        cache_write_tokens: usage.cache_write_tokens().unwrap_or(0),
+        cache_write_1h_tokens: usage.cache_write_1h_tokens().unwrap_or(0),
+        reasoning_tokens: usage.reasoning_tokens().unwrap_or(0),
+    };
+    let registry = price_registry();
+    let priced = usage
+        .response_model()
+        .and_then(|model| registry.cost(provider, model, &tokens, tier))
+        .or_else(|| request_model.and_then(|model| registry.cost(provider, model, &tokens, tier)));
+    let Some((matched, cost)) = priced else {
+        let model = usage
+            .response_model()
+            .or(request_model)
+            .unwrap_or("<no model>");
+        if UNKNOWN.record(provider, model) {
+            tracing::warn!(
+                provider,
+                model,
+                "llmscope: no price for this model: its spans carry no cost attribute"
+            );
+        }
+        return;
+    };
+    attributes.extend([
+        KeyValue::new(keys::COST_AMOUNT, cost.total),
+        KeyValue::new(keys::COST_CURRENCY, cost.currency),
+        KeyValue::new(keys::OPENINFERENCE_COST_PROMPT, cost.prompt()),
+        KeyValue::new(keys::OPENINFERENCE_COST_COMPLETION, cost.output),
+        KeyValue::new(keys::OPENINFERENCE_COST_TOTAL, cost.total),
+        KeyValue::new(keys::COST_INPUT, cost.input),
+        KeyValue::new(keys::COST_OUTPUT, cost.output),
+        KeyValue::new(keys::COST_CACHE_READ, cost.cache_read),
+        KeyValue::new(keys::COST_CACHE_WRITE, cost.cache_write),
+        KeyValue::new(keys::PRICING_ENTRY, matched.key().to_owned()),
+        KeyValue::new(
+            keys::PRICING_SNAPSHOT,
+            matched.snapshot_version().to_owned(),
+        ),
+        KeyValue::new(keys::PRICING_TIER, tier.as_str()),
+    ]);
+}
