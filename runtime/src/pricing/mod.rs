@@ -2,7 +2,7 @@
 //!
 //! The [`PriceRegistry`] holds a pinned snapshot of LiteLLM's price table
 //! (`litellm-1.109.1`, 4,552 entries, MIT; see `runtime/data/LICENSE-litellm`), compiled into
-//! the binary as a compact text file and parsed on first use in about 3 ms. It finds a model
+//! the binary as a compact text file and parsed on first use in about 5 ms. It finds a model
 //! by OpenTelemetry provider name and model name, says which entry matched and how the name
 //! was normalised, and prices a call from its token counts exactly as LiteLLM's cost functions
 //! do (every case of LiteLLM's own reference results is reproduced to 1e-9 relative, see
