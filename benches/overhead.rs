@@ -131,6 +131,78 @@ fn raw_sdk(tracer: &opentelemetry_sdk::trace::SdkTracer, req: &Request) -> Reply
     reply
 }
 
+// (b') The hand-written equivalent of everything `#[llm_call]` records: (b) plus the cost from
+// the same pricing registry and the same 12 cost/audit attributes.
+fn raw_sdk_with_cost(tracer: &opentelemetry_sdk::trace::SdkTracer, req: &Request) -> Reply {
+    use llmscope::pricing::{ServiceTier, TokenCounts};
+    let parent = Context::current();
+    let span = tracer
+        .span_builder(format!("chat {}", req.model))
+        .with_kind(SpanKind::Client)
+        .with_attributes(vec![
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.provider.name", "openai"),
+            KeyValue::new("gen_ai.request.model", req.model.clone()),
+            KeyValue::new("gen_ai.request.temperature", req.temperature),
+            KeyValue::new("gen_ai.request.top_p", req.top_p),
+            KeyValue::new("gen_ai.request.max_tokens", i64::from(req.max_tokens)),
+            KeyValue::new("gen_ai.request.seed", req.seed),
+            KeyValue::new("server.address", "api.openai.com"),
+            KeyValue::new("server.port", 443_i64),
+        ])
+        .start_with_context(tracer, &parent);
+    let cx = parent.with_span(span);
+    let reply = {
+        let _guard = cx.clone().attach();
+        simulated_call(req)
+    };
+    let mut attributes = vec![
+        KeyValue::new("gen_ai.usage.input_tokens", i64::from(reply.input_tokens)),
+        KeyValue::new("gen_ai.usage.output_tokens", i64::from(reply.output_tokens)),
+        KeyValue::new(
+            "gen_ai.usage.cache_read.input_tokens",
+            i64::from(reply.cached_tokens),
+        ),
+        KeyValue::new("gen_ai.response.model", reply.model.to_owned()),
+        KeyValue::new("gen_ai.response.id", reply.id.to_owned()),
+        KeyValue::new(
+            "gen_ai.response.finish_reasons",
+            Value::Array(vec![StringValue::from(reply.finish_reasons[0].to_owned())].into()),
+        ),
+    ];
+    let tokens = TokenCounts {
+        input_tokens: u64::from(reply.input_tokens),
+        output_tokens: u64::from(reply.output_tokens),
+        cache_read_tokens: u64::from(reply.cached_tokens),
+        ..TokenCounts::default()
+    };
+    if let Some((matched, cost)) =
+        llmscope::price_registry().cost("openai", reply.model, &tokens, ServiceTier::Standard)
+    {
+        attributes.extend([
+            KeyValue::new("gen_ai.usage.cost.amount", cost.total),
+            KeyValue::new("gen_ai.usage.cost.currency", cost.currency),
+            KeyValue::new("llm.cost.prompt", cost.prompt()),
+            KeyValue::new("llm.cost.completion", cost.output),
+            KeyValue::new("llm.cost.total", cost.total),
+            KeyValue::new("llmscope.cost.input", cost.input),
+            KeyValue::new("llmscope.cost.output", cost.output),
+            KeyValue::new("llmscope.cost.cache_read", cost.cache_read),
+            KeyValue::new("llmscope.cost.cache_write", cost.cache_write),
+            KeyValue::new("llmscope.pricing.entry", matched.key().to_owned()),
+            KeyValue::new(
+                "llmscope.pricing.snapshot",
+                matched.snapshot_version().to_owned(),
+            ),
+            KeyValue::new("llmscope.pricing.tier", "standard"),
+        ]);
+    }
+    let span = cx.span();
+    span.set_attributes(attributes);
+    span.end();
+    reply
+}
+
 // (c) The same through `tracing` + `tracing-opentelemetry`, written by hand.
 fn with_tracing(req: &Request) -> Reply {
     let span = tracing::info_span!(
@@ -194,6 +266,9 @@ fn overhead(c: &mut Criterion) {
 
     let tracer = sampled.tracer("bench");
     group.bench_function("raw_sdk", |b| b.iter(|| raw_sdk(&tracer, black_box(&req))));
+    group.bench_function("raw_sdk_with_cost", |b| {
+        b.iter(|| raw_sdk_with_cost(&tracer, black_box(&req)))
+    });
 
     let layer_provider = provider(Sampler::AlwaysOn);
     let subscriber = tracing_subscriber::registry()
