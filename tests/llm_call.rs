@@ -462,7 +462,7 @@ fn nested_calls_nest_their_spans() {
 }
 
 mod renamed {
-    pub use llmscope as telemetry;
+    pub(crate) use llmscope as telemetry;
 }
 
 #[renamed::telemetry::llm_call(crate = renamed::telemetry, provider = "openai", model = "gpt-4o")]
