@@ -187,8 +187,9 @@ fn parse_ipv6(b: &[u8]) -> Option<usize> {
                 if (compressed && groups + 2 <= 7) || groups + 2 == 8 {
                     valid_end = Some(i + len);
                 }
+                break;
             }
-            break;
+            // Not an IPv4 address: the dot ends the sentence, and the group ends the address.
         }
         if digits > 4 {
             break;
@@ -224,39 +225,37 @@ const IPV6_MIN_LEN: usize = 6;
 /// Longest textual IPv6 address (`ffff:…:255.255.255.255`).
 const IPV6_MAX_LEN: usize = 45;
 
-/// An IPv6 address in the run of hex digits, colons and dots around the `:` at `colon`.
+/// An IPv6 address in the run of hex digits, colons and dots around the `:` at `colon`, starting
+/// at most one group after that colon (later starts are tried from later colons).
 /// Returns the hit, if any, and where scanning resumes.
 pub(crate) fn ipv6(text: &[u8], colon: usize) -> (Option<Hit>, usize) {
     let mut start = colon;
     while start > 0 && colon - start < IPV6_MAX_LEN && is_ipv6_class(text[start - 1]) {
         start -= 1;
     }
-    let end = run_end(text, colon, is_ipv6_class);
-    // Candidates: the run start, then the first group after each single colon, or a `::`.
-    let mut candidate = start;
-    while candidate < end {
-        if !is_word(before(text, candidate)) {
-            let limit = end.min(candidate + IPV6_MAX_LEN);
-            if let Some(len) = parse_ipv6(&text[candidate..limit]) {
-                let hit_end = candidate + len;
-                if len >= IPV6_MIN_LEN && !is_word(at(text, hit_end)) {
-                    return (Some(Hit::new(candidate, hit_end, Detector::Ipv6)), hit_end);
-                }
-            }
+    // Candidates: the run start, then for each colon up to the trigger the group after it, or the
+    // `::` it starts.
+    let try_at = |candidate: usize| {
+        if is_word(before(text, candidate)) {
+            return None;
         }
-        let Some(offset) = text[candidate..end].iter().position(|&b| b == b':') else {
-            break;
-        };
-        let next_colon = candidate + offset;
-        candidate = if at(text, next_colon + 1) != b':' {
-            next_colon + 1
-        } else if next_colon == candidate {
-            next_colon + 2
-        } else {
-            next_colon
-        };
+        let limit = text.len().min(candidate + IPV6_MAX_LEN);
+        let end = run_end(&text[..limit], candidate, is_ipv6_class);
+        let len = parse_ipv6(&text[candidate..end])?;
+        let hit_end = candidate + len;
+        (len >= IPV6_MIN_LEN && !is_word(at(text, hit_end)))
+            .then(|| Hit::new(candidate, hit_end, Detector::Ipv6))
+    };
+    let candidates = std::iter::once(start).chain((start..=colon).filter_map(|c| {
+        (text[c] == b':').then(|| if at(text, c + 1) == b':' { c } else { c + 1 })
+    }));
+    for candidate in candidates {
+        if let Some(hit) = try_at(candidate) {
+            return (Some(hit), hit.end);
+        }
     }
-    (None, end.max(colon + 1))
+    // Digits after the colon may still start an IPv4 address or a phone number.
+    (None, colon + 1)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,6 +314,13 @@ pub(crate) fn numeric(text: &[u8], first: usize, enabled: Enabled, out: &mut Vec
         }
         let hit = number_at(text, p, window_end, enabled);
         match hit {
+            // A card may also start at a later group of the same chain (a number written just
+            // before it can pass the Luhn check by chance): keep looking from the next group, and
+            // overlapping hits merge into their union.
+            Some(hit) if hit.kind == Detector::PaymentCard.index() => {
+                out.push(hit);
+                p = run_end(text, p, is_digit);
+            }
             Some(hit) => {
                 out.push(hit);
                 p = hit.end;
@@ -413,11 +419,12 @@ fn north_american_phone(text: &[u8], p: usize) -> Option<Hit> {
         i = p + 2;
     }
     let area = i;
-    if before(text, area) == b'(' && i == p {
+    if i == p
+        && before(text, area) == b'('
+        && digits_at(text, area, 3)
+        && at(text, area + 3) == b')'
+    {
         start = area - 1;
-        if !(digits_at(text, area, 3) && at(text, area + 3) == b')') {
-            return None;
-        }
         i = area + 4;
         if at(text, i) == b' ' {
             i += 1;
@@ -449,8 +456,10 @@ fn international_phone(text: &[u8], p: usize, window_end: usize) -> Option<Hit> 
     if is_word(before(text, plus)) || before(text, plus) == b'+' {
         return None;
     }
+    // (end, digit count) after each group; at most 15 groups of at least one digit.
+    let mut ends = [(0usize, 0usize); 15];
+    let mut groups = 0;
     let mut digits = 0;
-    let mut end = p;
     let mut i = p;
     loop {
         let group_end = run_end(text, i, is_digit);
@@ -458,7 +467,8 @@ fn international_phone(text: &[u8], p: usize, window_end: usize) -> Option<Hit> 
             break;
         }
         digits += group_end - i;
-        end = group_end;
+        ends[groups] = (group_end, digits);
+        groups += 1;
         let mut next = group_end;
         while next < window_end
             && next - group_end < 2
@@ -471,9 +481,13 @@ fn international_phone(text: &[u8], p: usize, window_end: usize) -> Option<Hit> 
         }
         i = next;
     }
-    // A closing parenthesis right after the number belongs to it: `+1 (415)` is not a phone.
-    ((8..=15).contains(&digits) && !linked_after(text, end))
-        .then(|| Hit::new(plus, end, Detector::Phone))
+    // The longest run of groups that ends the number: a following `-5` or `.5` means the last
+    // group belongs to something else (a date after the number), so drop groups until it fits.
+    ends[..groups]
+        .iter()
+        .rev()
+        .find(|&&(end, n)| (8..=15).contains(&n) && !linked_after(text, end))
+        .map(|&(end, _)| Hit::new(plus, end, Detector::Phone))
 }
 
 /// 13 to 19 digits starting with the group at `p`, compact or grouped with single spaces or
@@ -487,6 +501,7 @@ fn card(text: &[u8], p: usize, window_end: usize) -> Option<Hit> {
     // (end offset, digit count) after each group
     let mut ends = [(0usize, 0usize); 19];
     let mut groups = 0;
+    let mut separator = 0;
     let mut i = p;
     loop {
         let group_end = run_end(text, i, is_digit);
@@ -499,13 +514,19 @@ fn card(text: &[u8], p: usize, window_end: usize) -> Option<Hit> {
         }
         ends[groups] = (group_end, count);
         groups += 1;
+        // Groups are separated by one space or one dash, the same throughout, and only the last
+        // group may be shorter than four digits (4-4-4-4, 4-6-5, 4-4-4-4-3, …).
         let sep = at(text, group_end);
-        if group_end + 1 < window_end && matches!(sep, b' ' | b'-') && is_digit(text[group_end + 1])
-        {
-            i = group_end + 1;
-        } else {
+        let continues = group_end + 1 < window_end
+            && matches!(sep, b' ' | b'-')
+            && (groups == 1 || sep == separator)
+            && group_end - i >= 4
+            && is_digit(text[group_end + 1]);
+        if !continues {
             break;
         }
+        separator = sep;
+        i = group_end + 1;
     }
     ends[..groups]
         .iter()
