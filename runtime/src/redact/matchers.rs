@@ -221,7 +221,7 @@ fn parse_ipv6(b: &[u8]) -> Option<usize> {
 }
 
 /// Shortest IPv6 address we report: `::1` and `fe80::` say nothing about anyone.
-const IPV6_MIN_LEN: usize = 6;
+pub(crate) const IPV6_MIN_LEN: usize = 6;
 /// Longest textual IPv6 address (`ffff:…:255.255.255.255`).
 const IPV6_MAX_LEN: usize = 45;
 
@@ -229,6 +229,10 @@ const IPV6_MAX_LEN: usize = 45;
 /// at most one group after that colon (later starts are tried from later colons).
 /// Returns the hit, if any, and where scanning resumes.
 pub(crate) fn ipv6(text: &[u8], colon: usize) -> (Option<Hit>, usize) {
+    // Fast path: a colon in prose (`Note: `) has no hex digit or colon on either side.
+    if !is_ipv6_class(before(text, colon)) && !is_ipv6_class(at(text, colon + 1)) {
+        return (None, colon + 1);
+    }
     let mut start = colon;
     while start > 0 && colon - start < IPV6_MAX_LEN && is_ipv6_class(text[start - 1]) {
         start -= 1;
@@ -278,17 +282,29 @@ pub(crate) const NUMERIC: [Detector; 5] = [
 /// The numbers in the window of digits and separators that starts with the digit at `first`.
 /// Pushes hits and returns where scanning resumes.
 pub(crate) fn numeric(text: &[u8], first: usize, enabled: Enabled, out: &mut Vec<Hit>) -> usize {
+    let iban_candidate = enabled.has(Detector::Iban)
+        && first >= 2
+        && text[first - 1].is_ascii_uppercase()
+        && text[first - 2].is_ascii_uppercase();
+
+    // Fast path: most numbers in prose are one short group (`in 2004, `, `3 items`). With fewer
+    // than eight digits and no second group, no numeric detector can match.
+    let group_end = run_end(text, first, is_digit);
+    if group_end - first < 8 && !iban_candidate {
+        let mut next = group_end;
+        while next < text.len() && next - group_end < 2 && is_numeric_class(text[next]) {
+            next += 1;
+        }
+        if !is_numeric_class(at(text, next)) {
+            return next;
+        }
+    }
+
     let window_end = run_end(text, first, is_numeric_class);
     let mut resume = window_end;
     let mut p = first;
 
-    if enabled.has(Detector::Iban)
-        && first >= 2
-        && text[first - 1].is_ascii_uppercase()
-        && text[first - 2].is_ascii_uppercase()
-        && is_digit(at(text, first + 1))
-        && !is_word(before(text, first - 2))
-    {
+    if iban_candidate && is_digit(at(text, first + 1)) && !is_word(before(text, first - 2)) {
         if let Some(end) = iban(text, first - 2) {
             out.push(Hit::new(first - 2, end, Detector::Iban));
             resume = resume.max(end);
@@ -788,7 +804,7 @@ fn private_key_block(text: &[u8], p: usize) -> Option<Hit> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// AWS secret access keys: a probe every 40 bytes.
+// AWS secret access keys: runs of exactly 40 base64 bytes, found by `scan`.
 
 /// Bytes of an AWS secret access key.
 pub(crate) fn is_aws_secret_class(b: u8) -> bool {

@@ -12,8 +12,8 @@
 //! - Built-in detectors match ASCII only, so findings always start and end on character
 //!   boundaries; any UTF-8 text around them is kept intact.
 //! - Clean text is returned borrowed, without allocating.
-//! - Scanning is linear in the text: a prefilter finds candidates in a few passes (SWAR for digits,
-//!   `:` and `@`, Aho-Corasick for key prefixes, a stride probe for AWS secret keys) and only
+//! - Scanning is linear in the text: a prefilter finds candidates in a few passes (16-byte SIMD
+//!   classification for digits, `:`, `@` and base64 runs, Aho-Corasick for key prefixes) and only
 //!   candidates are confirmed, with checksums where the format has one (Luhn, IBAN mod 97).
 //!
 //! # Examples
@@ -39,6 +39,7 @@
 //! # Ok::<(), llmscope_runtime::redact::RedactError>(())
 //! ```
 
+mod block;
 mod checksum;
 mod detector;
 mod error;
