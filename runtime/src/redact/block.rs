@@ -103,6 +103,7 @@ mod imp {
                 class: _mm_movemask_epi8(class) as u32,
                 dot: _mm_movemask_epi8(dot) as u32,
                 ipv6: _mm_movemask_epi8(ipv6) as u32,
+                upper: _mm_movemask_epi8(in_range(x, b'A', 25)) as u32,
             }
         }
     }
@@ -133,6 +134,7 @@ mod imp {
             class: 0,
             dot: 0,
             ipv6: 0,
+            upper: 0,
         };
         for (i, &b) in block.iter().enumerate() {
             let digit = b.is_ascii_digit();
@@ -141,6 +143,7 @@ mod imp {
             masks.class |= u32::from(class) << i;
             masks.dot |= u32::from(b == b'.') << i;
             masks.ipv6 |= u32::from(b.is_ascii_hexdigit() || b == b':' || b == b'.') << i;
+            masks.upper |= u32::from(b.is_ascii_uppercase()) << i;
         }
         masks
     }
@@ -185,6 +188,8 @@ pub(crate) struct NumericMasks {
     pub(crate) dot: u32,
     /// Hex digits, `:` and `.` (the IPv6 class of `matchers`).
     pub(crate) ipv6: u32,
+    /// Upper-case ASCII letters.
+    pub(crate) upper: u32,
 }
 
 /// Numeric masks of `block`.
@@ -227,6 +232,7 @@ mod tests {
                 assert_eq!(masks.dot, if byte == b'.' { bit } else { 0 });
                 let ipv6 = byte.is_ascii_hexdigit() || byte == b':' || byte == b'.';
                 assert_eq!(masks.ipv6, if ipv6 { bit } else { 0 }, "{byte:#04x}");
+                assert_eq!(masks.upper, if byte.is_ascii_uppercase() { bit } else { 0 });
             }
         }
     }

@@ -806,15 +806,10 @@ fn private_key_block(text: &[u8], p: usize) -> Option<Hit> {
 // ---------------------------------------------------------------------------------------------
 // AWS secret access keys: runs of exactly 40 base64 bytes, found by `scan`.
 
-/// Bytes of an AWS secret access key.
-pub(crate) fn is_aws_secret_class(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'/' || b == b'+'
-}
-
 /// Length of an AWS secret access key.
 pub(crate) const AWS_SECRET_LEN: usize = 40;
 
-/// Whether the maximal run `[start, end)` of [`is_aws_secret_class`] bytes is a secret key.
+/// Whether the maximal run `[start, end)` of `[A-Za-z0-9/+]` bytes is a secret key.
 pub(crate) fn aws_secret(text: &[u8], start: usize, end: usize) -> Option<Hit> {
     if end - start != AWS_SECRET_LEN {
         return None;

@@ -15,11 +15,15 @@
 //! Each candidate is then confirmed by the matcher of its family (see `matchers`), which only looks
 //! at the candidate and its immediate neighbours.
 
-use aho_corasick::{AhoCorasick, Input, MatchKind};
+use aho_corasick::packed;
+use aho_corasick::{AhoCorasick, Input, MatchKind, Span};
 
 use super::block::{self, TriggerSet, BLOCK};
 use super::detector::Detector;
 use super::matchers::{self, Enabled, Hit, Trigger};
+
+/// Bytes handled per step of `Scanner::scan_blocks`.
+const CHUNK: usize = 2 * BLOCK;
 
 /// The built-in detectors, ready to scan.
 #[derive(Clone, Debug)]
@@ -31,9 +35,47 @@ pub(crate) struct Scanner {
 
 #[derive(Clone, Debug)]
 struct Literals {
-    automaton: AhoCorasick,
-    /// For each automaton pattern: what it announces and its length.
+    searcher: LiteralSearcher,
+    /// For each pattern: what it announces and its length.
     triggers: Vec<(Trigger, usize)>,
+}
+
+/// The SIMD "Teddy" searcher where the CPU has one (x86_64, aarch64), else an automaton.
+#[derive(Clone, Debug)]
+enum LiteralSearcher {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl LiteralSearcher {
+    fn new(literals: &[&str]) -> LiteralSearcher {
+        let packed = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(literals)
+            .build();
+        match packed {
+            Some(searcher) => LiteralSearcher::Packed(searcher),
+            None => LiteralSearcher::Automaton(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(literals)
+                    .expect("a few short literals always build"),
+            ),
+        }
+    }
+
+    /// The first match at or after `from`: start, end and pattern index.
+    #[inline]
+    fn find(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+        let found = match self {
+            LiteralSearcher::Packed(searcher) => searcher.find_in(text, Span::from(from..text.len())),
+            LiteralSearcher::Automaton(automaton) => {
+                automaton.find(Input::new(text).span(from..text.len()))
+            }
+        }?;
+        Some((found.start(), found.end(), found.pattern().as_usize()))
+    }
 }
 
 impl Scanner {
@@ -45,10 +87,9 @@ impl Scanner {
             .filter(|(_, trigger)| enabled.any(trigger.detectors()))
             .collect();
         let literals = (!wanted.is_empty()).then(|| Literals {
-            automaton: AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(wanted.iter().map(|(literal, _)| literal))
-                .expect("a few short literals always build"),
+            searcher: LiteralSearcher::new(
+                &wanted.iter().map(|&(literal, _)| literal).collect::<Vec<_>>(),
+            ),
             triggers: wanted
                 .iter()
                 .map(|&(literal, trigger)| (trigger, literal.len()))
@@ -68,64 +109,121 @@ impl Scanner {
     /// Pushes the hits of every enabled built-in detector in `text`, in no particular order and
     /// possibly overlapping.
     pub(crate) fn scan(&self, text: &[u8], out: &mut Vec<Hit>) {
-        if !self.trigger_bytes.is_empty() {
-            self.scan_trigger_bytes(text, out);
+        let aws = self.enabled.has(Detector::AwsSecretKey);
+        if !self.trigger_bytes.is_empty() || aws {
+            self.scan_blocks(text, aws, out);
         }
         if let Some(literals) = &self.literals {
             self.scan_literals(literals, text, out);
         }
-        if self.enabled.has(Detector::AwsSecretKey) {
-            scan_aws_secrets(text, out);
-        }
     }
 
-    /// Walks the text in chunks of two blocks. A chunk without trigger bytes costs two
-    /// classifications; in one with triggers, short numbers (the common case in prose: `in 2004`,
-    /// `3 items`) are dismissed from the masks alone, and other triggers go to their matcher.
-    fn scan_trigger_bytes(&self, text: &[u8], out: &mut Vec<Hit>) {
-        const CHUNK: usize = 2 * BLOCK;
+    /// Walks the text in chunks of two blocks, classifying each chunk once for both jobs:
+    ///
+    /// - trigger bytes: a chunk without any costs two classifications; in one with triggers,
+    ///   short numbers (the common case in prose: `in 2004`, `3 items`) and colons outside
+    ///   anything address-like are dismissed from the masks alone, and other triggers go to their
+    ///   matcher. A matcher that consumes bytes past the chunk masks them out of later chunks.
+    /// - AWS secret keys: only the length of the base64 run reaching the end of each chunk is
+    ///   carried over; runs inside one chunk are shorter than 40 bytes.
+    fn scan_blocks(&self, text: &[u8], aws: bool, out: &mut Vec<Hit>) {
         let set = self.trigger_bytes;
+        let mut skip_until = 0;
+        let mut aws_run = 0;
         let mut from = 0;
         while from < text.len() {
             let first = block::load(text, from);
             let second = block::load(text, from + BLOCK);
+            if aws {
+                let class = block::base64(&first) | block::base64(&second) << BLOCK;
+                aws_step(text, class, from, &mut aws_run, out);
+            }
             let mut triggers =
                 block::triggers(&first, set) | block::triggers(&second, set) << BLOCK;
-            if triggers == 0 {
-                from += CHUNK;
-                continue;
+            if skip_until > from {
+                triggers &= u32::MAX.checked_shl((skip_until - from) as u32).unwrap_or(0);
             }
-            let numbers = ChunkNumbers::new(&first, &second);
-            let mut resume = from;
-            while triggers != 0 {
-                let offset = triggers.trailing_zeros() as usize;
-                let i = from + offset;
-                resume = match text[i] {
-                    b'@' => match matchers::email(text, i) {
-                        Some(hit) => {
-                            out.push(hit);
-                            hit.end
-                        }
-                        None => i + 1,
-                    },
-                    b':' if numbers.short_ipv6_run(offset) => i + 1,
-                    b':' => {
-                        let (hit, resume) = matchers::ipv6(text, i);
-                        out.extend(hit);
-                        resume
+            if triggers != 0 {
+                let chunk = ChunkNumbers::new(&first, &second);
+                if let Some(resume) = self.chunk_triggers(text, from, triggers, &chunk, out) {
+                    skip_until = resume;
+                }
+            }
+            from += CHUNK;
+        }
+        if aws_run >= matchers::AWS_SECRET_LEN {
+            out.extend(matchers::aws_secret(text, text.len() - aws_run, text.len()));
+        }
+    }
+
+    /// Handles the trigger bytes of the chunk at `from`; returns where scanning resumes when a
+    /// matcher consumed bytes past the chunk.
+    #[inline]
+    fn chunk_triggers(
+        &self,
+        text: &[u8],
+        from: usize,
+        mut triggers: u32,
+        chunk: &ChunkNumbers,
+        out: &mut Vec<Hit>,
+    ) -> Option<usize> {
+        while triggers != 0 {
+            let offset = triggers.trailing_zeros() as usize;
+            let i = from + offset;
+            let resume = match text[i] {
+                b'@' => match matchers::email(text, i) {
+                    Some(hit) => {
+                        out.push(hit);
+                        hit.end
                     }
-                    _ => match numbers.short_number_end(offset) {
+                    None => i + 1,
+                },
+                b':' if chunk.short_ipv6_run(offset) => i + 1,
+                b':' => {
+                    let (hit, resume) = matchers::ipv6(text, i);
+                    out.extend(hit);
+                    resume
+                }
+                _ => {
+                    if chunk.only_short_numbers_from(offset)
+                        && !self.iban_candidate_in(text, from, chunk, offset)
+                    {
+                        // Every digit from here to the end of the chunk is in a short number.
+                        triggers &= !chunk.digit;
+                        continue;
+                    }
+                    match chunk.short_number_end(offset) {
                         Some(end) if !self.iban_candidate(text, i) => from + end,
                         _ => matchers::numeric(text, i, self.enabled, out),
-                    },
-                };
-                if resume >= from + CHUNK {
-                    break;
+                    }
                 }
-                triggers &= u32::MAX << (resume - from);
+            };
+            if resume >= from + CHUNK {
+                return Some(resume);
             }
-            from = resume.max(from + CHUNK);
+            triggers &= u32::MAX << (resume - from);
         }
+        None
+    }
+
+    /// Whether some digit at or after chunk offset `offset` may be an IBAN's check digits.
+    #[inline]
+    fn iban_candidate_in(
+        &self,
+        text: &[u8],
+        from: usize,
+        chunk: &ChunkNumbers,
+        offset: usize,
+    ) -> bool {
+        if !self.enabled.has(Detector::Iban) {
+            return false;
+        }
+        let digits = chunk.digit & (u32::MAX << offset);
+        // Two capitals before a digit; the first two bytes of the chunk look back a scalar way.
+        let after_capitals = digits & chunk.upper << 1 & chunk.upper << 2;
+        after_capitals != 0
+            || (digits & 1 != 0 && self.iban_candidate(text, from))
+            || (digits & 2 != 0 && self.iban_candidate(text, from + 1))
     }
 
     /// Whether the digit at `i` may be an IBAN's check digits (after two capital letters).
@@ -139,14 +237,10 @@ impl Scanner {
 
     fn scan_literals(&self, literals: &Literals, text: &[u8], out: &mut Vec<Hit>) {
         let mut from = 0;
-        while from < text.len() {
-            let input = Input::new(text).span(from..text.len());
-            let Some(found) = literals.automaton.find(input) else {
-                break;
-            };
-            let (trigger, len) = literals.triggers[found.pattern().as_usize()];
-            from = found.end();
-            if let Some(hit) = matchers::token(text, found.start(), len, trigger, self.enabled) {
+        while let Some((start, end, pattern)) = literals.searcher.find(text, from) {
+            let (trigger, len) = literals.triggers[pattern];
+            from = end;
+            if let Some(hit) = matchers::token(text, start, len, trigger, self.enabled) {
                 out.push(hit);
                 from = from.max(hit.end);
             }
@@ -160,6 +254,7 @@ struct ChunkNumbers {
     class: u32,
     dot: u32,
     ipv6: u32,
+    upper: u32,
 }
 
 impl ChunkNumbers {
@@ -171,7 +266,21 @@ impl ChunkNumbers {
             class: low.class | high.class << BLOCK,
             dot: low.dot | high.dot << BLOCK,
             ipv6: low.ipv6 | high.ipv6 << BLOCK,
+            upper: low.upper | high.upper << BLOCK,
         }
+    }
+
+    /// Whether every digit at or after chunk offset `offset` is in a window too small for any
+    /// numeric detector, judged for all of them at once: fewer than four digits in total, and the
+    /// window of the last one ends inside the chunk.
+    #[inline]
+    fn only_short_numbers_from(&self, offset: usize) -> bool {
+        let digits = self.digit & (u32::MAX << offset);
+        if !fewer_bits_than(digits, 4) {
+            return false;
+        }
+        let last = 31 - digits.leading_zeros() as usize;
+        last + ((self.class >> last).trailing_ones() as usize) < CHUNK
     }
 
     /// For the digit at chunk offset `offset`: the end offset of its window of digits and
@@ -182,7 +291,7 @@ impl ChunkNumbers {
     fn short_number_end(&self, offset: usize) -> Option<usize> {
         let len = (self.class >> offset).trailing_ones() as usize;
         let end = offset + len;
-        if end >= 2 * BLOCK {
+        if end >= CHUNK {
             return None;
         }
         let window = ((1u32 << len) - 1) << offset;
@@ -202,7 +311,7 @@ impl ChunkNumbers {
     fn short_ipv6_run(&self, offset: usize) -> bool {
         let after = (self.ipv6 >> offset).trailing_ones() as usize;
         let before = (self.ipv6 << (31 - offset)).leading_ones() as usize - 1;
-        offset + after < 2 * BLOCK && offset >= before + 1 && before + after < matchers::IPV6_MIN_LEN
+        offset + after < CHUNK && offset >= before + 1 && before + after < matchers::IPV6_MIN_LEN
     }
 }
 
@@ -216,38 +325,20 @@ fn fewer_bits_than(mut bits: u32, n: u32) -> bool {
     bits == 0
 }
 
-/// Finds runs of exactly [`AWS_SECRET_LEN`](matchers::AWS_SECRET_LEN) base64 bytes. Only the run
-/// that reaches the end of each block is carried over: runs inside one block are too short.
-fn scan_aws_secrets(text: &[u8], out: &mut Vec<Hit>) {
-    const FULL: u32 = (1 << BLOCK) - 1;
-    // Length of the run of class bytes ending at `from`.
-    let mut run = 0;
-    let mut from = 0;
-    let mut step = |class: u32, from: usize, run: &mut usize| {
-        if class == FULL {
-            *run += BLOCK;
-            return;
-        }
-        let head = class.trailing_ones() as usize;
-        if *run + head >= matchers::AWS_SECRET_LEN {
-            out.extend(matchers::aws_secret(text, from - *run, from + head));
-        }
-        *run = (class << (32 - BLOCK)).leading_ones() as usize;
-    };
-    let mut blocks = text.chunks_exact(BLOCK);
-    for chunk in blocks.by_ref() {
-        let class = block::base64(chunk.try_into().expect("chunk of BLOCK bytes"));
-        step(class, from, &mut run);
-        from += BLOCK;
+/// One chunk of the AWS secret key scan: `class` has a bit per base64 byte of the chunk at
+/// `from`, and `run` is the length of the base64 run ending at `from`.
+#[inline]
+fn aws_step(text: &[u8], class: u32, from: usize, run: &mut usize, out: &mut Vec<Hit>) {
+    if class == u32::MAX {
+        *run += CHUNK;
+        return;
     }
-    if !blocks.remainder().is_empty() {
-        // Zero padding is never class, so a run reaching the end of the text ends here.
-        step(block::base64(&block::load(text, from)), from, &mut run);
-        run = 0;
+    let head = class.trailing_ones() as usize;
+    if *run + head >= matchers::AWS_SECRET_LEN {
+        out.extend(matchers::aws_secret(text, from - *run, from + head));
     }
-    if run >= matchers::AWS_SECRET_LEN {
-        out.extend(matchers::aws_secret(text, text.len() - run, text.len()));
-    }
+    // Zero padding past the end of the text is never base64, so a final run ends in its chunk.
+    *run = class.leading_ones() as usize;
 }
 
 #[cfg(test)]
@@ -264,7 +355,7 @@ mod tests {
                 text.extend_from_slice(b" tail");
             }
             let mut out = Vec::new();
-            scan_aws_secrets(&text, &mut out);
+            Scanner::new(Enabled::ALL).scan(&text, &mut out);
             assert_eq!(out.len(), 1, "offset {offset}");
             assert_eq!((out[0].start, out[0].end), (offset, offset + 40));
         }
