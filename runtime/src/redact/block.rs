@@ -27,6 +27,45 @@ impl TriggerSet {
     }
 }
 
+/// Bit masks of a block (or, combined with [`Masks::join`], of two): bit `i` describes byte `i`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Masks {
+    /// The trigger bytes wanted by the [`TriggerSet`]: digits, `:`, `@`.
+    pub(crate) triggers: u32,
+    /// `[A-Za-z0-9/+]`, the bytes of an AWS secret key.
+    pub(crate) base64: u32,
+    /// ASCII digits.
+    pub(crate) digit: u32,
+    /// Digits and the separators ` ()+-.` (the numeric window class of `matchers`).
+    pub(crate) numeric: u32,
+    /// `.`
+    pub(crate) dot: u32,
+    /// `+`
+    pub(crate) plus: u32,
+    /// Hex digits, `:` and `.` (the IPv6 class of `matchers`).
+    pub(crate) ipv6: u32,
+    /// Upper-case ASCII letters.
+    pub(crate) upper: u32,
+}
+
+impl Masks {
+    /// The masks of two consecutive blocks, `low` first.
+    #[inline(always)]
+    pub(crate) fn join(low: Masks, high: Masks) -> Masks {
+        let join = |low: u32, high: u32| low | high << BLOCK;
+        Masks {
+            triggers: join(low.triggers, high.triggers),
+            base64: join(low.base64, high.base64),
+            digit: join(low.digit, high.digit),
+            numeric: join(low.numeric, high.numeric),
+            dot: join(low.dot, high.dot),
+            plus: join(low.plus, high.plus),
+            ipv6: join(low.ipv6, high.ipv6),
+            upper: join(low.upper, high.upper),
+        }
+    }
+}
+
 /// The 16 bytes at `from`, zero-padded past the end of `text` (zero is in no class).
 #[inline(always)]
 pub(crate) fn load(text: &[u8], from: usize) -> [u8; BLOCK] {
@@ -41,9 +80,15 @@ pub(crate) fn load(text: &[u8], from: usize) -> [u8; BLOCK] {
     }
 }
 
+/// The masks of `block`.
+#[inline(always)]
+pub(crate) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
+    imp::classify(block, set)
+}
+
 #[cfg(target_arch = "x86_64")]
 mod imp {
-    use super::{NumericMasks, TriggerSet, BLOCK};
+    use super::{Masks, TriggerSet, BLOCK};
     use core::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
         _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
@@ -58,11 +103,6 @@ mod imp {
         _mm_set1_epi8(byte as i8)
     }
 
-    #[inline(always)]
-    unsafe fn load(block: &[u8; BLOCK]) -> __m128i {
-        _mm_loadu_si128(block.as_ptr().cast())
-    }
-
     /// Lanes equal to all-ones where `x - low` (wrapping) is at most `span`.
     #[inline(always)]
     unsafe fn in_range(x: __m128i, low: u8, span: u8) -> __m128i {
@@ -71,137 +111,91 @@ mod imp {
     }
 
     #[inline(always)]
-    pub(crate) fn triggers(block: &[u8; BLOCK], set: TriggerSet) -> u32 {
-        // SAFETY: see above.
-        unsafe {
-            let x = load(block);
-            let digit = _mm_and_si128(in_range(x, b'0', 9), splat(set.digits));
-            let colon = _mm_and_si128(_mm_cmpeq_epi8(x, splat(b':')), splat(set.colon));
-            let at = _mm_and_si128(_mm_cmpeq_epi8(x, splat(b'@')), splat(set.at));
-            _mm_movemask_epi8(_mm_or_si128(digit, _mm_or_si128(colon, at))) as u32
-        }
+    unsafe fn equal(x: __m128i, byte: u8) -> __m128i {
+        _mm_cmpeq_epi8(x, splat(byte))
     }
 
     #[inline(always)]
-    pub(crate) fn numeric(block: &[u8; BLOCK]) -> NumericMasks {
+    unsafe fn or(a: __m128i, b: __m128i) -> __m128i {
+        _mm_or_si128(a, b)
+    }
+
+    #[inline(always)]
+    unsafe fn bits(x: __m128i) -> u32 {
+        _mm_movemask_epi8(x) as u32
+    }
+
+    #[inline(always)]
+    pub(super) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
         // SAFETY: see above.
         unsafe {
-            let x = load(block);
+            let x = _mm_loadu_si128(block.as_ptr().cast());
+            let folded = or(x, splat(0x20)); // ASCII letters to lower case
             let digit = in_range(x, b'0', 9);
-            let dot = _mm_cmpeq_epi8(x, splat(b'.'));
-            let space = _mm_cmpeq_epi8(x, splat(b' '));
-            let parens = in_range(x, b'(', 1); // `(` and `)`
-            let plus = _mm_cmpeq_epi8(x, splat(b'+'));
-            let dash = _mm_cmpeq_epi8(x, splat(b'-'));
-            let separator = _mm_or_si128(_mm_or_si128(dot, space), _mm_or_si128(parens, plus));
-            let class = _mm_or_si128(_mm_or_si128(separator, dash), digit);
-            let hex_letter = in_range(_mm_or_si128(x, splat(0x20)), b'a', 5);
-            let colon = _mm_cmpeq_epi8(x, splat(b':'));
-            let ipv6 = _mm_or_si128(_mm_or_si128(hex_letter, digit), _mm_or_si128(colon, dot));
-            NumericMasks {
-                digit: _mm_movemask_epi8(digit) as u32,
-                class: _mm_movemask_epi8(class) as u32,
-                dot: _mm_movemask_epi8(dot) as u32,
-                ipv6: _mm_movemask_epi8(ipv6) as u32,
-                upper: _mm_movemask_epi8(in_range(x, b'A', 25)) as u32,
+            let colon = equal(x, b':');
+            let at = equal(x, b'@');
+            let dot = equal(x, b'.');
+            let plus = equal(x, b'+');
+            let triggers = or(
+                _mm_and_si128(digit, splat(set.digits)),
+                or(
+                    _mm_and_si128(colon, splat(set.colon)),
+                    _mm_and_si128(at, splat(set.at)),
+                ),
+            );
+            let letter = in_range(folded, b'a', 25);
+            let base64 = or(or(letter, digit), or(equal(x, b'/'), plus));
+            let separator = or(
+                or(dot, plus),
+                or(equal(x, b' '), or(equal(x, b'-'), in_range(x, b'(', 1))),
+            );
+            let ipv6 = or(or(in_range(folded, b'a', 5), digit), or(colon, dot));
+            Masks {
+                triggers: bits(triggers),
+                base64: bits(base64),
+                digit: bits(digit),
+                numeric: bits(or(digit, separator)),
+                dot: bits(dot),
+                plus: bits(plus),
+                ipv6: bits(ipv6),
+                upper: bits(in_range(x, b'A', 25)),
             }
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn base64(block: &[u8; BLOCK]) -> u32 {
-        // SAFETY: see above.
-        unsafe {
-            let x = load(block);
-            let letter = in_range(_mm_or_si128(x, splat(0x20)), b'a', 25);
-            let digit = in_range(x, b'0', 9);
-            let slash = _mm_cmpeq_epi8(x, splat(b'/'));
-            let plus = _mm_cmpeq_epi8(x, splat(b'+'));
-            let class = _mm_or_si128(_mm_or_si128(letter, digit), _mm_or_si128(slash, plus));
-            _mm_movemask_epi8(class) as u32
         }
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 mod imp {
-    use super::{NumericMasks, TriggerSet, BLOCK};
+    use super::{Masks, TriggerSet, BLOCK};
 
     #[inline(always)]
-    pub(crate) fn numeric(block: &[u8; BLOCK]) -> NumericMasks {
-        let mut masks = NumericMasks {
+    pub(super) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
+        let mut masks = Masks {
+            triggers: 0,
+            base64: 0,
             digit: 0,
-            class: 0,
+            numeric: 0,
             dot: 0,
+            plus: 0,
             ipv6: 0,
             upper: 0,
         };
         for (i, &b) in block.iter().enumerate() {
             let digit = b.is_ascii_digit();
-            let class = digit || matches!(b, b' ' | b'(' | b')' | b'+' | b'-' | b'.');
+            let trigger = (digit && set.digits != 0)
+                || (b == b':' && set.colon != 0)
+                || (b == b'@' && set.at != 0);
+            masks.triggers |= u32::from(trigger) << i;
+            masks.base64 |= u32::from(b.is_ascii_alphanumeric() || b == b'/' || b == b'+') << i;
             masks.digit |= u32::from(digit) << i;
-            masks.class |= u32::from(class) << i;
+            masks.numeric |= u32::from(digit || b" ()+-.".contains(&b)) << i;
             masks.dot |= u32::from(b == b'.') << i;
+            masks.plus |= u32::from(b == b'+') << i;
             masks.ipv6 |= u32::from(b.is_ascii_hexdigit() || b == b':' || b == b'.') << i;
             masks.upper |= u32::from(b.is_ascii_uppercase()) << i;
         }
         masks
     }
-
-    #[inline(always)]
-    pub(crate) fn triggers(block: &[u8; BLOCK], set: TriggerSet) -> u32 {
-        let mut mask = 0;
-        for (i, &b) in block.iter().enumerate() {
-            let wanted = (b.is_ascii_digit() && set.digits != 0)
-                || (b == b':' && set.colon != 0)
-                || (b == b'@' && set.at != 0);
-            mask |= u32::from(wanted) << i;
-        }
-        mask
-    }
-
-    #[inline(always)]
-    pub(crate) fn base64(block: &[u8; BLOCK]) -> u32 {
-        let mut mask = 0;
-        for (i, &b) in block.iter().enumerate() {
-            let class = b.is_ascii_alphanumeric() || b == b'/' || b == b'+';
-            mask |= u32::from(class) << i;
-        }
-        mask
-    }
-}
-
-/// Bit `i` set when byte `i` of `block` is a trigger byte wanted by `set` (a digit, `:` or `@`).
-#[inline(always)]
-pub(crate) fn triggers(block: &[u8; BLOCK], set: TriggerSet) -> u32 {
-    imp::triggers(block, set)
-}
-
-/// Masks of the bytes that make up numbers written with separators, and IP addresses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NumericMasks {
-    /// ASCII digits.
-    pub(crate) digit: u32,
-    /// Digits and the separators ` ()+-.` (the numeric window class of `matchers`).
-    pub(crate) class: u32,
-    /// `.`
-    pub(crate) dot: u32,
-    /// Hex digits, `:` and `.` (the IPv6 class of `matchers`).
-    pub(crate) ipv6: u32,
-    /// Upper-case ASCII letters.
-    pub(crate) upper: u32,
-}
-
-/// Numeric masks of `block`.
-#[inline(always)]
-pub(crate) fn numeric(block: &[u8; BLOCK]) -> NumericMasks {
-    imp::numeric(block)
-}
-
-/// Bit `i` set when byte `i` of `block` is in `[A-Za-z0-9/+]`.
-#[inline(always)]
-pub(crate) fn base64(block: &[u8; BLOCK]) -> u32 {
-    imp::base64(block)
 }
 
 #[cfg(test)]
@@ -214,27 +208,33 @@ mod tests {
         let digits_only = TriggerSet::new(true, false, false);
         for byte in 0..=255u8 {
             for lane in 0..BLOCK {
-                let mut block = [b' '; BLOCK];
+                // Other lanes hold a byte (0) that is in no class.
+                let mut block = [0u8; BLOCK];
                 block[lane] = byte;
-                let bit = 1u32 << lane;
-                let trigger = byte.is_ascii_digit() || byte == b':' || byte == b'@';
-                assert_eq!(triggers(&block, all), if trigger { bit } else { 0 }, "{byte:#04x}");
+                let bit = |on: bool| if on { 1u32 << lane } else { 0 };
+                let masks = classify(&block, all);
                 let digit = byte.is_ascii_digit();
-                assert_eq!(triggers(&block, digits_only), if digit { bit } else { 0 });
-                let class = byte.is_ascii_alphanumeric() || byte == b'/' || byte == b'+';
-                assert_eq!(base64(&block), if class { bit } else { 0 }, "{byte:#04x}");
-                let numeric_class = digit || b" ()+-.".contains(&byte);
-                let mut block = [b'x'; BLOCK];
-                block[lane] = byte;
-                let masks = numeric(&block);
-                assert_eq!(masks.digit, if digit { bit } else { 0 });
-                assert_eq!(masks.class, if numeric_class { bit } else { 0 }, "{byte:#04x}");
-                assert_eq!(masks.dot, if byte == b'.' { bit } else { 0 });
-                let ipv6 = byte.is_ascii_hexdigit() || byte == b':' || byte == b'.';
-                assert_eq!(masks.ipv6, if ipv6 { bit } else { 0 }, "{byte:#04x}");
-                assert_eq!(masks.upper, if byte.is_ascii_uppercase() { bit } else { 0 });
+                let expected = Masks {
+                    triggers: bit(digit || byte == b':' || byte == b'@'),
+                    base64: bit(byte.is_ascii_alphanumeric() || byte == b'/' || byte == b'+'),
+                    digit: bit(digit),
+                    numeric: bit(digit || b" ()+-.".contains(&byte)),
+                    dot: bit(byte == b'.'),
+                    plus: bit(byte == b'+'),
+                    ipv6: bit(byte.is_ascii_hexdigit() || byte == b':' || byte == b'.'),
+                    upper: bit(byte.is_ascii_uppercase()),
+                };
+                assert_eq!(masks, expected, "byte {byte:#04x} in lane {lane}");
+                assert_eq!(classify(&block, digits_only).triggers, bit(digit));
             }
         }
+    }
+
+    #[test]
+    fn join_puts_the_second_block_in_the_high_half() {
+        let set = TriggerSet::new(true, true, true);
+        let joined = Masks::join(classify(b"1...............", set), classify(b"...............2", set));
+        assert_eq!(joined.digit, 1 | 1 << 31);
     }
 
     #[test]

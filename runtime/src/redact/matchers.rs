@@ -312,14 +312,16 @@ pub(crate) fn numeric(text: &[u8], first: usize, enabled: Enabled, out: &mut Vec
         }
     }
 
-    // Cheap rejection of the common case: a year, a count, a short number.
+    // Cheap rejection of the common case: a year, a date, a count, a short number.
     let mut digits = 0;
     let mut dots = false;
+    let mut plus = before(text, first) == b'+';
     for &b in &text[first..window_end] {
-        digits += usize::from(is_digit(b));
+        digits += u32::from(is_digit(b));
         dots |= b == b'.';
+        plus |= b == b'+';
     }
-    if digits < 4 || (digits < 8 && !dots) {
+    if digits < minimum_digits(dots, plus) {
         return resume;
     }
 
@@ -345,6 +347,20 @@ pub(crate) fn numeric(text: &[u8], first: usize, enabled: Enabled, out: &mut Vec
         }
     }
     resume
+}
+
+/// The fewest digits a window of digits and separators needs for any numeric detector: an IPv4
+/// address has four (and dots), an international phone eight (and a `+`), otherwise an SSN has
+/// nine and North American phones and cards more.
+#[inline]
+pub(crate) fn minimum_digits(dots: bool, plus: bool) -> u32 {
+    if dots {
+        4
+    } else if plus {
+        8
+    } else {
+        9
+    }
 }
 
 /// The first detector that matches a number starting with the digit group at `p`.

@@ -18,7 +18,7 @@
 use aho_corasick::packed;
 use aho_corasick::{AhoCorasick, Input, MatchKind, Span};
 
-use super::block::{self, TriggerSet, BLOCK};
+use super::block::{self, Masks, TriggerSet, BLOCK};
 use super::detector::Detector;
 use super::matchers::{self, Enabled, Hit, Trigger};
 
@@ -132,20 +132,19 @@ impl Scanner {
         let mut aws_run = 0;
         let mut from = 0;
         while from < text.len() {
-            let first = block::load(text, from);
-            let second = block::load(text, from + BLOCK);
+            let masks = Masks::join(
+                block::classify(&block::load(text, from), set),
+                block::classify(&block::load(text, from + BLOCK), set),
+            );
             if aws {
-                let class = block::base64(&first) | block::base64(&second) << BLOCK;
-                aws_step(text, class, from, &mut aws_run, out);
+                aws_step(text, masks.base64, from, &mut aws_run, out);
             }
-            let mut triggers =
-                block::triggers(&first, set) | block::triggers(&second, set) << BLOCK;
+            let mut triggers = masks.triggers;
             if skip_until > from {
                 triggers &= u32::MAX.checked_shl((skip_until - from) as u32).unwrap_or(0);
             }
             if triggers != 0 {
-                let chunk = ChunkNumbers::new(&first, &second);
-                if let Some(resume) = self.chunk_triggers(text, from, triggers, &chunk, out) {
+                if let Some(resume) = self.chunk_triggers(text, from, triggers, &masks, out) {
                     skip_until = resume;
                 }
             }
@@ -164,7 +163,7 @@ impl Scanner {
         text: &[u8],
         from: usize,
         mut triggers: u32,
-        chunk: &ChunkNumbers,
+        chunk: &Masks,
         out: &mut Vec<Hit>,
     ) -> Option<usize> {
         while triggers != 0 {
@@ -178,21 +177,21 @@ impl Scanner {
                     }
                     None => i + 1,
                 },
-                b':' if chunk.short_ipv6_run(offset) => i + 1,
+                b':' if short_ipv6_run(chunk, offset) => i + 1,
                 b':' => {
                     let (hit, resume) = matchers::ipv6(text, i);
                     out.extend(hit);
                     resume
                 }
                 _ => {
-                    if chunk.only_short_numbers_from(offset)
+                    if only_short_numbers_from(chunk, offset)
                         && !self.iban_candidate_in(text, from, chunk, offset)
                     {
                         // Every digit from here to the end of the chunk is in a short number.
                         triggers &= !chunk.digit;
                         continue;
                     }
-                    match chunk.short_number_end(offset) {
+                    match short_number_end(chunk, offset) {
                         Some(end) if !self.iban_candidate(text, i) => from + end,
                         _ => matchers::numeric(text, i, self.enabled, out),
                     }
@@ -212,7 +211,7 @@ impl Scanner {
         &self,
         text: &[u8],
         from: usize,
-        chunk: &ChunkNumbers,
+        chunk: &Masks,
         offset: usize,
     ) -> bool {
         if !self.enabled.has(Detector::Iban) {
@@ -248,71 +247,47 @@ impl Scanner {
     }
 }
 
-/// Numeric masks of a two-block chunk.
-struct ChunkNumbers {
-    digit: u32,
-    class: u32,
-    dot: u32,
-    ipv6: u32,
-    upper: u32,
+/// Whether every digit at or after chunk offset `offset` is in a window too small for any
+/// numeric detector, judged for all of them at once: fewer than four digits in total, and the
+/// window of the last one ends inside the chunk.
+#[inline]
+fn only_short_numbers_from(chunk: &Masks, offset: usize) -> bool {
+    let digits = chunk.digit & (u32::MAX << offset);
+    if !fewer_bits_than(digits, 4) {
+        return false;
+    }
+    let last = 31 - digits.leading_zeros() as usize;
+    last + ((chunk.numeric >> last).trailing_ones() as usize) < CHUNK
 }
 
-impl ChunkNumbers {
-    #[inline]
-    fn new(first: &[u8; BLOCK], second: &[u8; BLOCK]) -> ChunkNumbers {
-        let (low, high) = (block::numeric(first), block::numeric(second));
-        ChunkNumbers {
-            digit: low.digit | high.digit << BLOCK,
-            class: low.class | high.class << BLOCK,
-            dot: low.dot | high.dot << BLOCK,
-            ipv6: low.ipv6 | high.ipv6 << BLOCK,
-            upper: low.upper | high.upper << BLOCK,
-        }
+/// For the digit at chunk offset `offset`: the end offset of its window of digits and separators
+/// when that window lies inside the chunk and holds too few digits for any numeric detector (the
+/// test `matchers::numeric` makes, see [`matchers::minimum_digits`]).
+#[inline]
+fn short_number_end(chunk: &Masks, offset: usize) -> Option<usize> {
+    let len = (chunk.numeric >> offset).trailing_ones() as usize;
+    let end = offset + len;
+    if end >= CHUNK || offset == 0 {
+        // The window may go on in the next chunk, or a `+` may precede it in the previous one.
+        return None;
     }
+    let window = ((1u32 << len) - 1) << offset;
+    let digits = chunk.digit & window;
+    let dots = chunk.dot & window != 0;
+    // A `+` right before the first digit, or inside the window.
+    let plus = chunk.plus & (window | window >> 1) != 0;
+    let minimum = matchers::minimum_digits(dots, plus);
+    fewer_bits_than(digits, minimum).then_some(end)
+}
 
-    /// Whether every digit at or after chunk offset `offset` is in a window too small for any
-    /// numeric detector, judged for all of them at once: fewer than four digits in total, and the
-    /// window of the last one ends inside the chunk.
-    #[inline]
-    fn only_short_numbers_from(&self, offset: usize) -> bool {
-        let digits = self.digit & (u32::MAX << offset);
-        if !fewer_bits_than(digits, 4) {
-            return false;
-        }
-        let last = 31 - digits.leading_zeros() as usize;
-        last + ((self.class >> last).trailing_ones() as usize) < CHUNK
-    }
-
-    /// For the digit at chunk offset `offset`: the end offset of its window of digits and
-    /// separators when that window lies inside the chunk and is too small for any numeric
-    /// detector (the same test as `matchers::numeric` makes: fewer than four digits, or fewer than
-    /// eight and no dot).
-    #[inline]
-    fn short_number_end(&self, offset: usize) -> Option<usize> {
-        let len = (self.class >> offset).trailing_ones() as usize;
-        let end = offset + len;
-        if end >= CHUNK {
-            return None;
-        }
-        let window = ((1u32 << len) - 1) << offset;
-        let digits = self.digit & window;
-        let short = if self.dot & window == 0 {
-            fewer_bits_than(digits, 8)
-        } else {
-            fewer_bits_than(digits, 4)
-        };
-        short.then_some(end)
-    }
-
-    /// Whether the colon at chunk offset `offset` sits in a run of hex digits, colons and dots
-    /// that lies inside the chunk and is shorter than the shortest IPv6 address reported
-    /// (`std::fs`, `14:30`, `key: value`).
-    #[inline]
-    fn short_ipv6_run(&self, offset: usize) -> bool {
-        let after = (self.ipv6 >> offset).trailing_ones() as usize;
-        let before = (self.ipv6 << (31 - offset)).leading_ones() as usize - 1;
-        offset + after < CHUNK && offset >= before + 1 && before + after < matchers::IPV6_MIN_LEN
-    }
+/// Whether the colon at chunk offset `offset` sits in a run of hex digits, colons and dots that
+/// lies inside the chunk and is shorter than the shortest IPv6 address reported (`std::fs`,
+/// `14:30`, `key: value`).
+#[inline]
+fn short_ipv6_run(chunk: &Masks, offset: usize) -> bool {
+    let after = (chunk.ipv6 >> offset).trailing_ones() as usize;
+    let before = (chunk.ipv6 << (31 - offset)).leading_ones() as usize - 1;
+    offset + after < CHUNK && offset > before && before + after < matchers::IPV6_MIN_LEN
 }
 
 /// Whether `bits` has fewer than `n` bits set (`n` small): cheaper than a software popcount on
