@@ -64,7 +64,11 @@ fn prose(len: usize, mixed: bool) -> String {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        let pool = if mixed && state % 2 == 0 { MIXED } else { ENGLISH };
+        let pool = if mixed && state % 2 == 0 {
+            MIXED
+        } else {
+            ENGLISH
+        };
         text.push_str(pool[(state >> 8) as usize % pool.len()]);
     }
     let mut cut = len;
@@ -104,7 +108,11 @@ fn redaction(c: &mut Criterion) {
             assert!(redactor.is_clean(&clean), "benchmark corpus is not clean");
             assert_eq!(clean.is_ascii(), !mixed);
             let (dirty, count) = with_secrets(&clean);
-            assert_eq!(redactor.find(&dirty).len(), count, "every secret found once");
+            assert_eq!(
+                redactor.find(&dirty).len(),
+                count,
+                "every secret found once"
+            );
 
             group.throughput(Throughput::Bytes(clean.len() as u64));
             group.bench_with_input(

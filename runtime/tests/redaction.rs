@@ -160,7 +160,10 @@ fn payment_card() {
     for prefix in ["2024-01-15", "1234", "6011 0000"] {
         let text = format!("ref {prefix} {grouped} end");
         let redacted = redactor.redact(&text);
-        assert!(redacted.ends_with("[CARD] end"), "{text:?} became {redacted:?}");
+        assert!(
+            redacted.ends_with("[CARD] end"),
+            "{text:?} became {redacted:?}"
+        );
     }
     // Luhn failures: the last digit changed.
     let mut wrong = visa.clone();
@@ -394,7 +397,7 @@ fn private_key_blocks() {
             &format!("{{\"pem\": \"{escaped}\"}}"),
             "{\"pem\": \"[PRIVATE_KEY]\"}",
         ),
-        (&format!("{truncated}"), "[PRIVATE_KEY]"),
+        (&truncated, "[PRIVATE_KEY]"),
     ]);
     assert_clean(&[
         "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",

@@ -250,9 +250,14 @@ pub(crate) fn ipv6(text: &[u8], colon: usize) -> (Option<Hit>, usize) {
         (len >= IPV6_MIN_LEN && !is_word(at(text, hit_end)))
             .then(|| Hit::new(candidate, hit_end, Detector::Ipv6))
     };
-    let candidates = std::iter::once(start).chain((start..=colon).filter_map(|c| {
-        (text[c] == b':').then(|| if at(text, c + 1) == b':' { c } else { c + 1 })
-    }));
+    let after_colons = (start..=colon).filter(|&c| text[c] == b':').map(|c| {
+        if at(text, c + 1) == b':' {
+            c
+        } else {
+            c + 1
+        }
+    });
+    let candidates = std::iter::once(start).chain(after_colons);
     for candidate in candidates {
         if let Some(hit) = try_at(candidate) {
             return (Some(hit), hit.end);
@@ -476,9 +481,12 @@ fn north_american_phone(text: &[u8], p: usize) -> Option<Hit> {
     }
     let end = exchange + 8;
     let plausible = (b'2'..=b'9').contains(&text[area]) && (b'2'..=b'9').contains(&text[exchange]);
-    let boundary = !is_word(before(text, start))
-        && !(start == p && linked_before(text, p))
-        && !linked_after(text, end);
+    let linked = if start == p {
+        linked_before(text, p)
+    } else {
+        is_word(before(text, start))
+    };
+    let boundary = !linked && !linked_after(text, end);
     (plausible && boundary).then(|| Hit::new(start, end, Detector::Phone))
 }
 

@@ -30,6 +30,8 @@ const CHUNK: usize = 2 * BLOCK;
 pub(crate) struct Scanner {
     enabled: Enabled,
     trigger_bytes: TriggerSet,
+    /// Whether the CPU has AVX2, for 32-byte classification.
+    avx2: bool,
     literals: Option<Literals>,
 }
 
@@ -69,7 +71,9 @@ impl LiteralSearcher {
     #[inline]
     fn find(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
         let found = match self {
-            LiteralSearcher::Packed(searcher) => searcher.find_in(text, Span::from(from..text.len())),
+            LiteralSearcher::Packed(searcher) => {
+                searcher.find_in(text, Span::from(from..text.len()))
+            }
             LiteralSearcher::Automaton(automaton) => {
                 automaton.find(Input::new(text).span(from..text.len()))
             }
@@ -88,7 +92,10 @@ impl Scanner {
             .collect();
         let literals = (!wanted.is_empty()).then(|| Literals {
             searcher: LiteralSearcher::new(
-                &wanted.iter().map(|&(literal, _)| literal).collect::<Vec<_>>(),
+                &wanted
+                    .iter()
+                    .map(|&(literal, _)| literal)
+                    .collect::<Vec<_>>(),
             ),
             triggers: wanted
                 .iter()
@@ -102,6 +109,7 @@ impl Scanner {
                 enabled.has(Detector::Ipv6),
                 enabled.has(Detector::Email),
             ),
+            avx2: block::avx2_available(),
             literals,
         }
     }
@@ -127,21 +135,52 @@ impl Scanner {
     /// - AWS secret keys: only the length of the base64 run reaching the end of each chunk is
     ///   carried over; runs inside one chunk are shorter than 40 bytes.
     fn scan_blocks(&self, text: &[u8], aws: bool, out: &mut Vec<Hit>) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is set only when the CPU supports AVX2.
+            return unsafe { self.scan_blocks_avx2(text, aws, out) };
+        }
+        // SAFETY: without AVX2.
+        unsafe { self.scan_blocks_with::<false>(text, aws, out) }
+    }
+
+    /// [`scan_blocks_with`](Scanner::scan_blocks_with) compiled for AVX2.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn scan_blocks_avx2(&self, text: &[u8], aws: bool, out: &mut Vec<Hit>) {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { self.scan_blocks_with::<true>(text, aws, out) }
+    }
+
+    /// # Safety
+    ///
+    /// With `AVX2` set, the CPU must support AVX2.
+    #[inline(always)]
+    unsafe fn scan_blocks_with<const AVX2: bool>(
+        &self,
+        text: &[u8],
+        aws: bool,
+        out: &mut Vec<Hit>,
+    ) {
         let set = self.trigger_bytes;
         let mut skip_until = 0;
         let mut aws_run = 0;
         let mut from = 0;
         while from < text.len() {
-            let masks = Masks::join(
-                block::classify(&block::load(text, from), set),
-                block::classify(&block::load(text, from + BLOCK), set),
-            );
+            // SAFETY: the caller guarantees AVX2 when `AVX2` is set.
+            let masks = unsafe { block::classify_chunk::<AVX2>(text, from, set) };
             if aws {
                 aws_step(text, masks.base64, from, &mut aws_run, out);
             }
             let mut triggers = masks.triggers;
             if skip_until > from {
-                triggers &= u32::MAX.checked_shl((skip_until - from) as u32).unwrap_or(0);
+                triggers &= u32::MAX
+                    .checked_shl((skip_until - from) as u32)
+                    .unwrap_or(0);
             }
             if triggers != 0 {
                 if let Some(resume) = self.chunk_triggers(text, from, triggers, &masks, out) {
@@ -207,13 +246,7 @@ impl Scanner {
 
     /// Whether some digit at or after chunk offset `offset` may be an IBAN's check digits.
     #[inline]
-    fn iban_candidate_in(
-        &self,
-        text: &[u8],
-        from: usize,
-        chunk: &Masks,
-        offset: usize,
-    ) -> bool {
+    fn iban_candidate_in(&self, text: &[u8], from: usize, chunk: &Masks, offset: usize) -> bool {
         if !self.enabled.has(Detector::Iban) {
             return false;
         }
