@@ -92,6 +92,20 @@ pub(crate) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
     imp::classify(block, set)
 }
 
+/// The 32 bytes at `from`, zero-padded past the end of `text`.
+#[inline(always)]
+fn load_chunk(text: &[u8], from: usize) -> [u8; 2 * BLOCK] {
+    match text.get(from..from + 2 * BLOCK) {
+        Some(chunk) => chunk.try_into().expect("slice of two blocks"),
+        None => {
+            let mut chunk = [0u8; 2 * BLOCK];
+            chunk[..BLOCK].copy_from_slice(&load(text, from));
+            chunk[BLOCK..].copy_from_slice(&load(text, from + BLOCK));
+            chunk
+        }
+    }
+}
+
 /// The masks of the two blocks at `from`, with AVX2 when `AVX2` is set.
 ///
 /// # Safety
@@ -105,21 +119,37 @@ pub(crate) unsafe fn classify_chunk<const AVX2: bool>(
 ) -> Masks {
     #[cfg(target_arch = "x86_64")]
     if AVX2 {
-        let chunk: [u8; 2 * BLOCK] = match text.get(from..from + 2 * BLOCK) {
-            Some(chunk) => chunk.try_into().expect("slice of two blocks"),
-            None => {
-                let mut chunk = [0u8; 2 * BLOCK];
-                chunk[..BLOCK].copy_from_slice(&load(text, from));
-                chunk[BLOCK..].copy_from_slice(&load(text, from + BLOCK));
-                chunk
-            }
-        };
         // SAFETY: the caller guarantees AVX2.
-        return unsafe { avx2::classify(&chunk, set) };
+        return unsafe { avx2::classify(&load_chunk(text, from), set) };
     }
     Masks::join(
         classify(&load(text, from), set),
         classify(&load(text, from + BLOCK), set),
+    )
+}
+
+/// Just the trigger and base64 masks of the two blocks at `from` (what every chunk needs; the
+/// rest only matters where there are triggers).
+///
+/// # Safety
+///
+/// With `AVX2` set, the CPU must support AVX2 (see [`avx2_available`]).
+#[inline(always)]
+pub(crate) unsafe fn quick_chunk<const AVX2: bool>(
+    text: &[u8],
+    from: usize,
+    set: TriggerSet,
+) -> (u32, u32) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: the caller guarantees AVX2.
+        return unsafe { avx2::quick(&load_chunk(text, from), set) };
+    }
+    let (low_triggers, low_base64) = imp::quick(&load(text, from), set);
+    let (high_triggers, high_base64) = imp::quick(&load(text, from + BLOCK), set);
+    (
+        low_triggers | high_triggers << BLOCK,
+        low_base64 | high_base64 << BLOCK,
     )
 }
 
@@ -174,6 +204,23 @@ mod avx2 {
     #[inline]
     unsafe fn bits(x: __m256i) -> u32 {
         _mm256_movemask_epi8(x) as u32
+    }
+
+    /// Trigger and base64 masks only.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2. The only memory access is the unaligned load of exactly the 32
+    /// bytes of `chunk`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(super) unsafe fn quick(chunk: &[u8; 2 * BLOCK], set: TriggerSet) -> (u32, u32) {
+        let x = _mm256_loadu_si256(chunk.as_ptr().cast());
+        let digit = in_range(x, b'0', 9);
+        let letter = in_range(or(x, splat(0x20)), b'a', 25);
+        let base64 = or(or(letter, digit), or(equal(x, b'/'), equal(x, b'+')));
+        let triggers = set.select(bits(digit), bits(equal(x, b':')), bits(equal(x, b'@')));
+        (triggers, bits(base64))
     }
 
     /// # Safety
@@ -252,6 +299,19 @@ mod imp {
     }
 
     #[inline(always)]
+    pub(super) fn quick(block: &[u8; BLOCK], set: TriggerSet) -> (u32, u32) {
+        // SAFETY: see above.
+        unsafe {
+            let x = _mm_loadu_si128(block.as_ptr().cast());
+            let digit = in_range(x, b'0', 9);
+            let letter = in_range(or(x, splat(0x20)), b'a', 25);
+            let base64 = or(or(letter, digit), or(equal(x, b'/'), equal(x, b'+')));
+            let triggers = set.select(bits(digit), bits(equal(x, b':')), bits(equal(x, b'@')));
+            (triggers, bits(base64))
+        }
+    }
+
+    #[inline(always)]
     pub(super) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
         // SAFETY: see above.
         unsafe {
@@ -288,6 +348,12 @@ mod imp {
 #[cfg(not(target_arch = "x86_64"))]
 mod imp {
     use super::{Masks, TriggerSet, BLOCK};
+
+    #[inline(always)]
+    pub(super) fn quick(block: &[u8; BLOCK], set: TriggerSet) -> (u32, u32) {
+        let masks = classify(block, set);
+        (masks.triggers, masks.base64)
+    }
 
     #[inline(always)]
     pub(super) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
@@ -374,6 +440,15 @@ mod tests {
             // SAFETY: no AVX2 needed.
             let narrow = unsafe { classify_chunk::<false>(&text, from, set) };
             assert_eq!(wide, narrow, "from {from}");
+            // SAFETY: as above.
+            let quick = unsafe {
+                (
+                    quick_chunk::<true>(&text, from, set),
+                    quick_chunk::<false>(&text, from, set),
+                )
+            };
+            assert_eq!(quick.0, (wide.triggers, wide.base64));
+            assert_eq!(quick.1, (wide.triggers, wide.base64));
         }
     }
 

@@ -172,17 +172,18 @@ impl Scanner {
         let mut from = 0;
         while from < text.len() {
             // SAFETY: the caller guarantees AVX2 when `AVX2` is set.
-            let masks = unsafe { block::classify_chunk::<AVX2>(text, from, set) };
+            let (mut triggers, base64) = unsafe { block::quick_chunk::<AVX2>(text, from, set) };
             if aws {
-                aws_step(text, masks.base64, from, &mut aws_run, out);
+                aws_step(text, base64, from, &mut aws_run, out);
             }
-            let mut triggers = masks.triggers;
             if skip_until > from {
                 triggers &= u32::MAX
                     .checked_shl((skip_until - from) as u32)
                     .unwrap_or(0);
             }
             if triggers != 0 {
+                // SAFETY: as above.
+                let masks = unsafe { block::classify_chunk::<AVX2>(text, from, set) };
                 if let Some(resume) = self.chunk_triggers(text, from, triggers, &masks, out) {
                     skip_until = resume;
                 }
