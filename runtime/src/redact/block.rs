@@ -93,6 +93,7 @@ pub(crate) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
 }
 
 /// The 32 bytes at `from`, zero-padded past the end of `text`.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn load_chunk(text: &[u8], from: usize) -> [u8; 2 * BLOCK] {
     match text.get(from..from + 2 * BLOCK) {

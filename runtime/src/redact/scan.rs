@@ -31,6 +31,7 @@ pub(crate) struct Scanner {
     enabled: Enabled,
     trigger_bytes: TriggerSet,
     /// Whether the CPU has AVX2, for 32-byte classification.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     avx2: bool,
     literals: Option<Literals>,
 }
@@ -231,7 +232,8 @@ impl Scanner {
                         triggers &= !chunk.digit;
                         continue;
                     }
-                    match short_number_end(chunk, offset) {
+                    let plus_before_chunk = from > 0 && text[from - 1] == b'+';
+                    match short_number_end(chunk, offset, plus_before_chunk) {
                         Some(end) if !self.iban_candidate(text, i) => from + end,
                         _ => matchers::numeric(text, i, self.enabled, out),
                     }
@@ -298,18 +300,19 @@ fn only_short_numbers_from(chunk: &Masks, offset: usize) -> bool {
 /// when that window lies inside the chunk and holds too few digits for any numeric detector (the
 /// test `matchers::numeric` makes, see [`matchers::minimum_digits`]).
 #[inline]
-fn short_number_end(chunk: &Masks, offset: usize) -> Option<usize> {
+fn short_number_end(chunk: &Masks, offset: usize, plus_before_chunk: bool) -> Option<usize> {
     let len = (chunk.numeric >> offset).trailing_ones() as usize;
     let end = offset + len;
-    if end >= CHUNK || offset == 0 {
-        // The window may go on in the next chunk, or a `+` may precede it in the previous one.
+    if end >= CHUNK {
+        // The window may go on in the next chunk.
         return None;
     }
     let window = ((1u32 << len) - 1) << offset;
     let digits = chunk.digit & window;
     let dots = chunk.dot & window != 0;
-    // A `+` right before the first digit, or inside the window.
-    let plus = chunk.plus & (window | window >> 1) != 0;
+    // A `+` right before the first digit (maybe the last byte of the previous chunk), or inside
+    // the window.
+    let plus = chunk.plus & (window | window >> 1) != 0 || (offset == 0 && plus_before_chunk);
     let minimum = matchers::minimum_digits(dots, plus);
     fewer_bits_than(digits, minimum).then_some(end)
 }
