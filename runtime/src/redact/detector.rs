@@ -21,8 +21,9 @@ pub enum Detector {
     /// A US social security number `123-45-6789`, excluding the never-issued areas `000`, `666`
     /// and `9xx`, group `00` and serial `0000`. `[SSN]`.
     UsSsn,
-    /// A payment card number: 13 to 19 digits, compact or grouped with single spaces or dashes,
-    /// starting with 2 to 6 and passing the Luhn check. `[CARD]`.
+    /// A payment card number: 13 to 19 digits starting with 2 to 6 and passing the Luhn check,
+    /// compact or in groups separated by one space or one dash throughout, every group but the
+    /// last at least four digits long (`4111 1111 1111 1111`, `3782 822463 10005`). `[CARD]`.
     PaymentCard,
     /// An IBAN in upper case, compact (`DE89370400440532013000`) or printed in groups of four
     /// (`DE89 3704 0044 0532 0130 00`), 15 to 34 characters, with a valid ISO 7064 mod-97
@@ -41,7 +42,8 @@ pub enum Detector {
     /// `[A-Za-z0-9_-]` after `sk-` mixing at least two of upper case, lower case and digits.
     /// `[API_KEY]`.
     OpenAiKey,
-    /// An Anthropic API key `sk-ant-…` with at least 20 characters after the prefix. `[API_KEY]`.
+    /// An Anthropic API key `sk-ant-…`: at least 20 characters of `[A-Za-z0-9_-]` after
+    /// `sk-ant-`, mixing at least two of upper case, lower case and digits. `[API_KEY]`.
     AnthropicKey,
     /// An AWS access key id: `AKIA`, `ASIA`, `ABIA` or `ACCA` followed by 16 characters of
     /// `[A-Z0-9]`. `[AWS_KEY]`.
