@@ -86,8 +86,9 @@ pub(crate) fn load(text: &[u8], from: usize) -> [u8; BLOCK] {
     }
 }
 
-/// The masks of `block`.
-#[inline(always)]
+/// The masks of `block` (the reference the split `quick`/`detail` classifications are tested
+/// against).
+#[cfg(test)]
 pub(crate) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
     imp::classify(block, set)
 }
@@ -112,7 +113,7 @@ fn load_chunk(text: &[u8], from: usize) -> [u8; 2 * BLOCK] {
 /// # Safety
 ///
 /// With `AVX2` set, the CPU must support AVX2 (see [`avx2_available`]).
-#[inline(always)]
+#[cfg(test)]
 pub(crate) unsafe fn classify_chunk<const AVX2: bool>(
     text: &[u8],
     from: usize,
@@ -126,6 +127,25 @@ pub(crate) unsafe fn classify_chunk<const AVX2: bool>(
     Masks::join(
         classify(&load(text, from), set),
         classify(&load(text, from + BLOCK), set),
+    )
+}
+
+/// The masks of the two blocks at `from` that only chunks with triggers need: all but `triggers`
+/// and `base64`, which are left zero (the caller has them from [`quick_chunk`]).
+///
+/// # Safety
+///
+/// With `AVX2` set, the CPU must support AVX2 (see [`avx2_available`]).
+#[inline(always)]
+pub(crate) unsafe fn detail_chunk<const AVX2: bool>(text: &[u8], from: usize) -> Masks {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: the caller guarantees AVX2.
+        return unsafe { avx2::detail(&load_chunk(text, from)) };
+    }
+    Masks::join(
+        imp::detail(&load(text, from)),
+        imp::detail(&load(text, from + BLOCK)),
     )
 }
 
@@ -207,6 +227,37 @@ mod avx2 {
         _mm256_movemask_epi8(x) as u32
     }
 
+    /// All masks but `triggers` and `base64`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2. The only memory access is the unaligned load of exactly the 32
+    /// bytes of `chunk`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(super) unsafe fn detail(chunk: &[u8; 2 * BLOCK]) -> Masks {
+        let x = _mm256_loadu_si256(chunk.as_ptr().cast());
+        let digit = in_range(x, b'0', 9);
+        let dot = equal(x, b'.');
+        let plus = equal(x, b'+');
+        let separator = or(
+            or(dot, plus),
+            or(equal(x, b' '), or(equal(x, b'-'), in_range(x, b'(', 1))),
+        );
+        let hex_letter = in_range(or(x, splat(0x20)), b'a', 5);
+        let ipv6 = or(or(hex_letter, digit), or(equal(x, b':'), dot));
+        Masks {
+            triggers: 0,
+            base64: 0,
+            digit: bits(digit),
+            numeric: bits(or(digit, separator)),
+            dot: bits(dot),
+            plus: bits(plus),
+            ipv6: bits(ipv6),
+            upper: bits(in_range(x, b'A', 25)),
+        }
+    }
+
     /// Trigger and base64 masks only.
     ///
     /// # Safety
@@ -228,8 +279,8 @@ mod avx2 {
     ///
     /// The CPU must support AVX2. The only memory access is the unaligned load of exactly the 32
     /// bytes of `chunk`.
+    #[cfg(test)]
     #[target_feature(enable = "avx2")]
-    #[inline]
     pub(super) unsafe fn classify(chunk: &[u8; 2 * BLOCK], set: TriggerSet) -> Masks {
         let x = _mm256_loadu_si256(chunk.as_ptr().cast());
         let folded = or(x, splat(0x20));
@@ -300,6 +351,33 @@ mod imp {
     }
 
     #[inline(always)]
+    pub(super) fn detail(block: &[u8; BLOCK]) -> Masks {
+        // SAFETY: see above.
+        unsafe {
+            let x = _mm_loadu_si128(block.as_ptr().cast());
+            let digit = in_range(x, b'0', 9);
+            let dot = equal(x, b'.');
+            let plus = equal(x, b'+');
+            let separator = or(
+                or(dot, plus),
+                or(equal(x, b' '), or(equal(x, b'-'), in_range(x, b'(', 1))),
+            );
+            let hex_letter = in_range(or(x, splat(0x20)), b'a', 5);
+            let ipv6 = or(or(hex_letter, digit), or(equal(x, b':'), dot));
+            Masks {
+                triggers: 0,
+                base64: 0,
+                digit: bits(digit),
+                numeric: bits(or(digit, separator)),
+                dot: bits(dot),
+                plus: bits(plus),
+                ipv6: bits(ipv6),
+                upper: bits(in_range(x, b'A', 25)),
+            }
+        }
+    }
+
+    #[inline(always)]
     pub(super) fn quick(block: &[u8; BLOCK], set: TriggerSet) -> (u32, u32) {
         // SAFETY: see above.
         unsafe {
@@ -312,7 +390,7 @@ mod imp {
         }
     }
 
-    #[inline(always)]
+    #[cfg(test)]
     pub(super) fn classify(block: &[u8; BLOCK], set: TriggerSet) -> Masks {
         // SAFETY: see above.
         unsafe {
@@ -354,6 +432,15 @@ mod imp {
     pub(super) fn quick(block: &[u8; BLOCK], set: TriggerSet) -> (u32, u32) {
         let masks = classify(block, set);
         (masks.triggers, masks.base64)
+    }
+
+    #[inline(always)]
+    pub(super) fn detail(block: &[u8; BLOCK]) -> Masks {
+        Masks {
+            triggers: 0,
+            base64: 0,
+            ..classify(block, TriggerSet::new(false, false, false))
+        }
     }
 
     #[inline(always)]
@@ -450,6 +537,19 @@ mod tests {
             };
             assert_eq!(quick.0, (wide.triggers, wide.base64));
             assert_eq!(quick.1, (wide.triggers, wide.base64));
+            let expected = Masks {
+                triggers: 0,
+                base64: 0,
+                ..wide
+            };
+            // SAFETY: as above.
+            let detail = unsafe {
+                (
+                    detail_chunk::<true>(&text, from),
+                    detail_chunk::<false>(&text, from),
+                )
+            };
+            assert_eq!(detail, (expected, expected), "from {from}");
         }
     }
 

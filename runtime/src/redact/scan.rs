@@ -186,7 +186,7 @@ impl Scanner {
             }
             if triggers != 0 {
                 // SAFETY: as above.
-                let masks = unsafe { block::classify_chunk::<AVX2>(text, from, set) };
+                let masks = unsafe { block::detail_chunk::<AVX2>(text, from) };
                 if let Some(resume) = self.chunk_triggers(text, from, triggers, &masks, out) {
                     skip_until = resume;
                 }
