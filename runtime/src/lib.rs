@@ -7,6 +7,7 @@ mod cost;
 pub mod export;
 mod install;
 pub mod pricing;
+pub mod redact;
 pub mod semconv;
 pub mod testing;
 mod usage;
