@@ -7,8 +7,11 @@ mod cost;
 pub mod export;
 mod install;
 pub mod pricing;
+#[cfg(feature = "http")]
+pub mod propagation;
 pub mod redact;
 pub mod semconv;
+pub mod setup;
 pub mod testing;
 mod usage;
 
@@ -20,7 +23,9 @@ pub mod __private {
 mod private;
 
 pub use cost::{price_registry, set_price_registry, unknown_models};
+pub use export::dropped_spans;
 pub use install::{install, is_installed, scoped, InstallError, INSTRUMENTATION_NAME};
+pub use setup::{init, SetupError, Telemetry, TelemetryGuard};
 pub use usage::{ErrorType, Usage, UsageData};
 
 pub use opentelemetry;

@@ -1,20 +1,32 @@
-//! Span exporters that need no server: a terminal tree and a JSONL file.
+//! Span exporters that need no server (a terminal tree and a JSONL file), the bounded batch
+//! processor that feeds every exporter, and the attribute mapping for other conventions.
 //!
 //! - [`TerminalExporter`] prints each finished trace as an indented tree with durations, token
 //!   counts and cost. It is the embedded default of the quickstart.
 //! - [`JsonlExporter`] appends one OTLP/JSON `ExportTraceServiceRequest` per line to a file,
 //!   rotating it by size. [`read_jsonl`] reads such a file back; it is what the viewer reads.
 //!
-//! Both implement [`opentelemetry_sdk::trace::SpanExporter`] and plug into any
+//! - [`BatchProcessor`] queues ended spans (bounded, drops counted) for one export thread.
+//! - [`SemconvExporter`] adds OpenInference or pre-1.37 attributes before export.
+//!
+//! The exporters implement [`opentelemetry_sdk::trace::SpanExporter`] and plug into any
 //! [`SdkTracerProvider`](opentelemetry_sdk::trace::SdkTracerProvider).
 
+mod batch;
 mod jsonl;
+mod semconv_map;
 mod terminal;
 
 /// The OTLP types [`read_jsonl`] returns (opentelemetry-proto 0.33, `tonic` message types).
 pub use opentelemetry_proto;
 /// One line of a JSONL trace file, as [`read_jsonl`] returns it.
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+
+pub use batch::{dropped_spans, BatchProcessor, BatchProcessorBuilder, ExportStats};
+pub use semconv_map::{SemconvExporter, SemconvOptions};
+
+#[cfg(test)]
+pub(crate) use batch::block_on as block_on_for_tests;
 
 pub use jsonl::{read_jsonl, JsonlError, JsonlExporter, JsonlExporterBuilder};
 pub use terminal::{TerminalExporter, TerminalExporterBuilder};

@@ -1,0 +1,108 @@
+//! Export path throughput: a burst of 1M spans (10 GenAI-like attributes each) through the
+//! batch path into a no-op exporter, with the spans/s offered, the share dropped and the peak
+//! RSS of the process. Each case runs in a fresh child process so peak RSS is its own.
+//!
+//! Run: `cargo bench --bench export` (figures in BENCHMARKS.md, `## Export`).
+
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use llmscope::export::BatchProcessor;
+use llmscope::opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+use llmscope::opentelemetry::KeyValue;
+use llmscope::opentelemetry_sdk::error::OTelSdkResult;
+use llmscope::opentelemetry_sdk::trace::{
+    BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter,
+};
+
+const SPANS: u64 = 1_000_000;
+const CASE_VAR: &str = "LLMSCOPE_EXPORT_BENCH_CASE";
+
+/// Counts what it receives and drops it.
+#[derive(Debug, Clone, Default)]
+struct NoopExporter(Arc<AtomicU64>);
+
+impl SpanExporter for NoopExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn run_case(case: &str) {
+    let exporter = NoopExporter::default();
+    let received = Arc::clone(&exporter.0);
+    let provider = match case {
+        "llmscope" => SdkTracerProvider::builder()
+            .with_span_processor(BatchProcessor::builder(exporter).build())
+            .build(),
+        "sdk-default" => SdkTracerProvider::builder()
+            .with_span_processor(BatchSpanProcessor::builder(exporter).build())
+            .build(),
+        other => panic!("unknown case {other}"),
+    };
+    let tracer = provider.tracer("bench");
+    let rss_before = peak_rss_kib();
+    let start = Instant::now();
+    for i in 0..SPANS {
+        let mut span = tracer.start("chat gpt-4o");
+        span.set_attributes([
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.provider.name", "openai"),
+            KeyValue::new("gen_ai.request.model", "gpt-4o"),
+            KeyValue::new("gen_ai.request.temperature", 0.2),
+            KeyValue::new("gen_ai.request.max_tokens", 512_i64),
+            KeyValue::new("server.address", "api.openai.com"),
+            KeyValue::new("server.port", 443_i64),
+            KeyValue::new("gen_ai.usage.input_tokens", (i % 4000) as i64),
+            KeyValue::new("gen_ai.usage.output_tokens", 46_i64),
+            KeyValue::new("gen_ai.response.model", "gpt-4o-2024-08-06"),
+        ]);
+        span.end();
+    }
+    let offered = start.elapsed();
+    provider.force_flush().expect("flush");
+    let drained = start.elapsed();
+    let got = received.load(Ordering::Relaxed);
+    let dropped = SPANS - got;
+    println!(
+        "{case:<12} offered {:>9.0} spans/s  drained {:>9.0} spans/s  dropped {:>7} ({:>5.2}%)  peak RSS {:>5.1} MB (before burst {:.1} MB)",
+        SPANS as f64 / offered.as_secs_f64(),
+        SPANS as f64 / drained.as_secs_f64(),
+        dropped,
+        dropped as f64 * 100.0 / SPANS as f64,
+        peak_rss_kib() as f64 / 1024.0,
+        rss_before as f64 / 1024.0,
+    );
+    provider.shutdown().expect("shutdown");
+}
+
+fn main() {
+    if let Ok(case) = std::env::var(CASE_VAR) {
+        run_case(&case);
+        return;
+    }
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let exe = std::env::current_exe().expect("bench executable");
+    println!("burst of {SPANS} spans, 10 attributes each, into a no-op exporter");
+    for case in ["llmscope", "llmscope", "llmscope", "sdk-default"] {
+        let status = Command::new(&exe)
+            .env(CASE_VAR, case)
+            .status()
+            .expect("run a bench case");
+        assert!(status.success(), "case {case} failed");
+    }
+}

@@ -1,0 +1,479 @@
+//! A bounded batch span processor that never blocks the instrumented call and counts drops.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::thread::{self, JoinHandle, Thread};
+use std::time::{Duration, Instant};
+
+use opentelemetry::Context;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::Resource;
+
+/// Spans dropped by every [`BatchProcessor`] of this process because their queue was full.
+static DROPPED_TOTAL: AtomicU64 = AtomicU64::new(0);
+
+/// Spans dropped since the process started by every [`BatchProcessor`] (queue full), summed.
+///
+/// A non-zero value means the exporter could not keep up (backend down or slow, or a burst
+/// larger than the queue): raise the queue capacity or lower the span rate. Each processor
+/// also logs a warning, at most once per 10 seconds, when it drops spans.
+pub fn dropped_spans() -> u64 {
+    DROPPED_TOTAL.load(Ordering::Relaxed)
+}
+
+/// Counters of one [`BatchProcessor`], shared with whoever holds a clone.
+#[derive(Debug, Clone, Default)]
+pub struct ExportStats(Arc<StatsInner>);
+
+#[derive(Debug, Default)]
+struct StatsInner {
+    queued: AtomicU64,
+    dropped: AtomicU64,
+    exported: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl ExportStats {
+    /// Spans accepted into the queue.
+    pub fn queued(&self) -> u64 {
+        self.0.queued.load(Ordering::Relaxed)
+    }
+
+    /// Spans dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.0.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Spans handed to the exporter that it reported as exported.
+    pub fn exported(&self) -> u64 {
+        self.0.exported.load(Ordering::Relaxed)
+    }
+
+    /// Spans handed to the exporter that it failed to export (backend down, timeout, …).
+    pub fn failed(&self) -> u64 {
+        self.0.failed.load(Ordering::Relaxed)
+    }
+}
+
+/// How many producer threads share one queue shard lock, at most: threads pick shards
+/// round-robin on first use.
+const SHARDS: usize = 8;
+
+/// How often the dropped-span warning may be logged.
+const DROP_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// A [`SpanProcessor`] that queues ended spans in a bounded, sharded queue and exports them in
+/// batches from one background thread.
+///
+/// - `on_end` never blocks on the exporter: it takes one uncontended shard lock (threads are
+///   spread over 8 shards) and pushes, or, when the queue holds `queue_capacity` spans, drops
+///   the span and counts it ([`ExportStats::dropped`], [`dropped_spans`]).
+/// - The worker exports whenever a shard holds a full batch, and at least every
+///   `scheduled_delay`; a failed export is counted ([`ExportStats::failed`]) and the next batch
+///   is tried as usual, so spans produced after the backend comes back arrive.
+/// - The exporter runs on the worker thread, outside any async runtime: exporters that need
+///   one bring their own (the OTLP gRPC exporter of [`crate::setup`] does).
+///
+/// # Examples
+///
+/// ```
+/// use llmscope_runtime::export::BatchProcessor;
+/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+///
+/// let exporter = InMemorySpanExporter::default();
+/// let processor = BatchProcessor::builder(exporter.clone()).with_queue_capacity(4096).build();
+/// let stats = processor.stats();
+/// let provider = SdkTracerProvider::builder().with_span_processor(processor).build();
+/// # use opentelemetry::trace::{Tracer as _, TracerProvider as _};
+/// provider.tracer("doc").in_span("work", |_| {});
+/// provider.force_flush().unwrap();
+/// assert_eq!(exporter.get_finished_spans().unwrap().len(), 1);
+/// assert_eq!(stats.dropped(), 0);
+/// ```
+pub struct BatchProcessor {
+    shared: Arc<Shared>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+    /// The exporter until the worker starts (it is moved there by `set_resource` or the first span).
+    pending: Mutex<Option<Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>>>,
+}
+
+impl fmt::Debug for BatchProcessor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchProcessor")
+            .field("queue_capacity", &self.shared.capacity)
+            .field("max_batch", &self.shared.max_batch)
+            .field("stats", &self.shared.stats)
+            .finish()
+    }
+}
+
+/// Builder for [`BatchProcessor`].
+#[derive(Debug)]
+#[must_use = "call `build()` to get the processor"]
+pub struct BatchProcessorBuilder<E> {
+    exporter: E,
+    capacity: usize,
+    max_batch: usize,
+    delay: Duration,
+}
+
+impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
+    /// The most spans queued at once; more are dropped and counted (default 65,536).
+    pub fn with_queue_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// The most spans per export call (default 512).
+    pub fn with_max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch.max(1);
+        self
+    }
+
+    /// The longest a queued span waits before export when traffic is low (default 1 s).
+    pub fn with_scheduled_delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// Builds the processor. Its worker thread starts when the provider sets its resource.
+    pub fn build(self) -> BatchProcessor {
+        let shared = Arc::new(Shared {
+            shards: (0..SHARDS).map(|_| Mutex::new(Vec::new())).collect(),
+            len: AtomicUsize::new(0),
+            capacity: self.capacity,
+            max_batch: self.max_batch,
+            delay: self.delay,
+            worker_parked: AtomicBool::new(false),
+            worker_thread: OnceLock::new(),
+            control: Mutex::new(Control::default()),
+            control_changed: Condvar::new(),
+            stats: ExportStats::default(),
+        });
+        let exporter = self.exporter;
+        let for_worker = Arc::clone(&shared);
+        let start = Box::new(move |resource: &Resource| {
+            let mut exporter = exporter;
+            exporter.set_resource(resource);
+            thread::Builder::new()
+                .name("llmscope-export".to_owned())
+                .spawn(move || worker(for_worker, exporter))
+                .expect("spawn the llmscope export thread")
+        });
+        BatchProcessor {
+            shared,
+            worker: Mutex::new(None),
+            pending: Mutex::new(Some(start)),
+        }
+    }
+}
+
+impl BatchProcessor {
+    /// A builder with the defaults: 65,536 queued spans, batches of 512, a 1 s delay.
+    pub fn builder<E: SpanExporter + 'static>(exporter: E) -> BatchProcessorBuilder<E> {
+        BatchProcessorBuilder {
+            exporter,
+            capacity: 65_536,
+            max_batch: 512,
+            delay: Duration::from_secs(1),
+        }
+    }
+
+    /// This processor's counters (a shared handle: it stays valid after the processor moves
+    /// into a provider).
+    pub fn stats(&self) -> ExportStats {
+        self.shared.stats.clone()
+    }
+
+    fn start_worker(&self, resource: &Resource) {
+        let start = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(start) = start {
+            let handle = start(resource);
+            *self.worker.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
+        }
+    }
+
+    fn ensure_worker(&self) {
+        if self.shared.worker_thread.get().is_none() {
+            self.start_worker(&Resource::builder_empty().build());
+        }
+    }
+
+    /// Sends a request to the worker and waits until it is served or `timeout` passes.
+    fn request(&self, shutdown: bool, timeout: Duration) -> OTelSdkResult {
+        self.ensure_worker();
+        let shared = &self.shared;
+        let mut control = shared.control.lock().unwrap_or_else(|e| e.into_inner());
+        if control.shut_down {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        control.requested += 1;
+        let ticket = control.requested;
+        if shutdown {
+            control.shutdown_requested = true;
+        }
+        drop(control);
+        shared.wake_worker();
+        let deadline = Instant::now() + timeout;
+        let mut control = shared.control.lock().unwrap_or_else(|e| e.into_inner());
+        while control.served < ticket {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(OTelSdkError::Timeout(timeout));
+            }
+            control = shared
+                .control_changed
+                .wait_timeout(control, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Control {
+    /// Flush/shutdown requests made, and served by the worker.
+    requested: u64,
+    served: u64,
+    shutdown_requested: bool,
+    shut_down: bool,
+}
+
+struct Shared {
+    shards: Box<[Mutex<Vec<SpanData>>]>,
+    /// Spans in all shards.
+    len: AtomicUsize,
+    capacity: usize,
+    max_batch: usize,
+    delay: Duration,
+    worker_parked: AtomicBool,
+    worker_thread: OnceLock<Thread>,
+    control: Mutex<Control>,
+    control_changed: Condvar,
+    stats: ExportStats,
+}
+
+impl Shared {
+    fn wake_worker(&self) {
+        self.worker_parked.store(false, Ordering::Release);
+        if let Some(thread) = self.worker_thread.get() {
+            thread.unpark();
+        }
+    }
+
+    fn drain(&self, into: &mut Vec<SpanData>) {
+        for shard in self.shards.iter() {
+            let mut queue = shard.lock().unwrap_or_else(|e| e.into_inner());
+            if queue.is_empty() {
+                continue;
+            }
+            let n = queue.len();
+            if into.is_empty() {
+                std::mem::swap(into, &mut queue);
+            } else {
+                into.append(&mut queue);
+            }
+            drop(queue);
+            self.len.fetch_sub(n, Ordering::AcqRel);
+        }
+    }
+}
+
+thread_local! {
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+fn shard_index() -> usize {
+    SHARD.with(|cell| {
+        let mut index = cell.get();
+        if index == usize::MAX {
+            index = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            cell.set(index);
+        }
+        index
+    })
+}
+
+impl SpanProcessor for BatchProcessor {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        let shared = &*self.shared;
+        if shared.len.fetch_add(1, Ordering::AcqRel) >= shared.capacity {
+            shared.len.fetch_sub(1, Ordering::AcqRel);
+            shared.stats.0.dropped.fetch_add(1, Ordering::Relaxed);
+            DROPPED_TOTAL.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let shard_len = {
+            let mut queue = shared.shards[shard_index()]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            queue.push(span);
+            queue.len()
+        };
+        shared.stats.0.queued.fetch_add(1, Ordering::Relaxed);
+        if shard_len >= shared.max_batch && shared.worker_parked.load(Ordering::Acquire) {
+            shared.wake_worker();
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.request(false, Duration::from_secs(30))
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let result = self.request(true, timeout);
+        if result.is_ok() {
+            if let Some(handle) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = handle.join();
+            }
+        }
+        result
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.start_worker(resource);
+    }
+}
+
+impl Drop for BatchProcessor {
+    fn drop(&mut self) {
+        let shut_down = self
+            .shared
+            .control
+            .lock()
+            .map(|c| c.shut_down)
+            .unwrap_or(true);
+        if !shut_down && self.shared.worker_thread.get().is_some() {
+            let _ = self.shutdown_with_timeout(Duration::from_secs(5));
+        }
+    }
+}
+
+fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
+    let _ = shared.worker_thread.set(thread::current());
+    let mut batch: Vec<SpanData> = Vec::new();
+    let mut last_drop_log: Option<Instant> = None;
+    let mut dropped_logged = 0u64;
+    loop {
+        let (ticket, pending_request, shutdown) = {
+            let control = shared.control.lock().unwrap_or_else(|e| e.into_inner());
+            (
+                control.requested,
+                control.requested > control.served,
+                control.shutdown_requested,
+            )
+        };
+        shared.drain(&mut batch);
+        while !batch.is_empty() {
+            let rest = if batch.len() > shared.max_batch {
+                batch.split_off(shared.max_batch)
+            } else {
+                Vec::new()
+            };
+            let chunk = std::mem::replace(&mut batch, rest);
+            export(&shared, &exporter, chunk);
+            if batch.is_empty() && shared.len.load(Ordering::Acquire) >= shared.max_batch {
+                shared.drain(&mut batch);
+            }
+        }
+
+        let dropped = shared.stats.dropped();
+        if dropped > dropped_logged
+            && last_drop_log.is_none_or(|at| at.elapsed() >= DROP_LOG_INTERVAL)
+        {
+            tracing::warn!(
+                dropped_since_last_warning = dropped - dropped_logged,
+                dropped_total = dropped,
+                queue_capacity = shared.capacity,
+                "llmscope: export queue full, spans dropped"
+            );
+            dropped_logged = dropped;
+            last_drop_log = Some(Instant::now());
+        }
+
+        if pending_request {
+            if shutdown {
+                let _ = exporter.shutdown();
+            } else {
+                let _ = exporter.force_flush();
+            }
+            let mut control = shared.control.lock().unwrap_or_else(|e| e.into_inner());
+            control.served = control.served.max(ticket);
+            if shutdown {
+                control.shut_down = true;
+            }
+            drop(control);
+            shared.control_changed.notify_all();
+            if shutdown {
+                return;
+            }
+        }
+
+        if shared.len.load(Ordering::Acquire) < shared.max_batch {
+            shared.worker_parked.store(true, Ordering::Release);
+            // Re-check after announcing the park: a producer that filled a batch meanwhile
+            // saw `worker_parked == false` and did not wake us.
+            let pending = shared
+                .control
+                .lock()
+                .map(|c| c.requested > c.served)
+                .unwrap_or(true);
+            if shared.len.load(Ordering::Acquire) < shared.max_batch && !pending {
+                thread::park_timeout(shared.delay);
+            }
+            shared.worker_parked.store(false, Ordering::Release);
+        }
+    }
+}
+
+fn export<E: SpanExporter>(shared: &Shared, exporter: &E, chunk: Vec<SpanData>) {
+    let n = chunk.len() as u64;
+    match block_on(exporter.export(chunk)) {
+        Ok(()) => {
+            shared.stats.0.exported.fetch_add(n, Ordering::Relaxed);
+        }
+        Err(error) => {
+            let failed = shared.stats.0.failed.fetch_add(n, Ordering::Relaxed);
+            // One line per 1,000th failed span at most: a down backend does not flood the log.
+            if failed == 0 || failed / 1000 != (failed + n) / 1000 {
+                tracing::warn!(spans = n, failed_total = failed + n, %error, "llmscope: export failed");
+            }
+        }
+    }
+}
+
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs a future to completion on this thread (exporters' futures are short: the OTLP HTTP
+/// one is already complete when returned, the gRPC one runs on its own runtime).
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    let mut cx = TaskContext::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        thread::park();
+    }
+}

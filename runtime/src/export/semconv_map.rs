@@ -1,0 +1,343 @@
+//! Extra attribute sets derived at export time: OpenInference and pre-1.37 GenAI names.
+
+use std::time::Duration;
+
+use opentelemetry::{Key, KeyValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
+
+/// Which attribute sets to emit besides the GenAI semconv v1.41 ones.
+///
+/// `OTEL_SEMCONV_STABILITY_OPT_IN` (comma-separated) selects them in [`crate::setup`]:
+/// `openinference` adds OpenInference attributes, `gen_ai/dup` adds the pre-1.37 names
+/// (`gen_ai.system`) next to the current ones. Other values (`gen_ai_latest_experimental`,
+/// `http`, …) are accepted and change nothing here: llmscope always emits the latest names.
+///
+/// ```
+/// use llmscope_runtime::export::SemconvOptions;
+///
+/// let options = SemconvOptions::from_opt_in("http/dup, openinference");
+/// assert!(options.openinference);
+/// assert!(!options.legacy_names);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SemconvOptions {
+    /// Add `openinference.span.kind`, `llm.model_name`, `llm.provider`, `llm.token_count.*`.
+    pub openinference: bool,
+    /// Add pre-1.37 GenAI names (`gen_ai.system`) alongside the current ones.
+    pub legacy_names: bool,
+}
+
+impl SemconvOptions {
+    /// Options from an `OTEL_SEMCONV_STABILITY_OPT_IN` value.
+    pub fn from_opt_in(value: &str) -> Self {
+        let mut options = SemconvOptions::default();
+        for token in value.split(',').map(str::trim) {
+            match token {
+                "openinference" => options.openinference = true,
+                "gen_ai/dup" => options.legacy_names = true,
+                _ => {}
+            }
+        }
+        options
+    }
+
+    /// With or without the OpenInference attributes.
+    pub fn with_openinference(mut self, on: bool) -> Self {
+        self.openinference = on;
+        self
+    }
+
+    /// With or without the pre-1.37 names.
+    pub fn with_legacy_names(mut self, on: bool) -> Self {
+        self.legacy_names = on;
+        self
+    }
+
+    fn any(self) -> bool {
+        self.openinference || self.legacy_names
+    }
+}
+
+/// A [`SpanExporter`] that adds the attribute sets of [`SemconvOptions`] to each span, then
+/// hands the batch to the wrapped exporter. It runs on the export thread, so the instrumented
+/// call pays nothing for it; with no option set it passes batches through untouched.
+///
+/// ```
+/// use llmscope_runtime::export::{SemconvExporter, SemconvOptions};
+/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+///
+/// let memory = InMemorySpanExporter::default();
+/// let options = SemconvOptions::default().with_openinference(true);
+/// let provider = SdkTracerProvider::builder()
+///     .with_simple_exporter(SemconvExporter::new(memory.clone(), options))
+///     .build();
+/// # use opentelemetry::trace::{Tracer as _, TracerProvider as _};
+/// provider.tracer("doc").in_span("handle", |_| {});
+/// let span = &memory.get_finished_spans().unwrap()[0];
+/// let kind = span.attributes.iter().find(|kv| kv.key.as_str() == "openinference.span.kind");
+/// assert_eq!(kind.unwrap().value.as_str(), "CHAIN");
+/// ```
+#[derive(Debug)]
+pub struct SemconvExporter<E> {
+    inner: E,
+    options: SemconvOptions,
+}
+
+impl<E> SemconvExporter<E> {
+    /// Wraps `inner`.
+    pub fn new(inner: E, options: SemconvOptions) -> Self {
+        SemconvExporter { inner, options }
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for SemconvExporter<E> {
+    fn export(
+        &self,
+        mut batch: Vec<SpanData>,
+    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        if self.options.any() {
+            for span in &mut batch {
+                map_span(&mut span.attributes, self.options);
+            }
+        }
+        self.inner.export(batch)
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+fn find<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
+    attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+}
+
+fn int(attributes: &[KeyValue], key: &str) -> Option<i64> {
+    match find(attributes, key)? {
+        Value::I64(v) => Some(*v),
+        _ => None,
+    }
+}
+
+/// The OpenInference span kind of a GenAI operation name.
+fn span_kind(operation: Option<&str>) -> &'static str {
+    match operation {
+        Some("chat" | "text_completion" | "generate_content") => "LLM",
+        Some("embeddings") => "EMBEDDING",
+        Some("execute_tool") => "TOOL",
+        Some("invoke_agent" | "create_agent") => "AGENT",
+        Some("retrieval" | "retrieve") => "RETRIEVER",
+        Some("rerank") => "RERANKER",
+        _ => "CHAIN",
+    }
+}
+
+fn map_span(attributes: &mut Vec<KeyValue>, options: SemconvOptions) {
+    let mut added: Vec<KeyValue> = Vec::new();
+    let mut add = |attributes: &[KeyValue], key: &'static str, value: Value| {
+        if find(attributes, key).is_none() {
+            added.push(KeyValue::new(Key::from_static_str(key), value));
+        }
+    };
+    let provider = find(attributes, "gen_ai.provider.name").cloned();
+    if options.legacy_names {
+        if let Some(provider) = &provider {
+            add(attributes, "gen_ai.system", provider.clone());
+        }
+    }
+    if options.openinference {
+        let operation = find(attributes, "gen_ai.operation.name").map(|v| v.as_str());
+        add(
+            attributes,
+            "openinference.span.kind",
+            Value::from(span_kind(operation.as_deref())),
+        );
+        let model = find(attributes, "gen_ai.response.model")
+            .or_else(|| find(attributes, "gen_ai.request.model"))
+            .cloned();
+        if let Some(model) = model {
+            add(attributes, "llm.model_name", model);
+        }
+        if let Some(provider) = provider {
+            add(attributes, "llm.provider", provider);
+        }
+        let input = int(attributes, "gen_ai.usage.input_tokens");
+        let output = int(attributes, "gen_ai.usage.output_tokens");
+        if let Some(input) = input {
+            add(attributes, "llm.token_count.prompt", Value::I64(input));
+        }
+        if let Some(output) = output {
+            add(attributes, "llm.token_count.completion", Value::I64(output));
+        }
+        if input.is_some() || output.is_some() {
+            let total = input.unwrap_or(0) + output.unwrap_or(0);
+            add(attributes, "llm.token_count.total", Value::I64(total));
+        }
+        for (from, to) in [
+            (
+                "gen_ai.usage.cache_read.input_tokens",
+                "llm.token_count.prompt_details.cache_read",
+            ),
+            (
+                "gen_ai.usage.cache_creation.input_tokens",
+                "llm.token_count.prompt_details.cache_write",
+            ),
+            (
+                "gen_ai.usage.reasoning.output_tokens",
+                "llm.token_count.completion_details.reasoning",
+            ),
+        ] {
+            if let Some(v) = int(attributes, from) {
+                add(attributes, to, Value::I64(v));
+            }
+        }
+    }
+    attributes.extend(added);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
+        find(attributes, key)
+    }
+
+    fn llm_attributes() -> Vec<KeyValue> {
+        vec![
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.provider.name", "openai"),
+            KeyValue::new("gen_ai.request.model", "gpt-4o"),
+            KeyValue::new("gen_ai.response.model", "gpt-4o-2024-08-06"),
+            KeyValue::new("gen_ai.usage.input_tokens", 1200_i64),
+            KeyValue::new("gen_ai.usage.output_tokens", 80_i64),
+            KeyValue::new("gen_ai.usage.cache_read.input_tokens", 1024_i64),
+        ]
+    }
+
+    #[test]
+    fn openinference_attributes_are_derived_from_gen_ai() {
+        let mut attributes = llm_attributes();
+        map_span(
+            &mut attributes,
+            SemconvOptions::default().with_openinference(true),
+        );
+        assert_eq!(
+            get(&attributes, "openinference.span.kind"),
+            Some(&Value::from("LLM"))
+        );
+        assert_eq!(
+            get(&attributes, "llm.model_name"),
+            Some(&Value::from("gpt-4o-2024-08-06"))
+        );
+        assert_eq!(
+            get(&attributes, "llm.provider"),
+            Some(&Value::from("openai"))
+        );
+        assert_eq!(
+            get(&attributes, "llm.token_count.prompt"),
+            Some(&Value::I64(1200))
+        );
+        assert_eq!(
+            get(&attributes, "llm.token_count.completion"),
+            Some(&Value::I64(80))
+        );
+        assert_eq!(
+            get(&attributes, "llm.token_count.total"),
+            Some(&Value::I64(1280))
+        );
+        assert_eq!(
+            get(&attributes, "llm.token_count.prompt_details.cache_read"),
+            Some(&Value::I64(1024))
+        );
+        assert_eq!(get(&attributes, "gen_ai.system"), None);
+        // gen_ai attributes stay.
+        assert_eq!(
+            get(&attributes, "gen_ai.provider.name"),
+            Some(&Value::from("openai"))
+        );
+    }
+
+    #[test]
+    fn legacy_names_add_gen_ai_system_only() {
+        let mut attributes = llm_attributes();
+        let before = attributes.len();
+        map_span(
+            &mut attributes,
+            SemconvOptions::default().with_legacy_names(true),
+        );
+        assert_eq!(
+            get(&attributes, "gen_ai.system"),
+            Some(&Value::from("openai"))
+        );
+        assert_eq!(attributes.len(), before + 1);
+    }
+
+    #[test]
+    fn span_kinds_follow_the_operation() {
+        for (operation, kind) in [
+            ("embeddings", "EMBEDDING"),
+            ("execute_tool", "TOOL"),
+            ("invoke_agent", "AGENT"),
+            ("text_completion", "LLM"),
+            ("retrieval", "RETRIEVER"),
+        ] {
+            let mut attributes = vec![KeyValue::new("gen_ai.operation.name", operation)];
+            map_span(
+                &mut attributes,
+                SemconvOptions::default().with_openinference(true),
+            );
+            assert_eq!(
+                get(&attributes, "openinference.span.kind"),
+                Some(&Value::from(kind)),
+                "{operation}"
+            );
+        }
+        let mut app = vec![KeyValue::new("http.route", "/ask")];
+        map_span(&mut app, SemconvOptions::default().with_openinference(true));
+        assert_eq!(
+            get(&app, "openinference.span.kind"),
+            Some(&Value::from("CHAIN"))
+        );
+        assert_eq!(get(&app, "llm.token_count.total"), None);
+    }
+
+    #[test]
+    fn an_existing_attribute_is_not_overwritten() {
+        let mut attributes = llm_attributes();
+        attributes.push(KeyValue::new("openinference.span.kind", "AGENT"));
+        map_span(
+            &mut attributes,
+            SemconvOptions::default().with_openinference(true),
+        );
+        let kinds: Vec<_> = attributes
+            .iter()
+            .filter(|kv| kv.key.as_str() == "openinference.span.kind")
+            .collect();
+        assert_eq!(kinds.len(), 1);
+        assert_eq!(kinds[0].value, Value::from("AGENT"));
+    }
+
+    #[test]
+    fn opt_in_tokens() {
+        assert_eq!(SemconvOptions::from_opt_in(""), SemconvOptions::default());
+        let both =
+            SemconvOptions::from_opt_in("gen_ai_latest_experimental,gen_ai/dup,openinference");
+        assert!(both.openinference && both.legacy_names);
+        assert!(!SemconvOptions::from_opt_in("gen_ai").any());
+    }
+}
