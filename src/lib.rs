@@ -33,7 +33,9 @@
 //! );
 //! ```
 //!
-//! Where spans go: [`install`] a provider once for the process (with any exporter: the
+//! Where spans go: call [`init()`] once at startup (it reads the standard `OTEL_*` variables:
+//! OTLP over HTTP/protobuf or gRPC with the `otlp-http` / `otlp-grpc` features, or, with none
+//! set, the embedded terminal tree + JSONL file), or [`install`] a provider once for the process (with any exporter: the
 //! terminal tree and JSONL file in [`export`], OTLP, …), or make one current for part of the
 //! program with [`scoped`]. With neither, annotated functions run unchanged and build nothing.
 //!
@@ -181,10 +183,15 @@ pub use llmscope_macros::llm_call;
 pub use llmscope_macros::Usage;
 
 pub use llmscope_runtime::{
-    export, install, is_installed, opentelemetry, opentelemetry_sdk, price_registry, pricing,
-    scoped, semconv, set_price_registry, testing, unknown_models, ErrorType, InstallError, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    dropped_spans, export, init, install, is_installed, opentelemetry, opentelemetry_sdk,
+    price_registry, pricing, scoped, semconv, set_price_registry, setup, testing, unknown_models,
+    ErrorType, InstallError, SetupError, Telemetry, TelemetryGuard, Usage, UsageData,
+    INSTRUMENTATION_NAME,
 };
+
+/// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).
+#[cfg(feature = "http")]
+pub use llmscope_runtime::propagation;
 
 #[doc(hidden)]
 pub use llmscope_runtime::__private;
