@@ -1,6 +1,9 @@
 //! Export path throughput: a burst of 1M spans (10 GenAI-like attributes each) through the
 //! batch path into a no-op exporter, with the spans/s offered, the share dropped and the peak
 //! RSS of the process. Each case runs in a fresh child process so peak RSS is its own.
+//! Cases: `llmscope` (our `BatchProcessor`, defaults) and `sdk-default` (the SDK's
+//! `BatchSpanProcessor`, defaults), from one producer thread or two (`x2`); `no-export` drops
+//! each span in `on_end`: the cost of creating spans, the ceiling of any processor.
 //!
 //! Run: `cargo bench --bench export` (figures in BENCHMARKS.md, `## Export`).
 
@@ -14,7 +17,7 @@ use llmscope::opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _
 use llmscope::opentelemetry::KeyValue;
 use llmscope::opentelemetry_sdk::error::OTelSdkResult;
 use llmscope::opentelemetry_sdk::trace::{
-    BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter,
+    BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter, SpanProcessor,
 };
 
 const SPANS: u64 = 1_000_000;
@@ -31,6 +34,28 @@ impl SpanExporter for NoopExporter {
     }
 }
 
+/// A processor that counts each span as received and drops it on the producer thread.
+#[derive(Debug)]
+struct Discard(Arc<AtomicU64>);
+
+impl SpanProcessor for Discard {
+    fn on_start(
+        &self,
+        _: &mut llmscope::opentelemetry_sdk::trace::Span,
+        _: &llmscope::opentelemetry::Context,
+    ) {
+    }
+    fn on_end(&self, _span: SpanData) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _: std::time::Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -40,22 +65,9 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn run_case(case: &str) {
-    let exporter = NoopExporter::default();
-    let received = Arc::clone(&exporter.0);
-    let provider = match case {
-        "llmscope" => SdkTracerProvider::builder()
-            .with_span_processor(BatchProcessor::builder(exporter).build())
-            .build(),
-        "sdk-default" => SdkTracerProvider::builder()
-            .with_span_processor(BatchSpanProcessor::builder(exporter).build())
-            .build(),
-        other => panic!("unknown case {other}"),
-    };
+fn burst(provider: &SdkTracerProvider, spans: u64) {
     let tracer = provider.tracer("bench");
-    let rss_before = peak_rss_kib();
-    let start = Instant::now();
-    for i in 0..SPANS {
+    for i in 0..spans {
         let mut span = tracer.start("chat gpt-4o");
         span.set_attributes([
             KeyValue::new("gen_ai.operation.name", "chat"),
@@ -71,13 +83,39 @@ fn run_case(case: &str) {
         ]);
         span.end();
     }
+}
+
+fn run_case(case: &str) {
+    let exporter = NoopExporter::default();
+    let received = Arc::clone(&exporter.0);
+    let threads: u64 = if case.ends_with(" x2") { 2 } else { 1 };
+    let provider = match case.trim_end_matches(" x2") {
+        "llmscope" => SdkTracerProvider::builder()
+            .with_span_processor(BatchProcessor::builder(exporter).build())
+            .build(),
+        "sdk-default" => SdkTracerProvider::builder()
+            .with_span_processor(BatchSpanProcessor::builder(exporter).build())
+            .build(),
+        // The cost of creating and ending the spans alone: every span dropped at once.
+        "no-export" => SdkTracerProvider::builder()
+            .with_span_processor(Discard(exporter.0.clone()))
+            .build(),
+        other => panic!("unknown case {other}"),
+    };
+    let rss_before = peak_rss_kib();
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| burst(&provider, SPANS / threads));
+        }
+    });
     let offered = start.elapsed();
     provider.force_flush().expect("flush");
     let drained = start.elapsed();
     let got = received.load(Ordering::Relaxed);
     let dropped = SPANS - got;
     println!(
-        "{case:<12} offered {:>9.0} spans/s  drained {:>9.0} spans/s  dropped {:>7} ({:>5.2}%)  peak RSS {:>5.1} MB (before burst {:.1} MB)",
+        "{case:<15} offered {:>9.0} spans/s  drained {:>9.0} spans/s  dropped {:>7} ({:>5.2}%)  peak RSS {:>5.1} MB (before burst {:.1} MB)",
         SPANS as f64 / offered.as_secs_f64(),
         SPANS as f64 / drained.as_secs_f64(),
         dropped,
@@ -98,7 +136,17 @@ fn main() {
     }
     let exe = std::env::current_exe().expect("bench executable");
     println!("burst of {SPANS} spans, 10 attributes each, into a no-op exporter");
-    for case in ["llmscope", "llmscope", "llmscope", "sdk-default"] {
+    for case in [
+        "no-export",
+        "no-export x2",
+        "llmscope",
+        "llmscope",
+        "llmscope",
+        "llmscope x2",
+        "llmscope x2",
+        "sdk-default",
+        "sdk-default x2",
+    ] {
         let status = Command::new(&exe)
             .env(CASE_VAR, case)
             .status()

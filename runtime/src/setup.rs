@@ -264,7 +264,7 @@ impl TelemetryBuilder {
     }
 
     /// The export queue capacity: more spans waiting than this are dropped and counted
-    /// (default 65,536).
+    /// (default 32,768).
     pub fn with_queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = Some(capacity);
         self
@@ -422,7 +422,7 @@ impl TelemetryBuilder {
                 .jsonl_path
                 .clone()
                 .unwrap_or_else(|| Some(PathBuf::from(DEFAULT_JSONL_PATH))),
-            queue_capacity: self.queue_capacity.unwrap_or(65_536),
+            queue_capacity: self.queue_capacity.unwrap_or(32_768),
             scheduled_delay: self.scheduled_delay.unwrap_or(Duration::from_secs(1)),
         })
     }

@@ -124,7 +124,7 @@ pub struct BatchProcessorBuilder<E> {
 }
 
 impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
-    /// The most spans queued at once; more are dropped and counted (default 65,536).
+    /// The most spans queued at once; more are dropped and counted (default 32,768).
     pub fn with_queue_capacity(mut self, capacity: usize) -> Self {
         self.capacity = capacity.max(1);
         self
@@ -175,11 +175,11 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
 }
 
 impl BatchProcessor {
-    /// A builder with the defaults: 65,536 queued spans, batches of 512, a 1 s delay.
+    /// A builder with the defaults: 32,768 queued spans, batches of 512, a 1 s delay.
     pub fn builder<E: SpanExporter + 'static>(exporter: E) -> BatchProcessorBuilder<E> {
         BatchProcessorBuilder {
             exporter,
-            capacity: 65_536,
+            capacity: 32_768,
             max_batch: 512,
             delay: Duration::from_secs(1),
         }
@@ -379,14 +379,20 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
         };
         shared.drain(&mut batch);
         while !batch.is_empty() {
-            let rest = if batch.len() > shared.max_batch {
-                batch.split_off(shared.max_batch)
+            if batch.len() <= shared.max_batch {
+                export(&shared, &exporter, std::mem::take(&mut batch));
             } else {
-                Vec::new()
-            };
-            let chunk = std::mem::replace(&mut batch, rest);
-            export(&shared, &exporter, chunk);
-            if batch.is_empty() && shared.len.load(Ordering::Acquire) >= shared.max_batch {
+                // Chunks from the front, without shifting or copying the rest.
+                let mut spans = std::mem::take(&mut batch).into_iter();
+                loop {
+                    let chunk: Vec<SpanData> = spans.by_ref().take(shared.max_batch).collect();
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    export(&shared, &exporter, chunk);
+                }
+            }
+            if shared.len.load(Ordering::Acquire) >= shared.max_batch {
                 shared.drain(&mut batch);
             }
         }
