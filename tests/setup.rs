@@ -240,11 +240,14 @@ fn embedded_default_writes_the_jsonl_file_with_openinference_when_opted_in() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Requests received: path and body.
+type Requests = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// A minimal OTLP/HTTP receiver: records each request's path and body, answers 200 (or
 /// never answers while `hang` is set).
 struct Receiver {
     port: u16,
-    requests: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    requests: Requests,
     hang: Arc<AtomicBool>,
 }
 
@@ -287,7 +290,7 @@ impl Receiver {
     }
 }
 
-fn serve(stream: TcpStream, requests: Arc<Mutex<Vec<(String, Vec<u8>)>>>, hang: Arc<AtomicBool>) {
+fn serve(stream: TcpStream, requests: Requests, hang: Arc<AtomicBool>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
     loop {

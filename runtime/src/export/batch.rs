@@ -68,6 +68,9 @@ const SHARDS: usize = 8;
 /// How often the dropped-span warning may be logged.
 const DROP_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
+/// Starts the export thread with the exporter, once the resource is known.
+type StartWorker = Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>;
+
 /// A [`SpanProcessor`] that queues ended spans in a bounded, sharded queue and exports them in
 /// batches from one background thread.
 ///
@@ -100,7 +103,7 @@ pub struct BatchProcessor {
     shared: Arc<Shared>,
     worker: Mutex<Option<JoinHandle<()>>>,
     /// The exporter until the worker starts (it is moved there by `set_resource` or the first span).
-    pending: Mutex<Option<Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>>>,
+    pending: Mutex<Option<StartWorker>>,
 }
 
 impl fmt::Debug for BatchProcessor {
