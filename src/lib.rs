@@ -70,7 +70,11 @@
 /// | `attrs(...)` | `"semconv.key" = v`, `custom("app.key") = v` | — | any other attribute, name and type checked |
 /// | `crate` | path | `::llmscope` | where the generated code finds this crate |
 ///
-/// All of these are set **at span creation**, so samplers see them. After the call:
+/// The name and the attributes semconv marks sampling-relevant (`gen_ai.operation.name`,
+/// `gen_ai.provider.name`, `gen_ai.request.model`, `server.address`, `server.port`) are set
+/// **at span creation**, so samplers see them; the other request attributes are added right
+/// after the span starts, before the body runs, and only if the span records — a span the
+/// sampler drops evaluates none of them. After the call:
 /// `gen_ai.usage.input_tokens` (inclusive of cache), `…output_tokens`,
 /// `…cache_read.input_tokens`, `…cache_creation.input_tokens`, `…reasoning.output_tokens`,
 /// `gen_ai.response.model`, `…id`, `…finish_reasons`, and the cost in USD from the pricing

@@ -67,6 +67,10 @@ const LLM_CALL: Table = Table {
     ],
 };
 
+/// Attributes semconv marks `sampling_relevant` for GenAI spans (besides the operation, the
+/// provider and the request model, which have their own arguments).
+const SAMPLING_RELEVANT: &[&str] = &["server.address", "server.port"];
+
 /// Entry point of every span macro.
 pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(item.clone()) {
@@ -135,15 +139,17 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
     };
     let capture_usage = parsed.usage.unwrap_or(default_usage);
 
-    // Attributes known at span creation.
+    // Sampling-relevant attributes (semconv: provider, operation, request model, server
+    // address and port) and the name go to the sampler; the rest is added once the span records.
+    let mut sampling = Vec::new();
     let mut describe = Vec::new();
     if let Some(provider) = &parsed.provider {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, provider);
-        describe.push(quote!(#private::Start::provider(__llmscope_start, #value);));
+        sampling.push(quote!(#private::Start::provider(__llmscope_start, #value);));
     }
     if let Some(model) = &parsed.model {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, model);
-        describe.push(quote!(#private::Start::model(__llmscope_start, #value);));
+        sampling.push(quote!(#private::Start::model(__llmscope_start, #value);));
     }
     if let Some(tier) = &parsed.service_tier {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, tier);
@@ -152,7 +158,12 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
     for value in &parsed.values {
         let key = &value.key;
         let tokens = span_args::value_tokens(krate, value.ty, &value.expr);
-        describe.push(quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);));
+        let statement = quote!(#private::Start::attribute(__llmscope_start, #key, #tokens););
+        if SAMPLING_RELEVANT.contains(&key.as_str()) {
+            sampling.push(statement);
+        } else {
+            describe.push(statement);
+        }
     }
     let name = match (
         &parsed.name,
@@ -171,7 +182,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
         (None, None) => None,
     };
     if let Some(name) = name {
-        describe.push(quote!(#private::Start::name(__llmscope_start, #name);));
+        sampling.push(quote!(#private::Start::name(__llmscope_start, #name);));
     }
 
     let ItemFn {
@@ -208,9 +219,15 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             operation: #operation,
             kind: #span_kind,
         };
-        let __llmscope_call = #private::start(&__LLMSCOPE_SITE, |__llmscope_start| {
-            #(#describe)*
-        });
+        let __llmscope_call = #private::start(
+            &__LLMSCOPE_SITE,
+            |__llmscope_start| {
+                #(#sampling)*
+            },
+            |__llmscope_start| {
+                #(#describe)*
+            },
+        );
     };
     let body = if sig.asyncness.is_some() {
         quote! {

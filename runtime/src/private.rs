@@ -158,22 +158,26 @@ impl<K, T: AttrValue<K>> AttrValue<K> for Option<T> {
     }
 }
 
+// Strings are copied once into an `Arc<str>`: the span keeps one copy and llmscope can keep
+// the provider and model for pricing without another allocation.
 impl AttrValue<kind::Str> for str {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
-        Some(Value::String(self.to_owned().into()))
+        Some(Value::String(StringValue::from(
+            std::sync::Arc::<str>::from(self),
+        )))
     }
 }
 impl AttrValue<kind::Str> for String {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
-        Some(Value::String(self.clone().into()))
+        AttrValue::<kind::Str>::attr_value(self.as_str())
     }
 }
 impl AttrValue<kind::Str> for Cow<'_, str> {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
-        Some(Value::String(self.clone().into_owned().into()))
+        AttrValue::<kind::Str>::attr_value(&**self)
     }
 }
 impl AttrValue<kind::Str> for StringValue {
@@ -399,10 +403,16 @@ impl Start {
 /// Starts the span of an annotated call, or returns `None` when no provider is installed
 /// (neither process-wide nor scoped): then nothing at all is built.
 ///
-/// `describe` fills the name and the attributes known at span creation; it runs only when
-/// a span will be created.
+/// `sampling` fills the name and the sampling-relevant attributes (semconv marks provider,
+/// operation, request model and server address/port): the sampler sees them. `describe` adds
+/// every other request attribute right after the span starts, before the body runs, and only
+/// when the span records — a span the sampler drops costs no more than the SDK's own path.
 #[inline]
-pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<Call> {
+pub fn start(
+    site: &'static Site,
+    sampling: impl FnOnce(&mut Start),
+    describe: impl FnOnce(&mut Start),
+) -> Option<Call> {
     let parent = Context::current();
     if parent.is_telemetry_suppressed() {
         return None;
@@ -410,7 +420,7 @@ pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<C
     let tracer = install::resolve(&parent)?;
     let mut start = Start {
         name: None,
-        attributes: Vec::with_capacity(16),
+        attributes: Vec::with_capacity(6),
         provider: None,
         model: None,
         service_tier: None,
@@ -418,36 +428,37 @@ pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<C
     start
         .attributes
         .push(KeyValue::new(keys::OPERATION_NAME, site.operation));
-    describe(&mut start);
-    let Start {
-        name,
-        attributes,
-        provider,
-        model,
-        service_tier,
-    } = start;
-    let name = match (name, &model) {
+    sampling(&mut start);
+    let name = match (start.name.take(), &start.model) {
         (Some(name), _) => name,
         (None, Some(model)) => Cow::Owned(format!("{} {}", site.operation, model.as_str())),
         (None, None) => Cow::Borrowed(site.operation),
     };
+    let attributes = std::mem::take(&mut start.attributes);
     let builder = tracer
         .get()
         .span_builder(name)
         .with_kind(site.kind.clone())
         .with_attributes(attributes);
-    let span = tracer.get().build_with_context(builder, &parent);
+    let mut span = tracer.get().build_with_context(builder, &parent);
     let recording = opentelemetry::trace::Span::is_recording(&span);
     let valid = opentelemetry::trace::Span::span_context(&span).is_valid();
+    if recording {
+        start.attributes = Vec::with_capacity(12);
+        describe(&mut start);
+        if !start.attributes.is_empty() {
+            opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
+        }
+    }
     let cx = parent.with_span(span);
     Some(Call {
         cx,
         recording,
         valid,
         ended: false,
-        provider: if recording { provider } else { None },
-        model: if recording { model } else { None },
-        service_tier: if recording { service_tier } else { None },
+        provider: if recording { start.provider } else { None },
+        model: if recording { start.model } else { None },
+        service_tier: if recording { start.service_tier } else { None },
     })
 }
 
@@ -520,7 +531,7 @@ impl Call {
     }
 
     fn write_usage(&mut self, usage: &UsageData<'_>) {
-        let mut attributes = Vec::with_capacity(8);
+        let mut attributes = Vec::with_capacity(24);
         let mut int = |key: &'static str, value: Option<u64>| {
             if let Some(value) = value {
                 attributes.push(KeyValue::new(key, i64::try_from(value).unwrap_or(i64::MAX)));
