@@ -64,6 +64,9 @@
 /// | `prompt_template` | string | — | `gen_ai.prompt.name` |
 /// | `prompt_version` | string | — | `llmscope.prompt.version` |
 /// | `feature` | string | — | `llmscope.feature` (cost attribution) |
+/// | `prompt` | [`capture::Content`] (text, messages, …) | — | `gen_ai.input.messages`, only as the capture policy allows |
+/// | `system` | [`capture::Content`] | — | `gen_ai.system_instructions`, only as the capture policy allows |
+/// | `capture` | `none` \| `hash` \| `redacted` \| `full` | the policy's ([`capture_policy`]) | this call's capture mode |
 /// | `service_tier` | `standard` \| `batch` \| `flex` \| `priority` | from the usage, else `standard` | `llmscope.request.service_tier`; prices the call |
 /// | `name` | string | `{operation} {model}` | the span name |
 /// | `usage` | bool | `true` | `false` opts out of reading [`Usage`] from the return value |
@@ -184,10 +187,13 @@ pub use llmscope_macros::llm_call;
 /// ```
 pub use llmscope_macros::Usage;
 
+pub use llmscope_runtime::capture::{
+    capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
+};
 pub use llmscope_runtime::{
-    export, install, is_installed, opentelemetry, opentelemetry_sdk, price_registry, pricing,
-    scoped, semconv, set_price_registry, testing, unknown_models, ErrorType, InstallError, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    capture, export, install, is_installed, opentelemetry, opentelemetry_sdk, price_registry,
+    pricing, redact, scoped, semconv, set_price_registry, testing, unknown_models, ErrorType,
+    InstallError, Usage, UsageData, INSTRUMENTATION_NAME,
 };
 
 #[doc(hidden)]

@@ -60,6 +60,9 @@ const LLM_CALL: Table = Table {
             Target::Extension("llmscope.feature", crate::registry::AttrType::String),
         ),
         ("service_tier", Target::ServiceTier),
+        ("prompt", Target::Prompt),
+        ("system", Target::System),
+        ("capture", Target::Capture),
         ("name", Target::Name),
         ("usage", Target::Usage),
         ("attrs", Target::Attrs),
@@ -214,12 +217,46 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
         }
         #private::Call::end(__llmscope_call);
     };
+    let capture = match parsed.capture {
+        None => quote!(::core::option::Option::None),
+        Some(mode) => {
+            let variant = match mode {
+                "none" => quote!(None),
+                "hash" => quote!(Hash),
+                "redacted" => quote!(Redacted),
+                _ => quote!(Full),
+            };
+            quote!(::core::option::Option::Some(#krate::capture::CaptureMode::#variant))
+        }
+    };
+    let mut capture_content = Vec::new();
+    if let Some(prompt) = &parsed.prompt {
+        capture_content.push(quote_spanned! {prompt.span()=>
+            #private::Call::capture_input(__llmscope_capture, &(#prompt));
+        });
+    }
+    if let Some(system) = &parsed.system {
+        capture_content.push(quote_spanned! {system.span()=>
+            #private::Call::capture_system(__llmscope_capture, &(#system));
+        });
+    }
+    let capture_content = if capture_content.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            if let ::core::option::Option::Some(__llmscope_capture) = &mut __llmscope_call {
+                #(#capture_content)*
+            }
+        }
+    };
     let site = quote! {
         static __LLMSCOPE_SITE: #private::Site = #private::Site {
             operation: #operation,
             kind: #span_kind,
+            capture: #capture,
         };
-        let __llmscope_call = #private::start(
+        #[allow(unused_mut)]
+        let mut __llmscope_call = #private::start(
             &__LLMSCOPE_SITE,
             |__llmscope_start| {
                 #(#sampling)*
@@ -228,6 +265,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
                 #(#describe)*
             },
         );
+        #capture_content
     };
     let body = if sig.asyncness.is_some() {
         quote! {

@@ -12,6 +12,7 @@ use std::fmt;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue};
 
+use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::install;
 use crate::usage::{ErrorType, Usage, UsageData};
 
@@ -95,6 +96,8 @@ pub struct Site {
     pub operation: &'static str,
     /// CLIENT for remote calls, INTERNAL for in-process work.
     pub kind: SpanKind,
+    /// The call's own capture mode (`capture = …`), else the policy's.
+    pub capture: Option<CaptureMode>,
 }
 
 /// Marker types naming the kind of an attribute value.
@@ -446,6 +449,15 @@ pub fn start(
     if recording {
         start.attributes = Vec::with_capacity(12);
         describe(&mut start);
+        // Values the application adds may carry secrets too: the same redaction applies.
+        let redactor = capture::capture_policy().redactor();
+        for attribute in &mut start.attributes {
+            if let Value::String(text) = &attribute.value {
+                if let Cow::Owned(clean) = redactor.redact(text.as_str()) {
+                    attribute.value = Value::String(clean.into());
+                }
+            }
+        }
         if !start.attributes.is_empty() {
             opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
         }
@@ -456,6 +468,8 @@ pub fn start(
         recording,
         valid,
         ended: false,
+        capture: site.capture,
+        event: Vec::new(),
         provider: if recording { start.provider } else { None },
         model: if recording { start.model } else { None },
         service_tier: if recording { start.service_tier } else { None },
@@ -470,6 +484,9 @@ pub struct Call {
     recording: bool,
     valid: bool,
     ended: bool,
+    capture: Option<CaptureMode>,
+    /// Content for the `gen_ai.client.inference.operation.details` event, written at the end.
+    event: Vec<KeyValue>,
     provider: Option<StringValue>,
     model: Option<StringValue>,
     service_tier: Option<StringValue>,
@@ -517,6 +534,61 @@ impl Call {
         future: F,
     ) -> opentelemetry::context::WithContext<F> {
         future.with_context(self.cx.clone())
+    }
+
+    fn capture_mode(&self) -> CaptureMode {
+        self.capture
+            .unwrap_or_else(|| capture::capture_policy().mode())
+    }
+
+    /// Captures the prompt (`gen_ai.input.messages`) as the capture policy allows.
+    pub fn capture_input<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::Input, "user", content);
+    }
+
+    /// Captures the system instructions (`gen_ai.system_instructions`) as the policy allows.
+    pub fn capture_system<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::System, "system", content);
+    }
+
+    fn capture_content<C: Content + ?Sized>(
+        &mut self,
+        kind: ContentKind,
+        role: &'static str,
+        content: &C,
+    ) {
+        if !self.recording {
+            return;
+        }
+        let mode = self.capture_mode();
+        if mode == CaptureMode::None {
+            return;
+        }
+        let mut messages = Vec::new();
+        content.messages(role, &mut messages);
+        self.write_content(mode, kind, &messages, None);
+    }
+
+    fn write_content(
+        &mut self,
+        mode: CaptureMode,
+        kind: ContentKind,
+        messages: &[Message<'_>],
+        finish_reason: Option<&str>,
+    ) {
+        let mut rendered = Rendered::default();
+        capture::render(
+            capture::capture_policy(),
+            mode,
+            kind,
+            messages,
+            finish_reason,
+            &mut rendered,
+        );
+        if !rendered.span.is_empty() {
+            self.cx.span().set_attributes(rendered.span);
+        }
+        self.event.extend(rendered.event);
     }
 
     /// Reads usage from the returned value and writes the usage attributes.
@@ -588,6 +660,17 @@ impl Call {
         if !attributes.is_empty() {
             self.cx.span().set_attributes(attributes);
         }
+        if !usage.completion().is_empty() {
+            let mode = self.capture_mode();
+            if mode != CaptureMode::None {
+                let message = Message {
+                    role: Cow::Borrowed("assistant"),
+                    parts: usage.completion().iter().map(|part| Cow::Borrowed(*part)).collect(),
+                };
+                let finish_reason = usage.finish_reasons().first().copied();
+                self.write_content(mode, ContentKind::Output, &[message], finish_reason);
+            }
+        }
     }
 
     /// Records a failed call: `error.type`, an `exception` event and status Error.
@@ -601,7 +684,14 @@ impl Call {
             return;
         }
         let span = self.cx.span();
-        let message = message.map(ToString::to_string);
+        let redactor = capture::capture_policy().redactor();
+        let message = message.map(|message| {
+            let message = message.to_string();
+            match redactor.redact(&message) {
+                Cow::Borrowed(_) => message,
+                Cow::Owned(clean) => clean,
+            }
+        });
         let mut event = Vec::with_capacity(2);
         event.push(KeyValue::new(keys::EXCEPTION_TYPE, exception_type));
         if let Some(message) = &message {
@@ -618,7 +708,14 @@ impl Call {
     #[inline]
     pub fn end(mut self) {
         self.ended = true;
-        self.cx.span().end();
+        let span = self.cx.span();
+        if !self.event.is_empty() {
+            span.add_event(
+                "gen_ai.client.inference.operation.details",
+                std::mem::take(&mut self.event),
+            );
+        }
+        span.end();
     }
 }
 
