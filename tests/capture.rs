@@ -23,7 +23,8 @@ fn reply(text: &str) -> Reply {
     }
 }
 
-const PROMPT: &str = "Summarise the thread for jane.doe@example.com, key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+const PROMPT: &str =
+    "Summarise the thread for jane.doe@example.com, key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345";
 
 #[llmscope::llm_call(provider = "openai", model = "default-mode", prompt = prompt, system = "Be brief.")]
 fn default_mode(prompt: &str) -> Reply {
@@ -63,7 +64,11 @@ fn the_default_exports_no_content_at_all() {
     assert!(!exported.contains("Summarise"), "{exported}");
     assert!(!exported.contains("echo:"), "{exported}");
     assert!(!exported.contains("Be brief"), "{exported}");
-    for key in ["gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions"] {
+    for key in [
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+    ] {
         assert_eq!(attribute(&span, key), None, "{key}");
     }
 }
@@ -81,7 +86,10 @@ fn full_mode_writes_semconv_message_json() {
     );
     let system: serde_json::Value =
         serde_json::from_str(&string_attr(&span, "gen_ai.system_instructions").unwrap()).unwrap();
-    assert_eq!(system, serde_json::json!([{"type": "text", "content": "Be brief."}]));
+    assert_eq!(
+        system,
+        serde_json::json!([{"type": "text", "content": "Be brief."}])
+    );
     let output: serde_json::Value =
         serde_json::from_str(&string_attr(&span, "gen_ai.output.messages").unwrap()).unwrap();
     assert_eq!(
@@ -100,8 +108,14 @@ fn redacted_mode_replaces_secrets_with_typed_placeholders() {
     run(&telemetry, || redacted(PROMPT));
     let span = telemetry.span("chat redacted");
     let input = string_attr(&span, "gen_ai.input.messages").unwrap();
-    assert!(input.contains("[EMAIL]") && input.contains("[API_KEY]"), "{input}");
-    assert!(!input.contains("jane.doe") && !input.contains("sk-proj"), "{input}");
+    assert!(
+        input.contains("[EMAIL]") && input.contains("[API_KEY]"),
+        "{input}"
+    );
+    assert!(
+        !input.contains("jane.doe") && !input.contains("sk-proj"),
+        "{input}"
+    );
     let output = string_attr(&span, "gen_ai.output.messages").unwrap();
     assert!(output.contains("I emailed [EMAIL]"), "{output}");
 }
@@ -120,7 +134,10 @@ fn hash_mode_exports_a_keyed_hash_and_length_only() {
         .map(|span| string_attr(span, "llmscope.input.hash").unwrap())
         .collect();
     assert!(hashes[0].starts_with("hmac-sha256:"));
-    assert_eq!(hashes[0], hashes[1], "deterministic within the deployment key");
+    assert_eq!(
+        hashes[0], hashes[1],
+        "deterministic within the deployment key"
+    );
     assert_ne!(hashes[0], hashes[2]);
     assert_eq!(
         attribute(&spans[0], "llmscope.input.length"),
@@ -145,7 +162,10 @@ fn sensitive_values_are_never_exported_in_clear_even_in_full_mode() {
     let span = telemetry.span("chat sensitive");
     let system: serde_json::Value =
         serde_json::from_str(&string_attr(&span, "gen_ai.system_instructions").unwrap()).unwrap();
-    assert_eq!(system, serde_json::json!([{"type": "text", "content": "[SENSITIVE]"}]));
+    assert_eq!(
+        system,
+        serde_json::json!([{"type": "text", "content": "[SENSITIVE]"}])
+    );
     assert!(!format!("{span:?}").contains("123-45-6789"));
 }
 
@@ -160,7 +180,9 @@ impl std::fmt::Display for LeakyError {
 
 #[llmscope::llm_call(provider = "openai", model = "attrs", usage = false, attrs(custom("app.note") = note))]
 fn user_attribute(note: &str) -> Result<(), LeakyError> {
-    Err(LeakyError(format!("auth failed for key AKIAIOSFODNN7EXAMPLE ({note})")))
+    Err(LeakyError(format!(
+        "auth failed for key AKIAIOSFODNN7EXAMPLE ({note})"
+    )))
 }
 
 #[test]
@@ -168,7 +190,10 @@ fn user_attributes_and_exception_messages_are_redacted_in_every_mode() {
     let telemetry = TestTelemetry::new();
     let _ = run(&telemetry, || user_attribute("call jane.doe@example.com"));
     let span = telemetry.span("chat attrs");
-    assert_eq!(string_attr(&span, "app.note").as_deref(), Some("call [EMAIL]"));
+    assert_eq!(
+        string_attr(&span, "app.note").as_deref(),
+        Some("call [EMAIL]")
+    );
     let exported = format!("{span:?}");
     assert!(!exported.contains("AKIAIOSFODNN7EXAMPLE"), "{exported}");
     assert!(!exported.contains("jane.doe@example.com"), "{exported}");

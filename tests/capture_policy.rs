@@ -58,7 +58,10 @@ fn long_content_is_cut_to_the_limit_and_stays_valid_json() {
         call(&long);
     }
     let span = telemetry.span("chat policy");
-    let json = attribute(&span, "gen_ai.input.messages").unwrap().as_str().into_owned();
+    let json = attribute(&span, "gen_ai.input.messages")
+        .unwrap()
+        .as_str()
+        .into_owned();
     assert!(json.len() <= 256, "{} bytes", json.len());
     let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
     let content = parsed[0]["parts"][0]["content"].as_str().unwrap();
@@ -84,24 +87,45 @@ fn the_standard_variable_maps_onto_modes_and_destinations() {
     let cases: [(&str, CaptureMode, ContentDestination); 4] = [
         ("NO_CONTENT", CaptureMode::None, ContentDestination::Span),
         ("SPAN_ONLY", CaptureMode::Redacted, ContentDestination::Span),
-        ("EVENT_ONLY", CaptureMode::Redacted, ContentDestination::Event),
-        ("SPAN_AND_EVENT", CaptureMode::Redacted, ContentDestination::SpanAndEvent),
+        (
+            "EVENT_ONLY",
+            CaptureMode::Redacted,
+            ContentDestination::Event,
+        ),
+        (
+            "SPAN_AND_EVENT",
+            CaptureMode::Redacted,
+            ContentDestination::SpanAndEvent,
+        ),
     ];
     for (value, mode, destination) in cases {
         let lookup = move |name: &str| {
             (name == "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT").then(|| value.to_owned())
         };
         let policy = CapturePolicy::from_lookup(lookup).unwrap();
-        assert_eq!((policy.mode(), policy.destination()), (mode, destination), "{value}");
+        assert_eq!(
+            (policy.mode(), policy.destination()),
+            (mode, destination),
+            "{value}"
+        );
     }
     let policy = CapturePolicy::from_lookup(env(&[
-        ("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_ONLY"),
+        (
+            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+            "SPAN_ONLY",
+        ),
         ("LLMSCOPE_CAPTURE_MODE", "full"),
         ("LLMSCOPE_CAPTURE_MAX_BYTES", "4096"),
     ]))
     .unwrap();
-    assert_eq!((policy.mode(), policy.max_bytes()), (CaptureMode::Full, 4096));
-    assert_eq!(CapturePolicy::from_lookup(env(&[])).unwrap().mode(), CaptureMode::None);
+    assert_eq!(
+        (policy.mode(), policy.max_bytes()),
+        (CaptureMode::Full, 4096)
+    );
+    assert_eq!(
+        CapturePolicy::from_lookup(env(&[])).unwrap().mode(),
+        CaptureMode::None
+    );
 }
 
 #[test]

@@ -114,10 +114,16 @@ pub enum ContentDestination {
 
 impl ContentDestination {
     fn span(self) -> bool {
-        matches!(self, ContentDestination::Span | ContentDestination::SpanAndEvent)
+        matches!(
+            self,
+            ContentDestination::Span | ContentDestination::SpanAndEvent
+        )
     }
     fn event(self) -> bool {
-        matches!(self, ContentDestination::Event | ContentDestination::SpanAndEvent)
+        matches!(
+            self,
+            ContentDestination::Event | ContentDestination::SpanAndEvent
+        )
     }
 }
 
@@ -144,7 +150,10 @@ impl fmt::Display for CaptureError {
                 variable,
                 value,
                 expected,
-            } => write!(f, "invalid `{variable}` value `{value}`: expected {expected}"),
+            } => write!(
+                f,
+                "invalid `{variable}` value `{value}`: expected {expected}"
+            ),
             CaptureError::InvalidHashKey(message) => f.write_str(message),
         }
     }
@@ -269,8 +278,9 @@ impl CapturePolicy {
             builder = builder.with_max_bytes(max_bytes);
         }
         if let Some(value) = lookup(ContentHasher::ENV_VAR) {
-            let hasher = ContentHasher::from_hex(&value)
-                .map_err(|error| CaptureError::InvalidHashKey(format!("`{}`: {error}", ContentHasher::ENV_VAR)))?;
+            let hasher = ContentHasher::from_hex(&value).map_err(|error| {
+                CaptureError::InvalidHashKey(format!("`{}`: {error}", ContentHasher::ENV_VAR))
+            })?;
             builder = builder.with_hasher(hasher);
         }
         Ok(builder.build())
@@ -441,7 +451,11 @@ impl Content for Message<'_> {
     fn messages<'a>(&'a self, _role: &'static str, out: &mut Vec<Message<'a>>) {
         out.push(Message {
             role: Cow::Borrowed(&self.role),
-            parts: self.parts.iter().map(|part| Cow::Borrowed(&**part)).collect(),
+            parts: self
+                .parts
+                .iter()
+                .map(|part| Cow::Borrowed(&**part))
+                .collect(),
         });
     }
 }
@@ -495,10 +509,13 @@ impl Content for serde_json::Value {
                     .unwrap_or(role);
                 let mut parts = Vec::new();
                 match object.get("content") {
-                    Some(serde_json::Value::String(text)) => parts.push(Cow::Borrowed(text.as_str())),
+                    Some(serde_json::Value::String(text)) => {
+                        parts.push(Cow::Borrowed(text.as_str()))
+                    }
                     Some(serde_json::Value::Array(items)) => {
                         for item in items {
-                            if let Some(text) = item.get("text").and_then(serde_json::Value::as_str) {
+                            if let Some(text) = item.get("text").and_then(serde_json::Value::as_str)
+                            {
                                 parts.push(Cow::Borrowed(text));
                             }
                         }
@@ -564,6 +581,12 @@ pub(crate) enum ContentKind {
     Input,
     System,
     Output,
+    /// `gen_ai.tool.call.arguments` (text, not messages).
+    ToolArguments,
+    /// `gen_ai.tool.call.result` (text).
+    ToolResult,
+    /// `gen_ai.retrieval.query.text` (text).
+    RetrievalQuery,
 }
 
 impl ContentKind {
@@ -572,28 +595,35 @@ impl ContentKind {
             ContentKind::Input => "gen_ai.input.messages",
             ContentKind::System => "gen_ai.system_instructions",
             ContentKind::Output => "gen_ai.output.messages",
+            ContentKind::ToolArguments => "gen_ai.tool.call.arguments",
+            ContentKind::ToolResult => "gen_ai.tool.call.result",
+            ContentKind::RetrievalQuery => "gen_ai.retrieval.query.text",
         }
     }
-    fn hash_attribute(self) -> &'static str {
+    fn prefix(self) -> &'static str {
         match self {
-            ContentKind::Input => "llmscope.input.hash",
-            ContentKind::System => "llmscope.system_instructions.hash",
-            ContentKind::Output => "llmscope.output.hash",
+            ContentKind::Input => "llmscope.input",
+            ContentKind::System => "llmscope.system_instructions",
+            ContentKind::Output => "llmscope.output",
+            ContentKind::ToolArguments => "llmscope.tool.call.arguments",
+            ContentKind::ToolResult => "llmscope.tool.call.result",
+            ContentKind::RetrievalQuery => "llmscope.retrieval.query",
         }
     }
-    fn length_attribute(self) -> &'static str {
-        match self {
-            ContentKind::Input => "llmscope.input.length",
-            ContentKind::System => "llmscope.system_instructions.length",
-            ContentKind::Output => "llmscope.output.length",
-        }
+    fn hash_attribute(self) -> String {
+        format!("{}.hash", self.prefix())
     }
-    fn truncated_attribute(self) -> &'static str {
-        match self {
-            ContentKind::Input => "llmscope.input.truncated",
-            ContentKind::System => "llmscope.system_instructions.truncated",
-            ContentKind::Output => "llmscope.output.truncated",
-        }
+    fn length_attribute(self) -> String {
+        format!("{}.length", self.prefix())
+    }
+    fn truncated_attribute(self) -> String {
+        format!("{}.truncated", self.prefix())
+    }
+    fn is_text(self) -> bool {
+        matches!(
+            self,
+            ContentKind::ToolArguments | ContentKind::ToolResult | ContentKind::RetrievalQuery
+        )
     }
 }
 
@@ -620,8 +650,18 @@ pub(crate) fn render(
     match mode {
         CaptureMode::None => return,
         CaptureMode::Hash => {
-            let json = to_json(kind, messages, finish_reason, &|part| Cow::Borrowed(part), usize::MAX).0;
-            attributes.push(KeyValue::new(kind.hash_attribute(), policy.hasher.hash(&json)));
+            let json = to_json(
+                kind,
+                messages,
+                finish_reason,
+                &|part| Cow::Borrowed(part),
+                usize::MAX,
+            )
+            .0;
+            attributes.push(KeyValue::new(
+                kind.hash_attribute(),
+                policy.hasher.hash(&json),
+            ));
             let length: usize = messages
                 .iter()
                 .flat_map(|message| message.parts.iter())
@@ -640,7 +680,17 @@ pub(crate) fn render(
                     Cow::Owned(part.to_owned())
                 }
             };
-            let (json, truncated) = to_json(kind, messages, finish_reason, &redact, policy.max_bytes);
+            let (json, truncated) = if kind.is_text() {
+                let text: String = messages
+                    .iter()
+                    .flat_map(|message| message.parts.iter())
+                    .map(|part| redact(part))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                cut_text(text, policy.max_bytes)
+            } else {
+                to_json(kind, messages, finish_reason, &redact, policy.max_bytes)
+            };
             attributes.push(KeyValue::new(kind.attribute(), json));
             if truncated {
                 attributes.push(KeyValue::new(kind.truncated_attribute(), true));
@@ -655,6 +705,21 @@ pub(crate) fn render(
     }
 }
 
+/// Cuts plain text to `max_bytes` on a char boundary, marking the cut.
+fn cut_text(mut text: String, max_bytes: usize) -> (String, bool) {
+    if text.len() <= max_bytes {
+        return (text, false);
+    }
+    let marker = "…[truncated]";
+    let mut cut = max_bytes.saturating_sub(marker.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    text.push_str(marker);
+    (text, true)
+}
+
 /// Serializes per the semconv schema, shortening text parts until the JSON fits `max_bytes`.
 fn to_json<'m>(
     kind: ContentKind,
@@ -665,7 +730,13 @@ fn to_json<'m>(
 ) -> (String, bool) {
     let mut parts: Vec<Vec<String>> = messages
         .iter()
-        .map(|message| message.parts.iter().map(|part| transform(part).into_owned()).collect())
+        .map(|message| {
+            message
+                .parts
+                .iter()
+                .map(|part| transform(part).into_owned())
+                .collect()
+        })
         .collect();
     let mut truncated = false;
     loop {
@@ -715,7 +786,9 @@ fn serialize(
             .collect()
     };
     let value = match kind {
-        ContentKind::System => Value::Array(parts.iter().flat_map(|texts| text_parts(texts)).collect()),
+        ContentKind::System => {
+            Value::Array(parts.iter().flat_map(|texts| text_parts(texts)).collect())
+        }
         ContentKind::Input => Value::Array(
             messages
                 .iter()
@@ -723,6 +796,16 @@ fn serialize(
                 .map(|(message, texts)| json!({"role": message.role, "parts": text_parts(texts)}))
                 .collect(),
         ),
+        ContentKind::ToolArguments | ContentKind::ToolResult | ContentKind::RetrievalQuery => {
+            Value::String(
+                parts
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        }
         ContentKind::Output => Value::Array(
             messages
                 .iter()
@@ -738,4 +821,70 @@ fn serialize(
         ),
     };
     value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(
+        mode: CaptureMode,
+        kind: ContentKind,
+        text: &str,
+        max_bytes: usize,
+    ) -> Vec<KeyValue> {
+        let policy = CapturePolicy::builder().with_max_bytes(max_bytes).build();
+        let mut out = Rendered::default();
+        render(&policy, mode, kind, &[Message::user(text)], None, &mut out);
+        out.span
+    }
+
+    #[test]
+    fn text_kinds_are_plain_redacted_strings() {
+        let attributes = rendered(
+            CaptureMode::Redacted,
+            ContentKind::ToolArguments,
+            r#"{"to": "jane@example.com"}"#,
+            1024,
+        );
+        assert_eq!(attributes.len(), 1);
+        assert_eq!(attributes[0].key.as_str(), "gen_ai.tool.call.arguments");
+        assert_eq!(attributes[0].value.as_str(), r#"{"to": "[EMAIL]"}"#);
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_char_boundary() {
+        let attributes = rendered(
+            CaptureMode::Full,
+            ContentKind::RetrievalQuery,
+            &"ü".repeat(100),
+            64,
+        );
+        let text = attributes[0].value.as_str().into_owned();
+        assert!(text.len() <= 64, "{}", text.len());
+        assert!(text.ends_with("…[truncated]"));
+        assert_eq!(
+            attributes[1].key.as_str(),
+            "llmscope.retrieval.query.truncated"
+        );
+    }
+
+    #[test]
+    fn hash_mode_never_carries_the_text() {
+        let attributes = rendered(
+            CaptureMode::Hash,
+            ContentKind::ToolResult,
+            "secret result",
+            1024,
+        );
+        let keys: Vec<&str> = attributes.iter().map(|kv| kv.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "llmscope.tool.call.result.hash",
+                "llmscope.tool.call.result.length"
+            ]
+        );
+        assert!(!format!("{attributes:?}").contains("secret result"));
+    }
 }

@@ -551,6 +551,21 @@ impl Call {
         self.capture_content(ContentKind::System, "system", content);
     }
 
+    /// Captures tool-call arguments (`gen_ai.tool.call.arguments`) as the policy allows.
+    pub fn capture_tool_arguments<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::ToolArguments, "tool", content);
+    }
+
+    /// Captures a tool-call result (`gen_ai.tool.call.result`) as the policy allows.
+    pub fn capture_tool_result<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::ToolResult, "tool", content);
+    }
+
+    /// Captures the retrieval query (`gen_ai.retrieval.query.text`) as the policy allows.
+    pub fn capture_retrieval_query<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::RetrievalQuery, "user", content);
+    }
+
     fn capture_content<C: Content + ?Sized>(
         &mut self,
         kind: ContentKind,
@@ -665,7 +680,11 @@ impl Call {
             if mode != CaptureMode::None {
                 let message = Message {
                     role: Cow::Borrowed("assistant"),
-                    parts: usage.completion().iter().map(|part| Cow::Borrowed(*part)).collect(),
+                    parts: usage
+                        .completion()
+                        .iter()
+                        .map(|part| Cow::Borrowed(*part))
+                        .collect(),
                 };
                 let finish_reason = usage.finish_reasons().first().copied();
                 self.write_content(mode, ContentKind::Output, &[message], finish_reason);
