@@ -416,6 +416,9 @@ pub fn start(
     sampling: impl FnOnce(&mut Start),
     describe: impl FnOnce(&mut Start),
 ) -> Option<Call> {
+    if !install::any_provider() {
+        return None;
+    }
     let parent = Context::current();
     if parent.is_telemetry_suppressed() {
         return None;
@@ -423,7 +426,9 @@ pub fn start(
     let tracer = install::resolve(&parent)?;
     let mut start = Start {
         name: None,
-        attributes: Vec::with_capacity(6),
+        // The SDK keeps this vector as the span's attribute list: room for the request,
+        // usage and cost attributes added later avoids growing (and moving) it three times.
+        attributes: Vec::with_capacity(32),
         provider: None,
         model: None,
         service_tier: None,
