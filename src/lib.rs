@@ -66,13 +66,20 @@
 /// | `prompt_template` | string | — | `gen_ai.prompt.name` |
 /// | `prompt_version` | string | — | `llmscope.prompt.version` |
 /// | `feature` | string | — | `llmscope.feature` (cost attribution) |
+/// | `prompt` | [`capture::Content`] (text, messages, …) | — | `gen_ai.input.messages`, only as the capture policy allows |
+/// | `system` | [`capture::Content`] | — | `gen_ai.system_instructions`, only as the capture policy allows |
+/// | `capture` | `none` \| `hash` \| `redacted` \| `full` | the policy's ([`capture_policy`]) | this call's capture mode |
 /// | `service_tier` | `standard` \| `batch` \| `flex` \| `priority` | from the usage, else `standard` | `llmscope.request.service_tier`; prices the call |
 /// | `name` | string | `{operation} {model}` | the span name |
 /// | `usage` | bool | `true` | `false` opts out of reading [`Usage`] from the return value |
 /// | `attrs(...)` | `"semconv.key" = v`, `custom("app.key") = v` | — | any other attribute, name and type checked |
 /// | `crate` | path | `::llmscope` | where the generated code finds this crate |
 ///
-/// All of these are set **at span creation**, so samplers see them. After the call:
+/// The name and the attributes semconv marks sampling-relevant (`gen_ai.operation.name`,
+/// `gen_ai.provider.name`, `gen_ai.request.model`, `server.address`, `server.port`) are set
+/// **at span creation**, so samplers see them; the other request attributes are added right
+/// after the span starts, before the body runs, and only if the span records — a span the
+/// sampler drops evaluates none of them. After the call:
 /// `gen_ai.usage.input_tokens` (inclusive of cache), `…output_tokens`,
 /// `…cache_read.input_tokens`, `…cache_creation.input_tokens`, `…reasoning.output_tokens`,
 /// `gen_ai.response.model`, `…id`, `…finish_reasons`, and the cost in USD from the pricing
@@ -182,11 +189,14 @@ pub use llmscope_macros::llm_call;
 /// ```
 pub use llmscope_macros::Usage;
 
+pub use llmscope_runtime::capture::{
+    capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
+};
 pub use llmscope_runtime::{
-    dropped_spans, export, init, install, is_installed, opentelemetry, opentelemetry_sdk,
-    price_registry, pricing, scoped, semconv, set_price_registry, setup, testing, unknown_models,
-    ErrorType, InstallError, SetupError, Telemetry, TelemetryGuard, Usage, UsageData,
-    INSTRUMENTATION_NAME,
+    capture, dropped_spans, export, init, install, is_installed, opentelemetry, opentelemetry_sdk,
+    price_registry, pricing, redact, scoped, semconv, set_price_registry, setup, testing,
+    unknown_models, ErrorType, InstallError, SetupError, Telemetry, TelemetryGuard, Usage,
+    UsageData, INSTRUMENTATION_NAME,
 };
 
 /// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).

@@ -1,6 +1,7 @@
 //! Where the macros' spans go: a process-wide tracer, or one scoped to a [`Context`].
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use opentelemetry::trace::TracerProvider as _;
@@ -11,6 +12,10 @@ use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 pub const INSTRUMENTATION_NAME: &str = "llmscope";
 
 static GLOBAL_TRACER: OnceLock<SdkTracer> = OnceLock::new();
+
+/// Set once any scoped provider has been created: until then (and with no global install) an
+/// annotated call returns at the first check, without touching the current context.
+static SCOPES_EXIST: AtomicBool = AtomicBool::new(false);
 
 /// A tracer carried in an OpenTelemetry [`Context`]; it takes precedence over the
 /// process-wide one for every call made while that context is current.
@@ -102,6 +107,7 @@ pub fn is_installed() -> bool {
 /// // every annotated call on this thread now records into `exporter`
 /// ```
 pub fn scoped(provider: &SdkTracerProvider) -> Context {
+    SCOPES_EXIST.store(true, Ordering::Release);
     Context::current().with_value(ScopedTracer(Arc::new(tracer_for(provider))))
 }
 
@@ -118,6 +124,12 @@ impl TracerRef<'_> {
             TracerRef::Global(tracer) => tracer,
         }
     }
+}
+
+/// Whether any provider could receive spans: false means no span can be created at all.
+#[inline]
+pub(crate) fn any_provider() -> bool {
+    GLOBAL_TRACER.get().is_some() || SCOPES_EXIST.load(Ordering::Acquire)
 }
 
 #[inline]

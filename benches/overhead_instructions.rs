@@ -1,0 +1,85 @@
+//! Instructions per call, counted by valgrind: repeatable on a noisy machine where wall-clock
+//! figures swing by 2x. Each variant is the code of `benches/overhead.rs` (shared in
+//! `benches/common`), through the simple processor into a no-op exporter.
+//!
+//! Run: `scripts/instructions.sh` (runs every variant at two iteration counts under
+//! `valgrind --tool=callgrind` and prints the difference per call).
+
+use std::hint::black_box;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+use tracing_subscriber::layer::SubscriberExt as _;
+
+mod common;
+use common::*;
+
+fn simple(sampler: Sampler) -> SdkTracerProvider {
+    SdkTracerProvider::builder()
+        .with_sampler(sampler)
+        .with_simple_exporter(NoopExporter)
+        .build()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let variant = args.next().unwrap_or_default();
+    // Under `cargo bench` (no variant given, `--bench` passed) there is nothing to measure.
+    let Ok(iterations) = args.next().unwrap_or_default().parse::<u64>() else {
+        eprintln!(
+            "usage: overhead_instructions <variant> <iterations> (see scripts/instructions.sh)"
+        );
+        return;
+    };
+    let req = request();
+    let sampler = if variant.ends_with("unsampled") {
+        Sampler::AlwaysOff
+    } else {
+        Sampler::AlwaysOn
+    };
+    let provider = simple(sampler);
+    let tracer = provider.tracer("bench");
+    // With no provider anywhere in the process, nothing may have been scoped either.
+    let _scope = (variant != "llm_call_no_provider").then(|| llmscope::scoped(&provider).attach());
+    let run = |f: &dyn Fn()| {
+        for _ in 0..iterations {
+            f();
+        }
+    };
+    match variant.as_str() {
+        "bare" => run(&|| {
+            black_box(simulated_call(black_box(&req)));
+        }),
+        "llm_call" | "llm_call_unsampled" => run(&|| {
+            black_box(annotated(black_box(&req)));
+        }),
+        "raw_sdk" | "raw_sdk_unsampled" => run(&|| {
+            black_box(raw_sdk(&tracer, black_box(&req)));
+        }),
+        "raw_sdk_with_cost" => run(&|| {
+            black_box(raw_sdk_with_cost(&tracer, black_box(&req)));
+        }),
+        "tracing_opentelemetry" | "tracing_opentelemetry_with_cost" => {
+            let subscriber = tracing_subscriber::registry()
+                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench")));
+            tracing::subscriber::with_default(subscriber, || {
+                if variant == "tracing_opentelemetry" {
+                    run(&|| {
+                        black_box(with_tracing(black_box(&req)));
+                    })
+                } else {
+                    run(&|| {
+                        black_box(with_tracing_and_cost(black_box(&req)));
+                    })
+                }
+            });
+        }
+        "llm_call_no_provider" => run(&|| {
+            black_box(annotated(black_box(&req)));
+        }),
+        "tracing_instrument_no_subscriber" => run(&|| {
+            black_box(tracing_instrumented(black_box(&req)));
+        }),
+        other => panic!("unknown variant `{other}`"),
+    }
+}
