@@ -97,6 +97,10 @@ fn endpoints_follow_the_otlp_exporter_spec() {
     let otlp = config.otlp.unwrap();
     assert_eq!(otlp.protocol, Protocol::HttpProtobuf);
     assert_eq!(otlp.endpoint, "http://collector:4318/v1/traces");
+    assert_eq!(
+        otlp.metrics_endpoint.as_deref(),
+        Some("http://collector:4318/v1/metrics")
+    );
     assert_eq!(otlp.timeout, Duration::from_secs(10));
 
     // The signal-specific endpoint is used as is and wins over the base one.
@@ -112,6 +116,10 @@ fn endpoints_follow_the_otlp_exporter_spec() {
     .unwrap();
     let otlp = config.otlp.unwrap();
     assert_eq!(otlp.endpoint, "https://traces.example/custom");
+    assert_eq!(
+        otlp.metrics_endpoint.as_deref(),
+        Some("http://collector:4318/v1/metrics")
+    );
     assert_eq!(otlp.timeout, Duration::from_millis(2500));
 
     // gRPC keeps the base endpoint; a protocol alone implies the localhost default.
@@ -279,12 +287,16 @@ impl Receiver {
     }
 
     fn bodies_containing(&self, needle: &str) -> usize {
+        self.bodies_at("/v1/traces", needle)
+    }
+
+    fn bodies_at(&self, at: &str, needle: &str) -> usize {
         self.requests
             .lock()
             .unwrap()
             .iter()
             .filter(|(path, body)| {
-                path == "/v1/traces" && body.windows(needle.len()).any(|w| w == needle.as_bytes())
+                path == at && body.windows(needle.len()).any(|w| w == needle.as_bytes())
             })
             .count()
     }
@@ -364,6 +376,11 @@ fn otlp_http_from_sync_code() {
     drop(guard);
     assert_eq!(receiver.bodies_containing("sync-main-marker"), 0); // content never exported
     assert_eq!(receiver.bodies_containing("chat gpt-4o-mini"), 1);
+    // The meter provider exports the dropped-span counter next to the traces, at shutdown.
+    assert_eq!(
+        receiver.bodies_at("/v1/metrics", "llmscope.export.dropped_spans"),
+        1
+    );
 }
 
 #[test]

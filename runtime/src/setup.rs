@@ -386,9 +386,19 @@ impl TelemetryBuilder {
                     })?),
                 },
             };
+            let metrics_endpoint = match protocol {
+                Protocol::Grpc => Some(endpoint.clone()),
+                Protocol::HttpProtobuf => match endpoint.strip_suffix("/v1/traces") {
+                    Some(base) => Some(format!("{base}/v1/metrics")),
+                    None => base_endpoint
+                        .as_ref()
+                        .map(|base| format!("{}/v1/metrics", base.trim_end_matches('/'))),
+                },
+            };
             Some(OtlpConfig {
                 protocol,
                 endpoint,
+                metrics_endpoint,
                 headers,
                 timeout,
             })
@@ -515,6 +525,9 @@ pub struct OtlpConfig {
     pub protocol: Protocol,
     /// Full endpoint URL.
     pub endpoint: String,
+    /// Where metrics go (`…/v1/metrics` next to `…/v1/traces` over HTTP, the same endpoint
+    /// over gRPC); `None` when it cannot be derived from a custom traces URL.
+    pub metrics_endpoint: Option<String>,
     /// Request headers, decoded.
     pub headers: Vec<(String, String)>,
     /// Export timeout.
@@ -538,8 +551,13 @@ impl Config {
             .with_service_name(self.service_name.clone())
             .with_attributes(self.resource.iter().cloned())
             .build();
+        let mut metrics = None;
         let destination = match &self.otlp {
-            Some(otlp) => otlp_exporter(otlp)?,
+            Some(otlp) => {
+                let (spans, metric_exporter) = otlp_exporter(otlp)?;
+                metrics = metric_exporter;
+                spans
+            }
             None => {
                 let terminal = self.terminal.then(TerminalExporter::stdout);
                 let jsonl = match &self.jsonl_path {
@@ -563,7 +581,12 @@ impl Config {
             .with_sampler(self.sampler.clone())
             .with_span_processor(processor)
             .build();
-        let meter_provider = SdkMeterProvider::builder().with_resource(resource).build();
+        let mut meter_provider = SdkMeterProvider::builder().with_resource(resource);
+        if let Some(exporter) = metrics {
+            meter_provider = meter_provider
+                .with_reader(opentelemetry_sdk::metrics::PeriodicReader::builder(exporter).build());
+        }
+        let meter_provider = meter_provider.build();
         let meter = meter_provider.meter(crate::INSTRUMENTATION_NAME);
         let for_metric = stats.clone();
         let _dropped = meter
@@ -671,9 +694,99 @@ enum Destination {
     Http(opentelemetry_otlp::SpanExporter),
     #[cfg(feature = "otlp-grpc")]
     Grpc {
-        runtime: tokio::runtime::Runtime,
+        runtime: std::sync::Arc<GrpcRuntime>,
         exporter: opentelemetry_otlp::SpanExporter,
     },
+}
+
+/// The gRPC exporters' private runtime. It may be dropped anywhere, including inside the
+/// application's async code (the meter provider can drop its exporter there), where dropping a
+/// runtime normally panics: it shuts down in the background instead.
+#[cfg(feature = "otlp-grpc")]
+#[derive(Debug)]
+struct GrpcRuntime(Option<tokio::runtime::Runtime>);
+
+#[cfg(feature = "otlp-grpc")]
+impl std::ops::Deref for GrpcRuntime {
+    type Target = tokio::runtime::Runtime;
+
+    fn deref(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("present until drop")
+    }
+}
+
+#[cfg(feature = "otlp-grpc")]
+impl Drop for GrpcRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The OTLP metric exporter behind the meter provider's periodic reader.
+#[derive(Debug)]
+enum MetricDestination {
+    #[cfg(feature = "otlp-http")]
+    Http(opentelemetry_otlp::MetricExporter),
+    #[cfg(feature = "otlp-grpc")]
+    Grpc {
+        runtime: std::sync::Arc<GrpcRuntime>,
+        exporter: opentelemetry_otlp::MetricExporter,
+    },
+}
+
+impl opentelemetry_sdk::metrics::exporter::PushMetricExporter for MetricDestination {
+    async fn export(
+        &self,
+        metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
+    ) -> OTelSdkResult {
+        match self {
+            #[cfg(feature = "otlp-http")]
+            MetricDestination::Http(exporter) => exporter.export(metrics).await,
+            #[cfg(feature = "otlp-grpc")]
+            MetricDestination::Grpc { runtime, exporter } => {
+                runtime.block_on(exporter.export(metrics))
+            }
+            #[cfg(not(any(feature = "otlp-http", feature = "otlp-grpc")))]
+            _ => {
+                let _ = metrics;
+                unreachable!("no metric exporter without an OTLP feature")
+            }
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        match self {
+            #[cfg(feature = "otlp-http")]
+            MetricDestination::Http(exporter) => exporter.force_flush(),
+            #[cfg(feature = "otlp-grpc")]
+            MetricDestination::Grpc { exporter, .. } => exporter.force_flush(),
+            #[cfg(not(any(feature = "otlp-http", feature = "otlp-grpc")))]
+            _ => Ok(()),
+        }
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        match self {
+            #[cfg(feature = "otlp-http")]
+            MetricDestination::Http(exporter) => exporter.shutdown_with_timeout(timeout),
+            #[cfg(feature = "otlp-grpc")]
+            MetricDestination::Grpc { runtime, exporter } => {
+                let _entered = runtime.enter();
+                exporter.shutdown_with_timeout(timeout)
+            }
+            #[cfg(not(any(feature = "otlp-http", feature = "otlp-grpc")))]
+            _ => {
+                let _ = timeout;
+                Ok(())
+            }
+        }
+    }
+
+    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
+        opentelemetry_sdk::metrics::Temporality::Cumulative
+    }
 }
 
 impl SpanExporter for Destination {
@@ -753,7 +866,9 @@ impl SpanExporter for Destination {
     }
 }
 
-fn otlp_exporter(otlp: &OtlpConfig) -> Result<Destination, SetupError> {
+type Exporters = (Destination, Option<MetricDestination>);
+
+fn otlp_exporter(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
     match otlp.protocol {
         Protocol::HttpProtobuf => http_exporter(otlp),
         Protocol::Grpc => grpc_exporter(otlp),
@@ -761,27 +876,39 @@ fn otlp_exporter(otlp: &OtlpConfig) -> Result<Destination, SetupError> {
 }
 
 #[cfg(feature = "otlp-http")]
-fn http_exporter(otlp: &OtlpConfig) -> Result<Destination, SetupError> {
+fn http_exporter(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
     let otlp = otlp.clone();
     // The blocking reqwest client panics if built (or dropped) on a tokio runtime thread:
-    // build it on a thread of its own; it is used only on the export thread.
+    // build it on a thread of its own; it is used only on the export threads.
     std::thread::spawn(move || {
-        opentelemetry_otlp::SpanExporter::builder()
+        let headers: HashMap<String, String> = otlp.headers.iter().cloned().collect();
+        let spans = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
-            .with_endpoint(otlp.endpoint)
+            .with_endpoint(otlp.endpoint.clone())
             .with_timeout(otlp.timeout)
-            .with_headers(otlp.headers.into_iter().collect())
-            .build()
+            .with_headers(headers.clone())
+            .build()?;
+        let metrics = match &otlp.metrics_endpoint {
+            Some(endpoint) => Some(MetricDestination::Http(
+                opentelemetry_otlp::MetricExporter::builder()
+                    .with_http()
+                    .with_endpoint(endpoint.clone())
+                    .with_timeout(otlp.timeout)
+                    .with_headers(headers)
+                    .build()?,
+            )),
+            None => None,
+        };
+        Ok::<_, opentelemetry_otlp::ExporterBuildError>((Destination::Http(spans), metrics))
     })
     .join()
     .map_err(|_| SetupError::Exporter("the exporter builder panicked".to_owned()))?
-    .map(Destination::Http)
     .map_err(|e| SetupError::Exporter(e.to_string()))
 }
 
 #[cfg(not(feature = "otlp-http"))]
-fn http_exporter(_otlp: &OtlpConfig) -> Result<Destination, SetupError> {
+fn http_exporter(_otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
     Err(SetupError::FeatureDisabled {
         protocol: Protocol::HttpProtobuf,
         feature: "otlp-http",
@@ -789,7 +916,7 @@ fn http_exporter(_otlp: &OtlpConfig) -> Result<Destination, SetupError> {
 }
 
 #[cfg(feature = "otlp-grpc")]
-fn grpc_exporter(otlp: &OtlpConfig) -> Result<Destination, SetupError> {
+fn grpc_exporter(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
     // tonic needs a tokio reactor: the exporter gets a private one-worker runtime, so it works
     // the same from sync main, a current-thread runtime or a multi-thread one.
@@ -799,6 +926,7 @@ fn grpc_exporter(otlp: &OtlpConfig) -> Result<Destination, SetupError> {
         .enable_all()
         .build()
         .map_err(|e| SetupError::Exporter(format!("cannot start the gRPC runtime: {e}")))?;
+    let runtime = std::sync::Arc::new(GrpcRuntime(Some(runtime)));
     let mut headers = http::HeaderMap::new();
     for (name, value) in &otlp.headers {
         let key = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -818,21 +946,36 @@ fn grpc_exporter(otlp: &OtlpConfig) -> Result<Destination, SetupError> {
         headers.append(key, value);
     }
     let metadata = opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers);
-    let exporter = {
-        let _entered = runtime.enter();
-        opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(otlp.endpoint.clone())
-            .with_timeout(otlp.timeout)
-            .with_metadata(metadata)
-            .build()
-            .map_err(|e| SetupError::Exporter(e.to_string()))?
-    };
-    Ok(Destination::Grpc { runtime, exporter })
+    let _entered = runtime.enter();
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(otlp.endpoint.clone())
+        .with_timeout(otlp.timeout)
+        .with_metadata(metadata.clone())
+        .build()
+        .map_err(|e| SetupError::Exporter(e.to_string()))?;
+    let metrics = opentelemetry_otlp::MetricExporter::builder()
+        .with_tonic()
+        .with_endpoint(otlp.endpoint.clone())
+        .with_timeout(otlp.timeout)
+        .with_metadata(metadata)
+        .build()
+        .map_err(|e| SetupError::Exporter(e.to_string()))?;
+    drop(_entered);
+    Ok((
+        Destination::Grpc {
+            runtime: std::sync::Arc::clone(&runtime),
+            exporter,
+        },
+        Some(MetricDestination::Grpc {
+            runtime,
+            exporter: metrics,
+        }),
+    ))
 }
 
 #[cfg(not(feature = "otlp-grpc"))]
-fn grpc_exporter(_otlp: &OtlpConfig) -> Result<Destination, SetupError> {
+fn grpc_exporter(_otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
     Err(SetupError::FeatureDisabled {
         protocol: Protocol::Grpc,
         feature: "otlp-grpc",
