@@ -46,8 +46,14 @@ fn main() -> Result<(), llmscope::SetupError> {
     let telemetry = llmscope::init()?;
     let tracer = llmscope::opentelemetry::global::tracer_provider().tracer("send_traces");
     tracer.in_span("handle_question", |_cx| {
-        chat("gpt-4o-mini", "Rewrite as a search query: capital of France?");
-        chat("gpt-4o", "Answer using the documents: what is the capital of France?");
+        chat(
+            "gpt-4o-mini",
+            "Rewrite as a search query: capital of France?",
+        );
+        chat(
+            "gpt-4o",
+            "Answer using the documents: what is the capital of France?",
+        );
     });
     drop(telemetry); // flushes; spans dropped for a full queue are reported here
     Ok(())
