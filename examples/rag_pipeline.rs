@@ -7,8 +7,6 @@
 mod scenario;
 
 use llmscope::export::TerminalExporter;
-use llmscope::opentelemetry::trace::{FutureExt as _, TraceContextExt as _, Tracer as _, TracerProvider as _};
-use llmscope::opentelemetry::Context;
 use llmscope::opentelemetry_sdk::trace::SdkTracerProvider;
 
 #[tokio::main(flavor = "current_thread")]
@@ -16,16 +14,9 @@ async fn main() {
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(TerminalExporter::stdout())
         .build();
-    llmscope::install(&provider).expect("installed once");
-
-    let tracer = provider.tracer("rag_pipeline");
-    let root = tracer.start("answer_question");
-    let cx = Context::current().with_span(root);
-    let answer = scenario::pipeline("How long do refunds take?")
-        .with_context(cx.clone())
+    let answer = scenario::answer_question(&provider, "How long do refunds take?")
         .await
         .expect("simulated providers succeed");
-    cx.span().end();
     println!("answer: {answer}");
     provider.shutdown().expect("flushed");
 }

@@ -199,6 +199,21 @@ pub(crate) async fn pipeline(question: &str) -> Result<String, ProviderError> {
     Ok(completion.text)
 }
 
+/// The pipeline under an application root span `answer_question` (plain OpenTelemetry API),
+/// recorded into `provider`.
+pub(crate) async fn answer_question(
+    provider: &SdkTracerProvider,
+    question: &str,
+) -> Result<String, ProviderError> {
+    let tracer = provider.tracer("rag_pipeline");
+    let parent = llmscope::scoped(provider);
+    let root = tracer.start_with_context("answer_question", &parent);
+    let cx = parent.with_span(root);
+    let answer = pipeline(question).with_context(cx.clone()).await;
+    cx.span().end();
+    answer
+}
+
 /// What `POST /chat` does: retrieve → generate → postprocess (the seed trace).
 pub(crate) async fn chat(question: &str) -> Result<String, ProviderError> {
     let chunks = retrieve(question, &[]).await?;
