@@ -37,7 +37,12 @@ fn parent<'a>(spans: &'a [SpanData], span: &SpanData) -> Option<&'a SpanData> {
 /// The tree as indented `name [kind]` lines, children in start order.
 fn render(spans: &[SpanData]) -> String {
     fn walk(spans: &[SpanData], span: &SpanData, depth: usize, out: &mut String) {
-        out.push_str(&format!("{}{} [{:?}]\n", "  ".repeat(depth), span.name, span.span_kind));
+        out.push_str(&format!(
+            "{}{} [{:?}]\n",
+            "  ".repeat(depth),
+            span.name,
+            span.span_kind
+        ));
         let mut children: Vec<&SpanData> = spans
             .iter()
             .filter(|child| child.parent_span_id == span.span_context.span_id())
@@ -105,17 +110,31 @@ invoke_agent research_assistant [Internal]
 "
     );
     let trace = spans[0].span_context.trace_id();
-    assert!(spans.iter().all(|span| span.span_context.trace_id() == trace));
+    assert!(spans
+        .iter()
+        .all(|span| span.span_context.trace_id() == trace));
 
     let root = telemetry.span("invoke_agent research_assistant");
-    assert_eq!(string(&root, "gen_ai.operation.name").as_deref(), Some("invoke_agent"));
-    assert_eq!(string(&root, "gen_ai.agent.name").as_deref(), Some("research_assistant"));
-    assert_eq!(string(&root, "gen_ai.agent.id").as_deref(), Some("agent_ra_1"));
+    assert_eq!(
+        string(&root, "gen_ai.operation.name").as_deref(),
+        Some("invoke_agent")
+    );
+    assert_eq!(
+        string(&root, "gen_ai.agent.name").as_deref(),
+        Some("research_assistant")
+    );
+    assert_eq!(
+        string(&root, "gen_ai.agent.id").as_deref(),
+        Some("agent_ra_1")
+    );
     assert_eq!(
         string(&root, "gen_ai.agent.description").as_deref(),
         Some("Answers research questions from web sources")
     );
-    assert_eq!(string(&root, "gen_ai.agent.version").as_deref(), Some("1.2.0"));
+    assert_eq!(
+        string(&root, "gen_ai.agent.version").as_deref(),
+        Some("1.2.0")
+    );
     assert_eq!(
         attribute(&root, "llmscope.agent.tools"),
         Some(&Value::Array(llmscope::opentelemetry::Array::String(vec![
@@ -126,8 +145,14 @@ invoke_agent research_assistant [Internal]
     );
     assert_eq!(int(&root, "llmscope.agent.max_steps"), Some(8));
     assert_eq!(int(&root, "llmscope.agent.steps"), Some(4));
-    assert_eq!(int(&root, "llmscope.agent.tool_calls"), Some(1 + scenario::PAGES as i64));
-    assert_eq!(string(&root, "llmscope.agent.outcome").as_deref(), Some("completed"));
+    assert_eq!(
+        int(&root, "llmscope.agent.tool_calls"),
+        Some(1 + scenario::PAGES as i64)
+    );
+    assert_eq!(
+        string(&root, "llmscope.agent.outcome").as_deref(),
+        Some("completed")
+    );
 
     // Totals include the sub-agent's call, the joined and the spawned reads.
     let pages = scenario::PAGES as u32;
@@ -140,11 +165,20 @@ invoke_agent research_assistant [Internal]
         scenario::CHECK,
         scenario::ANSWER,
     ];
-    assert_eq!(int(&root, "llmscope.agent.llm_calls"), Some(calls.len() as i64));
+    assert_eq!(
+        int(&root, "llmscope.agent.llm_calls"),
+        Some(calls.len() as i64)
+    );
     let input: u32 = calls.iter().map(|call| call.0).sum();
     let output: u32 = calls.iter().map(|call| call.1).sum();
-    assert_eq!(int(&root, "llmscope.agent.usage.input_tokens"), Some(i64::from(input)));
-    assert_eq!(int(&root, "llmscope.agent.usage.output_tokens"), Some(i64::from(output)));
+    assert_eq!(
+        int(&root, "llmscope.agent.usage.input_tokens"),
+        Some(i64::from(input))
+    );
+    assert_eq!(
+        int(&root, "llmscope.agent.usage.output_tokens"),
+        Some(i64::from(output))
+    );
     let expected = cost_gpt_4o(scenario::PLAN)
         + f64::from(pages) * cost_gpt_4o_mini(scenario::SUMMARY)
         + cost_gpt_4o_mini(scenario::CHECK)
@@ -160,7 +194,10 @@ invoke_agent research_assistant [Internal]
     assert_eq!(attribute(&root, "llmscope.agent.unpriced_llm_calls"), None);
 
     let checker = telemetry.span("invoke_agent fact_checker");
-    assert_eq!(string(&checker, "gen_ai.agent.id").as_deref(), Some("agent_fc_1"));
+    assert_eq!(
+        string(&checker, "gen_ai.agent.id").as_deref(),
+        Some("agent_fc_1")
+    );
     assert_eq!(int(&checker, "llmscope.agent.steps"), Some(1));
     assert_eq!(int(&checker, "llmscope.agent.llm_calls"), Some(1));
     assert_eq!(
@@ -171,7 +208,10 @@ invoke_agent research_assistant [Internal]
         double(&checker, "llmscope.agent.cost.amount"),
         cost_gpt_4o_mini(scenario::CHECK),
     );
-    assert_eq!(string(&checker, "llmscope.agent.outcome").as_deref(), Some("completed"));
+    assert_eq!(
+        string(&checker, "llmscope.agent.outcome").as_deref(),
+        Some("completed")
+    );
 
     // Steps of the root agent: index and decision, in order.
     let mut steps: Vec<&SpanData> = spans
@@ -207,8 +247,14 @@ invoke_agent research_assistant [Internal]
         .filter(|span| span.name.starts_with("execute_tool"))
         .map(|span| {
             assert_eq!(span.span_kind, SpanKind::Internal);
-            assert_eq!(string(span, "gen_ai.operation.name").as_deref(), Some("execute_tool"));
-            assert_eq!(string(span, "gen_ai.tool.type").as_deref(), Some("function"));
+            assert_eq!(
+                string(span, "gen_ai.operation.name").as_deref(),
+                Some("execute_tool")
+            );
+            assert_eq!(
+                string(span, "gen_ai.tool.type").as_deref(),
+                Some("function")
+            );
             assert_eq!(attribute(span, "gen_ai.tool.call.arguments"), None);
             assert_eq!(attribute(span, "gen_ai.tool.call.result"), None);
             assert_eq!(
@@ -221,7 +267,13 @@ invoke_agent research_assistant [Internal]
     call_ids.sort();
     assert_eq!(
         call_ids,
-        ["call_read_1", "call_read_2", "call_read_3", "call_read_4", "call_search_1"]
+        [
+            "call_read_1",
+            "call_read_2",
+            "call_read_3",
+            "call_read_4",
+            "call_search_1"
+        ]
     );
 }
 
@@ -268,7 +320,10 @@ fn an_agent_that_runs_out_of_steps_reports_the_step_limit() {
     }
     let agent = telemetry.span("invoke_agent looper");
     assert_eq!(int(&agent, "llmscope.agent.steps"), Some(3));
-    assert_eq!(string(&agent, "llmscope.agent.outcome").as_deref(), Some("step_limit"));
+    assert_eq!(
+        string(&agent, "llmscope.agent.outcome").as_deref(),
+        Some("step_limit")
+    );
     assert_eq!(int(&agent, "llmscope.agent.llm_calls"), Some(0));
     assert_eq!(attribute(&agent, "llmscope.agent.cost.amount"), None);
 
@@ -278,7 +333,10 @@ fn an_agent_that_runs_out_of_steps_reports_the_step_limit() {
         looper(2);
     }
     let agent = telemetry.span("invoke_agent looper");
-    assert_eq!(string(&agent, "llmscope.agent.outcome").as_deref(), Some("completed"));
+    assert_eq!(
+        string(&agent, "llmscope.agent.outcome").as_deref(),
+        Some("completed")
+    );
 }
 
 #[test]
@@ -290,10 +348,18 @@ fn tool_errors_are_recorded_and_fail_the_agent() {
     }
     let tool = telemetry.span("execute_tool read_page");
     assert!(matches!(tool.status, Status::Error { .. }));
-    assert!(string(&tool, "error.type").unwrap().ends_with("ToolFailure"));
-    assert_eq!(string(&tool, "gen_ai.tool.call.id").as_deref(), Some("call_9"));
+    assert!(string(&tool, "error.type")
+        .unwrap()
+        .ends_with("ToolFailure"));
+    assert_eq!(
+        string(&tool, "gen_ai.tool.call.id").as_deref(),
+        Some("call_9")
+    );
     let agent = telemetry.span("invoke_agent fragile");
-    assert_eq!(string(&agent, "llmscope.agent.outcome").as_deref(), Some("error"));
+    assert_eq!(
+        string(&agent, "llmscope.agent.outcome").as_deref(),
+        Some("error")
+    );
     assert_eq!(int(&agent, "llmscope.agent.tool_calls"), Some(1));
     assert!(matches!(agent.status, Status::Error { .. }));
 }

@@ -76,12 +76,20 @@ async fn pipeline_spans_embed_retrieve_rerank_prompt_generate() {
         ]
     );
     let trace = spans[0].span_context.trace_id();
-    assert!(spans.iter().all(|span| span.span_context.trace_id() == trace));
+    assert!(spans
+        .iter()
+        .all(|span| span.span_context.trace_id() == trace));
 
     let embed = telemetry.span("embeddings text-embedding-3-small");
-    assert_eq!(string(&embed, "gen_ai.operation.name").as_deref(), Some("embeddings"));
+    assert_eq!(
+        string(&embed, "gen_ai.operation.name").as_deref(),
+        Some("embeddings")
+    );
     assert_eq!(string(&embed, "llmscope.stage").as_deref(), Some("embed"));
-    assert_eq!(string(&embed, "gen_ai.provider.name").as_deref(), Some("openai"));
+    assert_eq!(
+        string(&embed, "gen_ai.provider.name").as_deref(),
+        Some("openai")
+    );
     assert_eq!(int(&embed, "gen_ai.embeddings.dimension.count"), Some(8));
     assert_eq!(
         int(&embed, "gen_ai.usage.input_tokens"),
@@ -93,10 +101,19 @@ async fn pipeline_spans_embed_retrieve_rerank_prompt_generate() {
     assert!((cost - expected).abs() < 1e-15, "{cost} != {expected}");
 
     let retrieval = telemetry.span("retrieval kb-support");
-    assert_eq!(string(&retrieval, "gen_ai.operation.name").as_deref(), Some("retrieval"));
-    assert_eq!(string(&retrieval, "gen_ai.data_source.id").as_deref(), Some("kb-support"));
+    assert_eq!(
+        string(&retrieval, "gen_ai.operation.name").as_deref(),
+        Some("retrieval")
+    );
+    assert_eq!(
+        string(&retrieval, "gen_ai.data_source.id").as_deref(),
+        Some("kb-support")
+    );
     assert_eq!(double(&retrieval, "gen_ai.request.top_k"), Some(3.0));
-    assert_eq!(double(&retrieval, "llmscope.retrieval.similarity_threshold"), Some(0.5));
+    assert_eq!(
+        double(&retrieval, "llmscope.retrieval.similarity_threshold"),
+        Some(0.5)
+    );
     assert_eq!(int(&retrieval, "llmscope.documents.count"), Some(3));
     let documents: serde_json::Value =
         serde_json::from_str(&string(&retrieval, "gen_ai.retrieval.documents").unwrap()).unwrap();
@@ -113,24 +130,44 @@ async fn pipeline_spans_embed_retrieve_rerank_prompt_generate() {
         assert_eq!(attribute(span, "gen_ai.retrieval.query.text"), None);
         for kv in &span.attributes {
             let value = kv.value.as_str();
-            assert!(!value.contains("How long do refunds"), "{} leaks the query", kv.key);
-            assert!(!value.contains("within 14 days"), "{} leaks a document", kv.key);
+            assert!(
+                !value.contains("How long do refunds"),
+                "{} leaks the query",
+                kv.key
+            );
+            assert!(
+                !value.contains("within 14 days"),
+                "{} leaks a document",
+                kv.key
+            );
         }
     }
 
     let rerank = telemetry.span("rerank rerank-v3.5");
-    assert_eq!(string(&rerank, "gen_ai.request.model").as_deref(), Some("rerank-v3.5"));
+    assert_eq!(
+        string(&rerank, "gen_ai.request.model").as_deref(),
+        Some("rerank-v3.5")
+    );
     assert_eq!(int(&rerank, "llmscope.rerank.top_n"), Some(2));
     assert_eq!(
         doubles(&rerank, "llmscope.rerank.scores.before"),
         Some(vec![0.91, 0.84, 0.62])
     );
-    assert_eq!(doubles(&rerank, "llmscope.rerank.scores.after"), Some(vec![0.97, 0.88]));
+    assert_eq!(
+        doubles(&rerank, "llmscope.rerank.scores.after"),
+        Some(vec![0.97, 0.88])
+    );
     assert_eq!(int(&rerank, "llmscope.documents.count"), Some(2));
 
     let prompt = telemetry.span("prompt support_answer");
-    assert_eq!(string(&prompt, "gen_ai.prompt.name").as_deref(), Some("support_answer"));
-    assert_eq!(string(&prompt, "llmscope.prompt.version").as_deref(), Some("v3"));
+    assert_eq!(
+        string(&prompt, "gen_ai.prompt.name").as_deref(),
+        Some("support_answer")
+    );
+    assert_eq!(
+        string(&prompt, "llmscope.prompt.version").as_deref(),
+        Some("v3")
+    );
     let expected_prompt = scenario::assemble_prompt(
         "How long do refunds take?",
         &[
@@ -181,15 +218,23 @@ async fn service_continues_the_incoming_traceparent() {
         ]
     );
     let trace = TraceId::from_hex(trace).unwrap();
-    assert!(spans.iter().all(|span| span.span_context.trace_id() == trace));
+    assert!(spans
+        .iter()
+        .all(|span| span.span_context.trace_id() == trace));
     let server = telemetry.span("POST /chat");
     assert_eq!(server.parent_span_id, SpanId::from_hex(caller).unwrap());
     assert!(server.parent_span_is_remote);
     assert_eq!(int(&server, "http.response.status_code"), Some(200));
 
     let postprocess = telemetry.span("postprocess");
-    assert_eq!(string(&postprocess, "gen_ai.operation.name").as_deref(), Some("postprocess"));
-    assert_eq!(string(&postprocess, "llmscope.stage").as_deref(), Some("postprocess"));
+    assert_eq!(
+        string(&postprocess, "gen_ai.operation.name").as_deref(),
+        Some("postprocess")
+    );
+    assert_eq!(
+        string(&postprocess, "llmscope.stage").as_deref(),
+        Some("postprocess")
+    );
     let chat = telemetry.span("chat gpt-4o-mini");
     assert_eq!(
         int(&chat, "gen_ai.usage.output_tokens"),
@@ -222,7 +267,9 @@ async fn a_failed_retrieval_marks_the_stage_and_the_request() {
     );
     let retrieval = telemetry.span("retrieval kb-support");
     assert!(matches!(retrieval.status, Status::Error { .. }));
-    assert!(string(&retrieval, "error.type").unwrap().ends_with("ProviderError"));
+    assert!(string(&retrieval, "error.type")
+        .unwrap()
+        .ends_with("ProviderError"));
     assert_eq!(int(&retrieval, "llmscope.documents.count"), Some(0));
 }
 
@@ -241,7 +288,10 @@ fn a_custom_stage_is_an_internal_span_named_after_it() {
     }
     let span = telemetry.span("dedupe");
     assert_eq!(span.span_kind, SpanKind::Internal);
-    assert_eq!(string(&span, "gen_ai.operation.name").as_deref(), Some("dedupe"));
+    assert_eq!(
+        string(&span, "gen_ai.operation.name").as_deref(),
+        Some("dedupe")
+    );
     assert_eq!(string(&span, "llmscope.stage").as_deref(), Some("dedupe"));
 }
 

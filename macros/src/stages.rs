@@ -224,7 +224,13 @@ fn split(cx: &Ctxt, table: &Table, specials: &[&str], raw: Vec<RawArg>) -> Split
         given: Vec::new(),
         flags: Vec::new(),
     };
-    let known = || table.args.iter().map(|(name, _)| *name).chain(specials.iter().copied());
+    let known = || {
+        table
+            .args
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(specials.iter().copied())
+    };
     for arg in raw {
         let name = arg.name.to_string();
         if table.args.iter().any(|(known, _)| *known == name) {
@@ -295,6 +301,7 @@ fn value_of(parsed: &SpanArgs, key: &str) -> Option<Expr> {
 fn rag_stage(cx: &Ctxt, mut raw: Vec<RawArg>) -> Option<Spec> {
     // The kind: the first flag, or `custom = "name"`.
     let mut kind: Option<(Stage, String)> = None;
+    let mut kind_span = Span::call_site();
     let mut rest = Vec::with_capacity(raw.len());
     for arg in raw.drain(..) {
         let name = arg.name.to_string();
@@ -351,17 +358,21 @@ fn rag_stage(cx: &Ctxt, mut raw: Vec<RawArg>) -> Option<Spec> {
             _ => None,
         };
         match found {
-            Some(found) => kind = Some(found),
+            Some(found) => {
+                kind_span = arg.name.span();
+                kind = Some(found);
+            }
             None => rest.push(arg),
         }
     }
     let Some((stage, stage_name)) = kind else {
+        let mut expected: Vec<&str> = STAGE_KINDS.to_vec();
+        expected.push("custom = \"name\"");
         cx.error_at(
             Span::call_site(),
             format_args!(
-                "missing stage kind: write `#[rag_stage({})]` with one of {} or `custom = \"name\"`",
-                STAGE_KINDS[1],
-                backticked(STAGE_KINDS)
+                "missing stage kind: expected one of {}",
+                backticked(&expected)
             ),
         );
         return None;
@@ -386,7 +397,7 @@ fn rag_stage(cx: &Ctxt, mut raw: Vec<RawArg>) -> Option<Spec> {
         Stage::Retrieve => {
             let Some(data_source) = value_of(&parsed, "gen_ai.data_source.id") else {
                 cx.error_at(
-                    Span::call_site(),
+                    kind_span,
                     "`#[rag_stage(retrieve)]` needs `data_source = \"…\"`: the id of the \
                      index or store searched (`gen_ai.data_source.id`, the span name's second word)",
                 );
@@ -402,10 +413,7 @@ fn rag_stage(cx: &Ctxt, mut raw: Vec<RawArg>) -> Option<Spec> {
         Stage::Prompt => (
             "prompt".to_owned(),
             true,
-            Some((
-                "prompt".to_owned(),
-                value_of(&parsed, "gen_ai.prompt.name"),
-            )),
+            Some(("prompt".to_owned(), value_of(&parsed, "gen_ai.prompt.name"))),
         ),
         Stage::Postprocess => ("postprocess".to_owned(), true, None),
         Stage::Custom => (stage_name.clone(), true, None),
