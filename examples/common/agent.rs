@@ -71,13 +71,19 @@ async fn summarize(page: &str) -> Result<Completion, ResearchError> {
 #[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini")]
 async fn check_claims(notes: &str) -> Result<Completion, ResearchError> {
     tokio::time::sleep(Duration::from_millis(3)).await;
-    Ok(completion(CHECK, format!("{} claims verified", notes.lines().count())))
+    Ok(completion(
+        CHECK,
+        format!("{} claims verified", notes.lines().count()),
+    ))
 }
 
 #[llmscope::llm_call(provider = "openai", model = "gpt-4o")]
 async fn write_answer(notes: &str) -> Result<Completion, ResearchError> {
     tokio::time::sleep(Duration::from_millis(7)).await;
-    Ok(completion(ANSWER, format!("answer from {} notes", notes.lines().count())))
+    Ok(completion(
+        ANSWER,
+        format!("answer from {} notes", notes.lines().count()),
+    ))
 }
 
 #[llmscope::tool(name = "web_search", call_id = call_id, type = "function", arguments = query)]

@@ -50,9 +50,21 @@ impl llmscope::Document for Chunk {
 
 /// The simulated knowledge base: (id, similarity to any refund question, text).
 const KNOWLEDGE_BASE: &[(&str, f64, &str)] = &[
-    ("policy-refunds#2", 0.91, "Refunds are issued within 14 days of purchase."),
-    ("faq#17", 0.84, "Digital goods can be refunded before download."),
-    ("policy-shipping#1", 0.62, "Shipping takes 3 to 5 business days."),
+    (
+        "policy-refunds#2",
+        0.91,
+        "Refunds are issued within 14 days of purchase.",
+    ),
+    (
+        "faq#17",
+        0.84,
+        "Digital goods can be refunded before download.",
+    ),
+    (
+        "policy-shipping#1",
+        0.62,
+        "Shipping takes 3 to 5 business days.",
+    ),
     ("blog#3", 0.41, "Our story began in a garage."),
 ];
 
@@ -180,7 +192,10 @@ pub(crate) async fn generate(prompt: &str) -> Result<Completion, ProviderError> 
         prompt_tokens: ANSWER_INPUT_TOKENS,
         completion_tokens: ANSWER_OUTPUT_TOKENS,
         finish_reason: "stop".to_owned(),
-        text: format!("Refunds take up to 14 days ({} prompt chars).", prompt.len()),
+        text: format!(
+            "Refunds take up to 14 days ({} prompt chars).",
+            prompt.len()
+        ),
     })
 }
 

@@ -145,7 +145,10 @@ impl Accumulator {
             llm_calls: self.llm_calls.load(Ordering::Relaxed),
             input_tokens: self.input_tokens.load(Ordering::Relaxed),
             output_tokens: self.output_tokens.load(Ordering::Relaxed),
-            cost_usd: *self.cost.lock().unwrap_or_else(|poison| poison.into_inner()),
+            cost_usd: *self
+                .cost
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner()),
             unpriced_llm_calls: self.unpriced.load(Ordering::Relaxed),
         }
     }
@@ -193,7 +196,10 @@ pub(crate) fn add_llm_usage(cx: &Context, usage: &UsageData<'_>, attributes: &[K
             .fetch_add(usage.output_tokens().unwrap_or(0), Ordering::Relaxed);
         match cost {
             Some(cost) => {
-                let mut total = node.cost.lock().unwrap_or_else(|poison| poison.into_inner());
+                let mut total = node
+                    .cost
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner());
                 *total = Some(total.unwrap_or(0.0) + cost);
             }
             None if has_tokens => {
@@ -293,7 +299,11 @@ mod tests {
         assert_eq!(next_step(&outer_cx), Some(1));
         let inner_totals = inner.totals();
         assert_eq!(
-            (inner_totals.llm_calls, inner_totals.input_tokens, inner_totals.cost_usd),
+            (
+                inner_totals.llm_calls,
+                inner_totals.input_tokens,
+                inner_totals.cost_usd
+            ),
             (1, 10, Some(0.25))
         );
         let outer_totals = outer.totals();
@@ -321,11 +331,23 @@ mod tests {
         };
         let (cx, acc) = begin(&Context::new(), Some(2));
         next_step(&cx);
-        assert_eq!(outcome(end_attributes(&acc, false)).as_deref(), Some("completed"));
+        assert_eq!(
+            outcome(end_attributes(&acc, false)).as_deref(),
+            Some("completed")
+        );
         next_step(&cx);
-        assert_eq!(outcome(end_attributes(&acc, false)).as_deref(), Some("step_limit"));
+        assert_eq!(
+            outcome(end_attributes(&acc, false)).as_deref(),
+            Some("step_limit")
+        );
         decided(&cx, Decision::FinalAnswer);
-        assert_eq!(outcome(end_attributes(&acc, false)).as_deref(), Some("completed"));
-        assert_eq!(outcome(end_attributes(&acc, true)).as_deref(), Some("error"));
+        assert_eq!(
+            outcome(end_attributes(&acc, false)).as_deref(),
+            Some("completed")
+        );
+        assert_eq!(
+            outcome(end_attributes(&acc, true)).as_deref(),
+            Some("error")
+        );
     }
 }

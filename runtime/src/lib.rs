@@ -23,8 +23,8 @@ pub mod __private {
 }
 mod private;
 
-pub use cost::{price_registry, set_price_registry, unknown_models};
 pub use agent::{AgentOutcome, AgentTotals, Decided, Decision};
+pub use cost::{price_registry, set_price_registry, unknown_models};
 pub use install::{install, is_installed, scoped, InstallError, INSTRUMENTATION_NAME};
 pub use retrieval::{Document, Retrieved};
 pub use stage::stage_keys;

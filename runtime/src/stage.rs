@@ -60,6 +60,14 @@ pub mod stage_keys {
     pub const STEP_DECISION: &str = "llmscope.agent.step.decision";
 }
 
+/// The span name `{prefix} {value}`, or `prefix` when the value is absent.
+pub fn stage_name(prefix: &'static str, value: Option<Value>) -> std::borrow::Cow<'static, str> {
+    match value {
+        Some(value) => std::borrow::Cow::Owned(format!("{prefix} {value}")),
+        None => std::borrow::Cow::Borrowed(prefix),
+    }
+}
+
 fn set(call: &Call, attributes: Vec<KeyValue>) {
     if call.is_recording() && !attributes.is_empty() {
         call.context().span().set_attributes(attributes);
@@ -180,10 +188,7 @@ impl<T: Text + ?Sized> PromptLength for &PromptOf<'_, T> {
         capture_prompt(call, self.0);
         if let Some(text) = self.0.text() {
             let length = count_value(text.chars().count());
-            set(
-                call,
-                vec![KeyValue::new(stage_keys::PROMPT_LENGTH, length)],
-            );
+            set(call, vec![KeyValue::new(stage_keys::PROMPT_LENGTH, length)]);
         }
     }
 }
@@ -271,7 +276,10 @@ pub fn begin_step(call: &Call) {
     if let Some(index) = agent::next_step(call.context()) {
         set(
             call,
-            vec![KeyValue::new(stage_keys::STEP_INDEX, count_value_u64(index))],
+            vec![KeyValue::new(
+                stage_keys::STEP_INDEX,
+                count_value_u64(index),
+            )],
         );
     }
 }
