@@ -308,5 +308,39 @@ fn overhead(c: &mut Criterion) {
     let _ = layer_provider.shutdown();
 }
 
-criterion_group!(benches, overhead);
+/// The same comparison through the simple (synchronous) processor: no background thread and
+/// no queue, so the figures are steadier and show the per-call work itself.
+fn overhead_simple(c: &mut Criterion) {
+    let req = request();
+    let mut group = c.benchmark_group("overhead_simple");
+    group.measurement_time(Duration::from_secs(4));
+    group.warm_up_time(Duration::from_secs(1));
+    let simple = || {
+        SdkTracerProvider::builder()
+            .with_simple_exporter(NoopExporter)
+            .build()
+    };
+
+    let sampled = simple();
+    {
+        let _scope = llmscope::scoped(&sampled).attach();
+        group.bench_function("llm_call", |b| b.iter(|| annotated(black_box(&req))));
+    }
+    let tracer = sampled.tracer("bench");
+    group.bench_function("raw_sdk", |b| b.iter(|| raw_sdk(&tracer, black_box(&req))));
+    group.bench_function("raw_sdk_with_cost", |b| {
+        b.iter(|| raw_sdk_with_cost(&tracer, black_box(&req)))
+    });
+    let layer_provider = simple();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(layer_provider.tracer("bench")));
+    tracing::subscriber::with_default(subscriber, || {
+        group.bench_function("tracing_opentelemetry", |b| {
+            b.iter(|| with_tracing(black_box(&req)))
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, overhead_simple, overhead);
 criterion_main!(benches);

@@ -64,13 +64,20 @@
 /// | `prompt_template` | string | — | `gen_ai.prompt.name` |
 /// | `prompt_version` | string | — | `llmscope.prompt.version` |
 /// | `feature` | string | — | `llmscope.feature` (cost attribution) |
+/// | `prompt` | [`capture::Content`] (text, messages, …) | — | `gen_ai.input.messages`, only as the capture policy allows |
+/// | `system` | [`capture::Content`] | — | `gen_ai.system_instructions`, only as the capture policy allows |
+/// | `capture` | `none` \| `hash` \| `redacted` \| `full` | the policy's ([`capture_policy`]) | this call's capture mode |
 /// | `service_tier` | `standard` \| `batch` \| `flex` \| `priority` | from the usage, else `standard` | `llmscope.request.service_tier`; prices the call |
 /// | `name` | string | `{operation} {model}` | the span name |
 /// | `usage` | bool | `true` | `false` opts out of reading [`Usage`] from the return value |
 /// | `attrs(...)` | `"semconv.key" = v`, `custom("app.key") = v` | — | any other attribute, name and type checked |
 /// | `crate` | path | `::llmscope` | where the generated code finds this crate |
 ///
-/// All of these are set **at span creation**, so samplers see them. After the call:
+/// The name and the attributes semconv marks sampling-relevant (`gen_ai.operation.name`,
+/// `gen_ai.provider.name`, `gen_ai.request.model`, `server.address`, `server.port`) are set
+/// **at span creation**, so samplers see them; the other request attributes are added right
+/// after the span starts, before the body runs, and only if the span records — a span the
+/// sampler drops evaluates none of them. After the call:
 /// `gen_ai.usage.input_tokens` (inclusive of cache), `…output_tokens`,
 /// `…cache_read.input_tokens`, `…cache_creation.input_tokens`, `…reasoning.output_tokens`,
 /// `gen_ai.response.model`, `…id`, `…finish_reasons`, and the cost in USD from the pricing
@@ -191,7 +198,7 @@ pub use llmscope_macros::Usage;
 /// | kind | span name, kind | arguments | recorded after the call |
 /// |---|---|---|---|
 /// | `embed` | `embeddings {model}`, CLIENT | `provider`, `model`, `dimensions` (`gen_ai.embeddings.dimension.count`), `server_address`, `server_port`, `feature`, `service_tier`, `usage = false` | input tokens and cost from the return value's [`Usage`](trait@Usage), as [`llm_call`] |
-/// | `retrieve` | `retrieval {data_source}`, CLIENT | `data_source` (**required**, `gen_ai.data_source.id`), `top_k` (`gen_ai.request.top_k`), `similarity_threshold` (`llmscope.retrieval.similarity_threshold`), `server_address`, `server_port`, `query = expr` (content hook) | `gen_ai.retrieval.documents` = `[{"id": …, "score": …}]` and `llmscope.documents.count`, from the return value through [`Retrieved`] |
+/// | `retrieve` | `retrieval {data_source}`, CLIENT | `data_source` (**required**, `gen_ai.data_source.id`), `top_k` (`gen_ai.request.top_k`), `similarity_threshold` (`llmscope.retrieval.similarity_threshold`), `server_address`, `server_port`, `query = expr` (content), `capture` | `gen_ai.retrieval.documents` = `[{"id": …, "score": …}]` and `llmscope.documents.count`, from the return value through [`Retrieved`] |
 /// | `rerank` | `rerank {model}`, CLIENT | `provider`, `model`, `top_n` (`llmscope.rerank.top_n`), `input = expr` (the documents before reranking, any [`Retrieved`]) | `llmscope.rerank.scores.before` (from `input`), `.scores.after`, `llmscope.documents.count` |
 /// | `prompt` | `prompt {template}`, INTERNAL | `template` (`gen_ai.prompt.name`), `version` (`llmscope.prompt.version`) | `llmscope.prompt.length` (characters) when it returns text |
 /// | `postprocess` | `postprocess`, INTERNAL | — | — |
@@ -201,9 +208,11 @@ pub use llmscope_macros::Usage;
 /// [`llm_call`] does. `gen_ai.operation.name` is `embeddings`, `retrieval`, `rerank`,
 /// `prompt`, `postprocess` or the custom name.
 ///
-/// **Content is not exported**: the retrieval query (`query = …`), document contents
-/// ([`Document::content`]) and the assembled prompt reach hooks that record nothing until the
-/// capture policy decides what they may export.
+/// **Content follows the capture policy** (nothing by default): the retrieval query
+/// (`query = …`, any [`capture::Content`](crate::capture::Content) such as `&str`) is written as
+/// `gen_ai.retrieval.query.text` only as the policy, or the stage's `capture = …`, allows.
+/// Document contents ([`Document::content`]) and the assembled prompt reach hooks that record
+/// nothing yet (capture the prompt where it is sent, with `#[llm_call(prompt = …)]`).
 ///
 /// ```
 /// use std::borrow::Cow;
@@ -321,10 +330,12 @@ pub use llmscope_macros::agent_step;
 /// | `call_id` | string | `gen_ai.tool.call.id` (usually the id the model gave the call) |
 /// | `type` | string | `gen_ai.tool.type` (`function`, `extension`, `datastore`) |
 /// | `description` | string | `gen_ai.tool.description` |
-/// | `arguments = expr` | any | content hook: nothing exported until the capture policy allows it |
+/// | `arguments = expr` | [`capture::Content`](crate::capture::Content) | `gen_ai.tool.call.arguments`, only as the capture policy allows |
+/// | `capture` | `none` \| `hash` \| `redacted` \| `full` | this tool's capture mode, else the policy's |
 /// | `attrs(...)`, `crate` | | as [`llm_call`] |
 ///
-/// The result is content too (hook only). An `Err` result records `error.type`, an
+/// The result is content too: `gen_ai.tool.call.result` when it (or its `Ok` value) implements
+/// `Content` and the policy allows; other types are never captured. An `Err` result records `error.type`, an
 /// `exception` event and status Error, as [`llm_call`] does. The call counts in the nearest
 /// agent's `llmscope.agent.tool_calls`.
 ///
@@ -345,10 +356,13 @@ pub use llmscope_runtime::{
     agent, stage_keys, AgentOutcome, AgentTotals, Decided, Decision, Document, Retrieved,
 };
 
+pub use llmscope_runtime::capture::{
+    capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
+};
 pub use llmscope_runtime::{
-    export, install, is_installed, opentelemetry, opentelemetry_sdk, price_registry, pricing,
-    scoped, semconv, set_price_registry, testing, unknown_models, ErrorType, InstallError, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    capture, export, install, is_installed, opentelemetry, opentelemetry_sdk, price_registry,
+    pricing, redact, scoped, semconv, set_price_registry, testing, unknown_models, ErrorType,
+    InstallError, Usage, UsageData, INSTRUMENTATION_NAME,
 };
 
 #[doc(hidden)]

@@ -375,3 +375,34 @@ fn steps_outside_an_agent_have_no_index() {
     let step = telemetry.span("agent_step");
     assert_eq!(attribute(&step, "llmscope.agent.step.index"), None);
 }
+
+#[llmscope::tool(name = "lookup", call_id = "call_c", arguments = query, capture = full)]
+fn lookup(query: &str) -> Result<String, ToolFailure> {
+    Ok(format!("found {query}"))
+}
+
+#[llmscope::tool(name = "lookup_private", arguments = query)]
+fn lookup_private(query: &str) -> Result<String, ToolFailure> {
+    Ok(format!("found {query}"))
+}
+
+#[test]
+fn tool_content_follows_the_capture_policy() {
+    let telemetry = TestTelemetry::new();
+    {
+        let _guard = telemetry.context().attach();
+        lookup("alpha").unwrap();
+        lookup_private("beta").unwrap();
+    }
+    let captured = telemetry.span("execute_tool lookup");
+    assert!(string(&captured, "gen_ai.tool.call.arguments")
+        .unwrap()
+        .contains("alpha"));
+    assert!(string(&captured, "gen_ai.tool.call.result")
+        .unwrap()
+        .contains("found alpha"));
+    // The default policy exports no content.
+    let private = telemetry.span("execute_tool lookup_private");
+    assert_eq!(attribute(&private, "gen_ai.tool.call.arguments"), None);
+    assert_eq!(attribute(&private, "gen_ai.tool.call.result"), None);
+}

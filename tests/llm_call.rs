@@ -487,3 +487,112 @@ fn crate_argument_reaches_a_renamed_facade() {
         Some(&Value::I64(2))
     );
 }
+
+/// A sampler that remembers what it was shown, then drops or keeps the span.
+#[derive(Debug, Clone)]
+struct RecordingSampler {
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    keep: bool,
+}
+
+impl opentelemetry_sdk::trace::ShouldSample for RecordingSampler {
+    fn should_sample(
+        &self,
+        _parent: Option<&opentelemetry::Context>,
+        _trace_id: opentelemetry::trace::TraceId,
+        name: &str,
+        _kind: &SpanKind,
+        attributes: &[opentelemetry::KeyValue],
+        _links: &[opentelemetry::trace::Link],
+    ) -> opentelemetry_sdk::trace::SamplingResult {
+        let mut seen = self.seen.lock().unwrap();
+        seen.push(format!("name={name}"));
+        seen.extend(attributes.iter().map(|kv| kv.key.to_string()));
+        opentelemetry_sdk::trace::SamplingResult {
+            decision: if self.keep {
+                opentelemetry_sdk::trace::SamplingDecision::RecordAndSample
+            } else {
+                opentelemetry_sdk::trace::SamplingDecision::Drop
+            },
+            attributes: Vec::new(),
+            trace_state: Default::default(),
+        }
+    }
+}
+
+thread_local! {
+    // Per test thread, so tests running in parallel do not see each other's calls.
+    static DESCRIBED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn counted_temperature() -> f64 {
+    DESCRIBED.with(|count| count.set(count.get() + 1));
+    0.5
+}
+
+#[llmscope::llm_call(
+    provider = "openai",
+    model = "gpt-4o",
+    server_address = "api.openai.com",
+    server_port = 443,
+    temperature = counted_temperature()
+)]
+fn sampled_call() -> Reply {
+    Reply {
+        prompt_tokens: 1,
+        completion_tokens: 1,
+        model: "gpt-4o".into(),
+    }
+}
+
+#[test]
+fn the_sampler_sees_the_sampling_relevant_attributes_and_the_name() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let telemetry = TestTelemetry::with_builder(
+        opentelemetry_sdk::trace::SdkTracerProvider::builder().with_sampler(RecordingSampler {
+            seen: seen.clone(),
+            keep: true,
+        }),
+    );
+    {
+        let _guard = telemetry.context().attach();
+        sampled_call();
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        [
+            "name=chat gpt-4o",
+            "gen_ai.operation.name",
+            "gen_ai.provider.name",
+            "gen_ai.request.model",
+            "server.address",
+            "server.port"
+        ]
+    );
+    let span = telemetry.span("chat gpt-4o");
+    assert_eq!(
+        attribute(&span, "gen_ai.request.temperature"),
+        Some(&Value::F64(0.5))
+    );
+    assert_eq!(DESCRIBED.with(|count| count.get()), 1);
+}
+
+#[test]
+fn a_dropped_span_evaluates_no_other_attribute() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let telemetry = TestTelemetry::with_builder(
+        opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_sampler(RecordingSampler { seen, keep: false }),
+    );
+    {
+        let _guard = telemetry.context().attach();
+        sampled_call();
+    }
+    assert_eq!(
+        DESCRIBED.with(|count| count.get()),
+        0,
+        "`temperature` was evaluated"
+    );
+    assert!(telemetry.spans().is_empty());
+}

@@ -299,3 +299,21 @@ fn a_custom_stage_is_an_internal_span_named_after_it() {
 fn stages_build_nothing_without_a_provider() {
     assert_eq!(dedupe(vec!["x"]), ["x"]);
 }
+
+#[llmscope::rag_stage(retrieve, data_source = "kb-open", query = question, capture = full)]
+fn open_search(question: &str) -> Vec<(String, f64)> {
+    vec![(format!("doc-{}", question.len()), 0.5)]
+}
+
+#[test]
+fn the_query_is_captured_only_when_the_policy_allows() {
+    let telemetry = TestTelemetry::new();
+    {
+        let _guard = telemetry.context().attach();
+        open_search("refund window");
+    }
+    let span = telemetry.span("retrieval kb-open");
+    assert!(string(&span, "gen_ai.retrieval.query.text")
+        .unwrap()
+        .contains("refund window"));
+}

@@ -60,12 +60,19 @@ const LLM_CALL: Table = Table {
             Target::Extension("llmscope.feature", crate::registry::AttrType::String),
         ),
         ("service_tier", Target::ServiceTier),
+        ("prompt", Target::Prompt),
+        ("system", Target::System),
+        ("capture", Target::Capture),
         ("name", Target::Name),
         ("usage", Target::Usage),
         ("attrs", Target::Attrs),
         ("crate", Target::Crate),
     ],
 };
+
+/// Attributes semconv marks `sampling_relevant` for GenAI spans (besides the operation, the
+/// provider and the request model, which have their own arguments).
+const SAMPLING_RELEVANT: &[&str] = &["server.address", "server.port"];
 
 /// Entry point of every span macro.
 pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
@@ -135,15 +142,17 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
     };
     let capture_usage = parsed.usage.unwrap_or(default_usage);
 
-    // Attributes known at span creation.
+    // Sampling-relevant attributes (semconv: provider, operation, request model, server
+    // address and port) and the name go to the sampler; the rest is added once the span records.
+    let mut sampling = Vec::new();
     let mut describe = Vec::new();
     if let Some(provider) = &parsed.provider {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, provider);
-        describe.push(quote!(#private::Start::provider(__llmscope_start, #value);));
+        sampling.push(quote!(#private::Start::provider(__llmscope_start, #value);));
     }
     if let Some(model) = &parsed.model {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, model);
-        describe.push(quote!(#private::Start::model(__llmscope_start, #value);));
+        sampling.push(quote!(#private::Start::model(__llmscope_start, #value);));
     }
     if let Some(tier) = &parsed.service_tier {
         let value = span_args::value_tokens(krate, crate::registry::AttrType::String, tier);
@@ -152,7 +161,12 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
     for value in &parsed.values {
         let key = &value.key;
         let tokens = span_args::value_tokens(krate, value.ty, &value.expr);
-        describe.push(quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);));
+        let statement = quote!(#private::Start::attribute(__llmscope_start, #key, #tokens););
+        if SAMPLING_RELEVANT.contains(&key.as_str()) {
+            sampling.push(statement);
+        } else {
+            describe.push(statement);
+        }
     }
     let name = match (
         &parsed.name,
@@ -171,7 +185,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
         (None, None) => None,
     };
     if let Some(name) = name {
-        describe.push(quote!(#private::Start::name(__llmscope_start, #name);));
+        sampling.push(quote!(#private::Start::name(__llmscope_start, #name);));
     }
 
     let ItemFn {
@@ -203,14 +217,55 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
         }
         #private::Call::end(__llmscope_call);
     };
+    let capture = match parsed.capture {
+        None => quote!(::core::option::Option::None),
+        Some(mode) => {
+            let variant = match mode {
+                "none" => quote!(None),
+                "hash" => quote!(Hash),
+                "redacted" => quote!(Redacted),
+                _ => quote!(Full),
+            };
+            quote!(::core::option::Option::Some(#krate::capture::CaptureMode::#variant))
+        }
+    };
+    let mut capture_content = Vec::new();
+    if let Some(prompt) = &parsed.prompt {
+        capture_content.push(quote_spanned! {prompt.span()=>
+            #private::Call::capture_input(__llmscope_capture, &(#prompt));
+        });
+    }
+    if let Some(system) = &parsed.system {
+        capture_content.push(quote_spanned! {system.span()=>
+            #private::Call::capture_system(__llmscope_capture, &(#system));
+        });
+    }
+    let capture_content = if capture_content.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            if let ::core::option::Option::Some(__llmscope_capture) = &mut __llmscope_call {
+                #(#capture_content)*
+            }
+        }
+    };
     let site = quote! {
         static __LLMSCOPE_SITE: #private::Site = #private::Site {
             operation: #operation,
             kind: #span_kind,
+            capture: #capture,
         };
-        let __llmscope_call = #private::start(&__LLMSCOPE_SITE, |__llmscope_start| {
-            #(#describe)*
-        });
+        #[allow(unused_mut)]
+        let mut __llmscope_call = #private::start(
+            &__LLMSCOPE_SITE,
+            |__llmscope_start| {
+                #(#sampling)*
+            },
+            |__llmscope_start| {
+                #(#describe)*
+            },
+        );
+        #capture_content
     };
     let body = if sig.asyncness.is_some() {
         quote! {

@@ -34,7 +34,16 @@ pub(crate) enum Target {
     Usage,
     /// `service_tier`: prices the call (`standard`, `batch`, `flex`, `priority`).
     ServiceTier,
+    /// `prompt = …`: content captured as `gen_ai.input.messages`.
+    Prompt,
+    /// `system = …`: content captured as `gen_ai.system_instructions`.
+    System,
+    /// `capture = none | hash | redacted | full`.
+    Capture,
 }
+
+/// The capture modes.
+pub(crate) const CAPTURE_MODES: &[&str] = &["none", "hash", "redacted", "full"];
 
 /// The service tiers the pricing registry knows (`default` is OpenAI's name for `standard`).
 const SERVICE_TIERS: &[&str] = &["standard", "default", "batch", "flex", "priority"];
@@ -62,6 +71,9 @@ pub(crate) struct SpanArgs {
     pub(crate) values: Vec<SpanValue>,
     pub(crate) usage: Option<bool>,
     pub(crate) service_tier: Option<Expr>,
+    pub(crate) prompt: Option<Expr>,
+    pub(crate) system: Option<Expr>,
+    pub(crate) capture: Option<&'static str>,
     /// Positional flags (`#[rag_stage(retrieve)]`), left for the macro to interpret.
     pub(crate) flags: Vec<Ident>,
 }
@@ -77,6 +89,9 @@ pub(crate) fn interpret(cx: &Ctxt, table: &Table, raw: Vec<RawArg>) -> SpanArgs 
         values: Vec::new(),
         usage: None,
         service_tier: None,
+        prompt: None,
+        system: None,
+        capture: None,
         flags: Vec::new(),
     };
     let mut seen: Vec<String> = Vec::new();
@@ -202,6 +217,11 @@ fn value_arg(
                 }
             }
             parsed.service_tier = Some(expr);
+        }
+        Target::Prompt => parsed.prompt = Some(expr),
+        Target::System => parsed.system = Some(expr),
+        Target::Capture => {
+            parsed.capture = args::choice(cx, name, &expr, CAPTURE_MODES).map(|(mode, _)| mode)
         }
         Target::Attrs => unreachable!("handled by the caller"),
     }

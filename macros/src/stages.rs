@@ -49,6 +49,10 @@ enum Stage {
 
 const STAGE_KINDS: &[&str] = &["embed", "retrieve", "rerank", "prompt", "postprocess"];
 
+/// Attributes semconv marks `sampling_relevant` (besides the provider and the request model):
+/// set before the sampler decides.
+const SAMPLING_RELEVANT: &[&str] = &["server.address", "server.port"];
+
 const DECISIONS: &[&str] = &["call_tool", "delegate", "final_answer"];
 
 const CRATE_ARGS: [(&str, Target); 3] = [
@@ -97,6 +101,7 @@ const RETRIEVE: Table = table!(
         ),
         ("server_address", Target::Semconv("server.address")),
         ("server_port", Target::Semconv("server.port")),
+        ("capture", Target::Capture),
     ]
 );
 
@@ -156,6 +161,7 @@ const TOOL: Table = Table {
         ("call_id", Target::Semconv("gen_ai.tool.call.id")),
         ("type", Target::Semconv("gen_ai.tool.type")),
         ("description", Target::Semconv("gen_ai.tool.description")),
+        ("capture", Target::Capture),
         ("attrs", Target::Attrs),
         ("crate", Target::Crate),
     ],
@@ -532,6 +538,9 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
     };
 
     // Attributes known at span creation.
+    // Sampling-relevant attributes and the name go to the sampler (as `#[llm_call]` does); the
+    // rest only once the span records.
+    let mut sampling = Vec::new();
     let mut describe = Vec::new();
     if let Some(stage) = &spec.stage {
         describe.push(quote! {
@@ -542,20 +551,30 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
             );
         });
     }
-    for (target, setter) in [
-        (&parsed.provider, quote!(provider)),
-        (&parsed.model, quote!(model)),
-        (&parsed.service_tier, quote!(service_tier)),
+    for (target, setter, sampled) in [
+        (&parsed.provider, quote!(provider), true),
+        (&parsed.model, quote!(model), true),
+        (&parsed.service_tier, quote!(service_tier), false),
     ] {
         if let Some(expr) = target {
             let value = span_args::value_tokens(krate, AttrType::String, expr);
-            describe.push(quote!(#private::Start::#setter(__llmscope_start, #value);));
+            let statement = quote!(#private::Start::#setter(__llmscope_start, #value););
+            if sampled {
+                sampling.push(statement);
+            } else {
+                describe.push(statement);
+            }
         }
     }
     for value in &parsed.values {
         let key = &value.key;
         let tokens = span_args::value_tokens(krate, value.ty, &value.expr);
-        describe.push(quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);));
+        let statement = quote!(#private::Start::attribute(__llmscope_start, #key, #tokens););
+        if SAMPLING_RELEVANT.contains(&key.as_str()) {
+            sampling.push(statement);
+        } else {
+            describe.push(statement);
+        }
     }
     let name = match (&parsed.name, &spec.name) {
         (Some(name), _) => Some(match span_args::literal_string(name) {
@@ -580,14 +599,19 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
         (None, None) => None,
     };
     if let Some(name) = name {
-        describe.push(quote!(#private::Start::name(__llmscope_start, #name);));
+        sampling.push(quote!(#private::Start::name(__llmscope_start, #name);));
     }
 
     // Read before the body takes the parameters.
     let mut before = Vec::new();
     if let Some(query) = &spec.query {
         before.push(quote_spanned! {query.span()=>
-            #private::capture_retrieval_query(__llmscope_call_ref, &(#query));
+            {
+                #[allow(unused_imports)]
+                use #private::CaptureContent as _;
+                (&&#private::ContentOf(&(#query)))
+                    .capture_content(__llmscope_call_ref, #private::Slot::RetrievalQuery);
+            }
         });
     }
     if let Some(input) = &spec.rerank_input {
@@ -597,7 +621,12 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
     }
     if let Some(arguments) = &spec.tool_arguments {
         before.push(quote_spanned! {arguments.span()=>
-            #private::capture_tool_arguments(__llmscope_call_ref, &(#arguments));
+            {
+                #[allow(unused_imports)]
+                use #private::CaptureContent as _;
+                (&&#private::ContentOf(&(#arguments)))
+                    .capture_content(__llmscope_call_ref, #private::Slot::ToolArguments);
+            }
         });
     }
     match &spec.what {
@@ -674,9 +703,12 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
                 #private::finish_step(&mut __llmscope_call, __llmscope_decision, #declared);
             }});
         }
-        What::Tool => after.push(quote! {
-            #private::capture_tool_result(&__llmscope_call, &__llmscope_output);
-        }),
+        What::Tool => after.push(quote! {{
+            #[allow(unused_imports)]
+            use #private::CaptureContent as _;
+            (&&#private::ContentOf(&__llmscope_output))
+                .capture_content(&mut __llmscope_call, #private::Slot::ToolResult);
+        }}),
     }
     let record = quote! {
         #(#after)*
@@ -687,15 +719,35 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
         }
         #private::Call::end(__llmscope_call);
     };
+    let capture = match parsed.capture {
+        None => quote!(::core::option::Option::None),
+        Some(mode) => {
+            let variant = match mode {
+                "none" => quote!(None),
+                "hash" => quote!(Hash),
+                "redacted" => quote!(Redacted),
+                _ => quote!(Full),
+            };
+            quote!(::core::option::Option::Some(#krate::capture::CaptureMode::#variant))
+        }
+    };
     let site = quote! {
         static __LLMSCOPE_SITE: #private::Site = #private::Site {
             operation: #operation,
             kind: #span_kind,
+            capture: #capture,
         };
-        let __llmscope_call = #private::start(&__LLMSCOPE_SITE, |__llmscope_start| {
-            #(#describe)*
-        });
-        if let ::core::option::Option::Some(__llmscope_call_ref) = &__llmscope_call {
+        #[allow(unused_mut)]
+        let mut __llmscope_call = #private::start(
+            &__LLMSCOPE_SITE,
+            |__llmscope_start| {
+                #(#sampling)*
+            },
+            |__llmscope_start| {
+                #(#describe)*
+            },
+        );
+        if let ::core::option::Option::Some(__llmscope_call_ref) = &mut __llmscope_call {
             #(#before)*
         }
         #max_steps

@@ -4,6 +4,7 @@
 //! Applications depend on the `llmscope` facade, which re-exports what is public here.
 
 pub mod agent;
+pub mod capture;
 mod cost;
 pub mod export;
 mod install;

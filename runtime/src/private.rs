@@ -12,6 +12,7 @@ use std::fmt;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue};
 
+use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::install;
 use crate::usage::{ErrorType, Usage, UsageData};
 
@@ -95,6 +96,8 @@ pub struct Site {
     pub operation: &'static str,
     /// CLIENT for remote calls, INTERNAL for in-process work.
     pub kind: SpanKind,
+    /// The call's own capture mode (`capture = …`), else the policy's.
+    pub capture: Option<CaptureMode>,
 }
 
 /// Marker types naming the kind of an attribute value.
@@ -158,22 +161,26 @@ impl<K, T: AttrValue<K>> AttrValue<K> for Option<T> {
     }
 }
 
+// Strings are copied once into an `Arc<str>`: the span keeps one copy and llmscope can keep
+// the provider and model for pricing without another allocation.
 impl AttrValue<kind::Str> for str {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
-        Some(Value::String(self.to_owned().into()))
+        Some(Value::String(StringValue::from(
+            std::sync::Arc::<str>::from(self),
+        )))
     }
 }
 impl AttrValue<kind::Str> for String {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
-        Some(Value::String(self.clone().into()))
+        AttrValue::<kind::Str>::attr_value(self.as_str())
     }
 }
 impl AttrValue<kind::Str> for Cow<'_, str> {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
-        Some(Value::String(self.clone().into_owned().into()))
+        AttrValue::<kind::Str>::attr_value(&**self)
     }
 }
 impl AttrValue<kind::Str> for StringValue {
@@ -399,10 +406,16 @@ impl Start {
 /// Starts the span of an annotated call, or returns `None` when no provider is installed
 /// (neither process-wide nor scoped): then nothing at all is built.
 ///
-/// `describe` fills the name and the attributes known at span creation; it runs only when
-/// a span will be created.
+/// `sampling` fills the name and the sampling-relevant attributes (semconv marks provider,
+/// operation, request model and server address/port): the sampler sees them. `describe` adds
+/// every other request attribute right after the span starts, before the body runs, and only
+/// when the span records — a span the sampler drops costs no more than the SDK's own path.
 #[inline]
-pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<Call> {
+pub fn start(
+    site: &'static Site,
+    sampling: impl FnOnce(&mut Start),
+    describe: impl FnOnce(&mut Start),
+) -> Option<Call> {
     let parent = Context::current();
     if parent.is_telemetry_suppressed() {
         return None;
@@ -410,7 +423,7 @@ pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<C
     let tracer = install::resolve(&parent)?;
     let mut start = Start {
         name: None,
-        attributes: Vec::with_capacity(16),
+        attributes: Vec::with_capacity(6),
         provider: None,
         model: None,
         service_tier: None,
@@ -418,36 +431,48 @@ pub fn start(site: &'static Site, describe: impl FnOnce(&mut Start)) -> Option<C
     start
         .attributes
         .push(KeyValue::new(keys::OPERATION_NAME, site.operation));
-    describe(&mut start);
-    let Start {
-        name,
-        attributes,
-        provider,
-        model,
-        service_tier,
-    } = start;
-    let name = match (name, &model) {
+    sampling(&mut start);
+    let name = match (start.name.take(), &start.model) {
         (Some(name), _) => name,
         (None, Some(model)) => Cow::Owned(format!("{} {}", site.operation, model.as_str())),
         (None, None) => Cow::Borrowed(site.operation),
     };
+    let attributes = std::mem::take(&mut start.attributes);
     let builder = tracer
         .get()
         .span_builder(name)
         .with_kind(site.kind.clone())
         .with_attributes(attributes);
-    let span = tracer.get().build_with_context(builder, &parent);
+    let mut span = tracer.get().build_with_context(builder, &parent);
     let recording = opentelemetry::trace::Span::is_recording(&span);
     let valid = opentelemetry::trace::Span::span_context(&span).is_valid();
+    if recording {
+        start.attributes = Vec::with_capacity(12);
+        describe(&mut start);
+        // Values the application adds may carry secrets too: the same redaction applies.
+        let redactor = capture::capture_policy().redactor();
+        for attribute in &mut start.attributes {
+            if let Value::String(text) = &attribute.value {
+                if let Cow::Owned(clean) = redactor.redact(text.as_str()) {
+                    attribute.value = Value::String(clean.into());
+                }
+            }
+        }
+        if !start.attributes.is_empty() {
+            opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
+        }
+    }
     let cx = parent.with_span(span);
     Some(Call {
         cx,
         recording,
         valid,
         ended: false,
-        provider: if recording { provider } else { None },
-        model: if recording { model } else { None },
-        service_tier: if recording { service_tier } else { None },
+        capture: site.capture,
+        event: Vec::new(),
+        provider: if recording { start.provider } else { None },
+        model: if recording { start.model } else { None },
+        service_tier: if recording { start.service_tier } else { None },
     })
 }
 
@@ -459,6 +484,9 @@ pub struct Call {
     recording: bool,
     valid: bool,
     ended: bool,
+    capture: Option<CaptureMode>,
+    /// Content for the `gen_ai.client.inference.operation.details` event, written at the end.
+    event: Vec<KeyValue>,
     provider: Option<StringValue>,
     model: Option<StringValue>,
     service_tier: Option<StringValue>,
@@ -508,6 +536,76 @@ impl Call {
         future.with_context(self.cx.clone())
     }
 
+    fn capture_mode(&self) -> CaptureMode {
+        self.capture
+            .unwrap_or_else(|| capture::capture_policy().mode())
+    }
+
+    /// Captures the prompt (`gen_ai.input.messages`) as the capture policy allows.
+    pub fn capture_input<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::Input, "user", content);
+    }
+
+    /// Captures the system instructions (`gen_ai.system_instructions`) as the policy allows.
+    pub fn capture_system<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::System, "system", content);
+    }
+
+    /// Captures tool-call arguments (`gen_ai.tool.call.arguments`) as the policy allows.
+    pub fn capture_tool_arguments<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::ToolArguments, "tool", content);
+    }
+
+    /// Captures a tool-call result (`gen_ai.tool.call.result`) as the policy allows.
+    pub fn capture_tool_result<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::ToolResult, "tool", content);
+    }
+
+    /// Captures the retrieval query (`gen_ai.retrieval.query.text`) as the policy allows.
+    pub fn capture_retrieval_query<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::RetrievalQuery, "user", content);
+    }
+
+    fn capture_content<C: Content + ?Sized>(
+        &mut self,
+        kind: ContentKind,
+        role: &'static str,
+        content: &C,
+    ) {
+        if !self.recording {
+            return;
+        }
+        let mode = self.capture_mode();
+        if mode == CaptureMode::None {
+            return;
+        }
+        let mut messages = Vec::new();
+        content.messages(role, &mut messages);
+        self.write_content(mode, kind, &messages, None);
+    }
+
+    fn write_content(
+        &mut self,
+        mode: CaptureMode,
+        kind: ContentKind,
+        messages: &[Message<'_>],
+        finish_reason: Option<&str>,
+    ) {
+        let mut rendered = Rendered::default();
+        capture::render(
+            capture::capture_policy(),
+            mode,
+            kind,
+            messages,
+            finish_reason,
+            &mut rendered,
+        );
+        if !rendered.span.is_empty() {
+            self.cx.span().set_attributes(rendered.span);
+        }
+        self.event.extend(rendered.event);
+    }
+
     /// Reads usage from the returned value and writes the usage attributes.
     #[inline]
     pub fn record_usage<R: Usage + ?Sized>(&mut self, output: &R) {
@@ -520,7 +618,7 @@ impl Call {
     }
 
     fn write_usage(&mut self, usage: &UsageData<'_>) {
-        let mut attributes = Vec::with_capacity(8);
+        let mut attributes = Vec::with_capacity(24);
         let mut int = |key: &'static str, value: Option<u64>| {
             if let Some(value) = value {
                 attributes.push(KeyValue::new(key, i64::try_from(value).unwrap_or(i64::MAX)));
@@ -578,6 +676,21 @@ impl Call {
         if !attributes.is_empty() {
             self.cx.span().set_attributes(attributes);
         }
+        if !usage.completion().is_empty() {
+            let mode = self.capture_mode();
+            if mode != CaptureMode::None {
+                let message = Message {
+                    role: Cow::Borrowed("assistant"),
+                    parts: usage
+                        .completion()
+                        .iter()
+                        .map(|part| Cow::Borrowed(*part))
+                        .collect(),
+                };
+                let finish_reason = usage.finish_reasons().first().copied();
+                self.write_content(mode, ContentKind::Output, &[message], finish_reason);
+            }
+        }
     }
 
     /// Records a failed call: `error.type`, an `exception` event and status Error.
@@ -591,7 +704,14 @@ impl Call {
             return;
         }
         let span = self.cx.span();
-        let message = message.map(ToString::to_string);
+        let redactor = capture::capture_policy().redactor();
+        let message = message.map(|message| {
+            let message = message.to_string();
+            match redactor.redact(&message) {
+                Cow::Borrowed(_) => message,
+                Cow::Owned(clean) => clean,
+            }
+        });
         let mut event = Vec::with_capacity(2);
         event.push(KeyValue::new(keys::EXCEPTION_TYPE, exception_type));
         if let Some(message) = &message {
@@ -608,7 +728,14 @@ impl Call {
     #[inline]
     pub fn end(mut self) {
         self.ended = true;
-        self.cx.span().end();
+        let span = self.cx.span();
+        if !self.event.is_empty() {
+            span.add_event(
+                "gen_ai.client.inference.operation.details",
+                std::mem::take(&mut self.event),
+            );
+        }
+        span.end();
     }
 }
 

@@ -1,0 +1,9 @@
+use llmscope::Sensitive;
+
+#[derive(llmscope::Usage)]
+struct Reply {
+    #[usage(completion)]
+    text: Sensitive<String>,
+}
+
+fn main() {}
