@@ -688,7 +688,7 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
         What::Agent { .. } => after.push(quote! {{
             #[allow(unused_imports)]
             use #private::IsFailure as _;
-            let __llmscope_failed = (&#private::FailureOf(&__llmscope_output)).is_failure();
+            let __llmscope_failed = (&#private::FailureOf(&__llmscope_output)).failed();
             #private::Agent::finish(__llmscope_agent, &mut __llmscope_call, __llmscope_failed);
         }}),
         What::Step { decision } => {

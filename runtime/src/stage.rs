@@ -298,15 +298,15 @@ impl<T: ?Sized> Copy for FailureOf<'_, T> {}
 /// Whether a returned value is a failure: `Err` for `Result`, never for other types.
 pub trait IsFailure {
     /// True for an `Err`.
-    fn is_failure(self) -> bool;
+    fn failed(self) -> bool;
 }
 impl<T, E> IsFailure for &FailureOf<'_, Result<T, E>> {
-    fn is_failure(self) -> bool {
+    fn failed(self) -> bool {
         self.0.is_err()
     }
 }
 impl<T: ?Sized> IsFailure for FailureOf<'_, T> {
-    fn is_failure(self) -> bool {
+    fn failed(self) -> bool {
         false
     }
 }
