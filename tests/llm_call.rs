@@ -596,3 +596,64 @@ fn a_dropped_span_evaluates_no_other_attribute() {
     );
     assert!(telemetry.spans().is_empty());
 }
+
+/// Drops spans whose name starts with `chat`, keeps the others.
+#[derive(Debug, Clone)]
+struct DropChat;
+
+impl opentelemetry_sdk::trace::ShouldSample for DropChat {
+    fn should_sample(
+        &self,
+        _parent: Option<&opentelemetry::Context>,
+        _trace_id: opentelemetry::trace::TraceId,
+        name: &str,
+        _kind: &SpanKind,
+        _attributes: &[opentelemetry::KeyValue],
+        _links: &[opentelemetry::trace::Link],
+    ) -> opentelemetry_sdk::trace::SamplingResult {
+        opentelemetry_sdk::trace::SamplingResult {
+            decision: if name.starts_with("chat") {
+                opentelemetry_sdk::trace::SamplingDecision::Drop
+            } else {
+                opentelemetry_sdk::trace::SamplingDecision::RecordAndSample
+            },
+            attributes: Vec::new(),
+            trace_state: Default::default(),
+        }
+    }
+}
+
+#[llmscope::llm_call(provider = "openai", model = "gpt-4o")]
+fn call_with_child(tracer: &opentelemetry_sdk::trace::SdkTracer) -> Reply {
+    use opentelemetry::trace::Tracer as _;
+    tracer.in_span("child", |_| {});
+    Reply {
+        prompt_tokens: 1,
+        completion_tokens: 1,
+        model: "gpt-4o".into(),
+    }
+}
+
+#[test]
+fn children_of_a_dropped_call_are_dropped_with_it() {
+    use opentelemetry::trace::TracerProvider as _;
+    let telemetry = TestTelemetry::with_builder(
+        opentelemetry_sdk::trace::SdkTracerProvider::builder().with_sampler(
+            opentelemetry_sdk::trace::Sampler::ParentBased(Box::new(DropChat)),
+        ),
+    );
+    let tracer = telemetry.provider().tracer("app");
+    {
+        let _guard = telemetry.context().attach();
+        call_with_child(&tracer);
+        // Control: the same child outside a dropped call is recorded.
+        use opentelemetry::trace::Tracer as _;
+        tracer.in_span("child", |_| {});
+    }
+    let names: Vec<String> = telemetry
+        .spans()
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect();
+    assert_eq!(names, ["child"], "only the control child is recorded");
+}

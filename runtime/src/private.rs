@@ -434,7 +434,13 @@ pub fn start(
     sampling(&mut start);
     let name = match (start.name.take(), &start.model) {
         (Some(name), _) => name,
-        (None, Some(model)) => Cow::Owned(format!("{} {}", site.operation, model.as_str())),
+        (None, Some(model)) => {
+            let mut name = String::with_capacity(site.operation.len() + 1 + model.as_str().len());
+            name.push_str(site.operation);
+            name.push(' ');
+            name.push_str(model.as_str());
+            Cow::Owned(name)
+        }
         (None, None) => Cow::Borrowed(site.operation),
     };
     let attributes = std::mem::take(&mut start.attributes);
@@ -462,7 +468,13 @@ pub fn start(
             opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
         }
     }
-    let cx = parent.with_span(span);
+    // A dropped span is made current only by its context, so its children are dropped too
+    // (parent-based sampling) without boxing the SDK span.
+    let cx = if recording {
+        parent.with_span(span)
+    } else {
+        parent.with_remote_span_context(opentelemetry::trace::Span::span_context(&span).clone())
+    };
     Some(Call {
         cx,
         recording,
@@ -728,6 +740,9 @@ impl Call {
     #[inline]
     pub fn end(mut self) {
         self.ended = true;
+        if !self.recording {
+            return; // nothing to end: a dropped span records no end time
+        }
         let span = self.cx.span();
         if !self.event.is_empty() {
             span.add_event(
@@ -741,7 +756,7 @@ impl Call {
 
 impl Drop for Call {
     fn drop(&mut self) {
-        if self.ended {
+        if self.ended || !self.recording {
             return;
         }
         let span = self.cx.span();
