@@ -189,6 +189,175 @@ pub use llmscope_macros::llm_call;
 /// ```
 pub use llmscope_macros::Usage;
 
+/// Turns one stage of a retrieval-augmented pipeline into a span: embedding, retrieval,
+/// reranking, prompt assembly, post-processing, or a stage of your own.
+///
+/// The first argument is the stage kind; the others depend on it. Values are literals or
+/// expressions over the function's parameters, as in [`llm_call`]. Every stage span carries
+/// `llmscope.stage` (the kind, or the custom name), so "was it retrieval or generation?" is one
+/// attribute away. Errors (`Err`), panics and cancellation are recorded as by [`llm_call`].
+///
+/// | kind | span name, kind | arguments | recorded after the call |
+/// |---|---|---|---|
+/// | `embed` | `embeddings {model}`, CLIENT | `provider`, `model`, `dimensions` (`gen_ai.embeddings.dimension.count`), `server_address`, `server_port`, `feature`, `service_tier`, `usage = false` | input tokens and cost from the return value's [`Usage`](trait@Usage), as [`llm_call`] |
+/// | `retrieve` | `retrieval {data_source}`, CLIENT | `data_source` (**required**, `gen_ai.data_source.id`), `top_k` (`gen_ai.request.top_k`), `similarity_threshold` (`llmscope.retrieval.similarity_threshold`), `server_address`, `server_port`, `query = expr` (content), `capture` | `gen_ai.retrieval.documents` = `[{"id": …, "score": …}]` and `llmscope.documents.count`, from the return value through [`Retrieved`] |
+/// | `rerank` | `rerank {model}`, CLIENT | `provider`, `model`, `top_n` (`llmscope.rerank.top_n`), `input = expr` (the documents before reranking, any [`Retrieved`]) | `llmscope.rerank.scores.before` (from `input`), `.scores.after`, `llmscope.documents.count` |
+/// | `prompt` | `prompt {template}`, INTERNAL | `template` (`gen_ai.prompt.name`), `version` (`llmscope.prompt.version`) | `llmscope.prompt.length` (characters) when it returns text |
+/// | `postprocess` | `postprocess`, INTERNAL | — | — |
+/// | `custom = "dedupe"` | `dedupe`, INTERNAL | — | — |
+///
+/// Every kind also takes `name` (span name override), `attrs(...)` and `crate`, as
+/// [`llm_call`] does. `gen_ai.operation.name` is `embeddings`, `retrieval`, `rerank`,
+/// `prompt`, `postprocess` or the custom name.
+///
+/// **Content follows the capture policy** (nothing by default): the retrieval query
+/// (`query = …`, any [`capture::Content`](crate::capture::Content) such as `&str`) is written as
+/// `gen_ai.retrieval.query.text` only as the policy, or the stage's `capture = …`, allows.
+/// Document contents ([`Document::content`]) and the assembled prompt reach hooks that record
+/// nothing yet (capture the prompt where it is sent, with `#[llm_call(prompt = …)]`).
+///
+/// ```
+/// use std::borrow::Cow;
+/// use llmscope::testing::{attribute, TestTelemetry};
+///
+/// struct Chunk { id: &'static str, score: f64 }
+/// impl llmscope::Document for Chunk {
+///     fn id(&self) -> Cow<'_, str> { Cow::Borrowed(self.id) }
+///     fn score(&self) -> Option<f64> { Some(self.score) }
+/// }
+///
+/// #[llmscope::rag_stage(retrieve, data_source = "kb-prod", top_k = 2, query = question)]
+/// fn search(question: &str) -> Vec<Chunk> {
+///     vec![Chunk { id: "doc-7", score: 0.91 }, Chunk { id: "doc-2", score: 0.78 }]
+/// }
+///
+/// let telemetry = TestTelemetry::new();
+/// {
+///     let _guard = telemetry.context().attach();
+///     search("What is our refund policy?");
+/// }
+/// let span = telemetry.span("retrieval kb-prod");
+/// assert_eq!(
+///     attribute(&span, "gen_ai.retrieval.documents").map(|v| v.to_string()).as_deref(),
+///     Some(r#"[{"id":"doc-7","score":0.91},{"id":"doc-2","score":0.78}]"#)
+/// );
+/// ```
+///
+/// An unknown kind is a compile error with a suggestion (`unknown stage kind `retreive`; did
+/// you mean `retrieve`?`), and so is a retrieval without its data source:
+///
+/// ```compile_fail
+/// #[llmscope::rag_stage(retreive, data_source = "kb")]
+/// fn search() -> Vec<(String, f64)> { Vec::new() }
+/// ```
+pub use llmscope_macros::rag_stage;
+
+/// Turns an agent run, or one step of it, into a span; the agent span totals what happens
+/// under it.
+///
+/// # An agent: `#[agent_step(agent = "name", ...)]`
+///
+/// Span `invoke_agent {agent}`, kind INTERNAL, `gen_ai.operation.name = "invoke_agent"`.
+///
+/// | argument | type | writes |
+/// |---|---|---|
+/// | `agent` | string (**required**) | `gen_ai.agent.name`, the span name's second word |
+/// | `id`, `description`, `version` | string | `gen_ai.agent.id`, `.description`, `.version` |
+/// | `provider` | string | `gen_ai.provider.name` |
+/// | `conversation_id` | string | `gen_ai.conversation.id` |
+/// | `tools` | string array | `llmscope.agent.tools`: the tools it may call |
+/// | `max_steps` | integer | `llmscope.agent.max_steps`; decides the `step_limit` outcome |
+/// | `name`, `attrs(...)`, `crate` | | as [`llm_call`] |
+///
+/// When the agent returns, its span gets `llmscope.agent.steps`, `.tool_calls`, `.llm_calls`,
+/// `.usage.input_tokens`, `.usage.output_tokens`, `.cost.amount` (USD, priced calls only;
+/// `.unpriced_llm_calls` counts the others) and `llmscope.agent.outcome`: `error` if it returned
+/// `Err`, else `completed` if a step decided `final_answer`, else `step_limit` if it took
+/// `max_steps` steps, else `completed`. The span's duration is the run's latency.
+///
+/// The totals come from an accumulator the agent span carries in the OpenTelemetry context:
+/// every recorded [`llm_call`] adds its tokens and cost to it, at any depth, in `join!`ed
+/// branches and in spawned tasks that carry the context
+/// (`tokio::spawn(fut.with_context(Context::current()))`). **Token and cost totals include
+/// sub-agents** (a delegated agent's calls count in its own span and in every enclosing
+/// agent's); steps and tool calls count only the agent's own. The totals are `llmscope.agent.*`
+/// rather than `gen_ai.usage.*` so that backends summing usage per span do not count a call twice.
+/// [`agent::current_totals`] reads them from inside the run.
+///
+/// # A step: `#[agent_step(step)]` (or bare `#[agent_step]`)
+///
+/// Span `agent_step`, kind INTERNAL, with `llmscope.agent.step.index` (1-based, counted by the
+/// nearest agent) and `llmscope.agent.step.decision` (`call_tool`, `delegate` or
+/// `final_answer`): read from the return value when it implements [`Decided`] (e.g. returns a
+/// [`Decision`], `Result<Decision, E>`), else from a literal `decision = "…"` argument.
+///
+/// ```
+/// use llmscope::testing::{attribute, TestTelemetry};
+/// use llmscope::Decision;
+///
+/// #[llmscope::agent_step(step)]
+/// fn think(round: u32) -> Decision {
+///     if round < 2 { Decision::CallTool } else { Decision::FinalAnswer }
+/// }
+///
+/// #[llmscope::agent_step(agent = "helper", max_steps = 5)]
+/// fn run() -> Result<(), String> {
+///     let mut round = 0;
+///     while think(round) != Decision::FinalAnswer { round += 1; }
+///     Ok(())
+/// }
+///
+/// let telemetry = TestTelemetry::new();
+/// {
+///     let _guard = telemetry.context().attach();
+///     run().unwrap();
+/// }
+/// let agent = telemetry.span("invoke_agent helper");
+/// assert_eq!(attribute(&agent, "llmscope.agent.steps"), Some(&3i64.into()));
+/// assert_eq!(attribute(&agent, "llmscope.agent.outcome"), Some(&"completed".into()));
+/// ```
+///
+/// ```compile_fail
+/// #[llmscope::agent_step(step, decision = "final_anwser")]
+/// fn answer() {}
+/// ```
+pub use llmscope_macros::agent_step;
+
+/// Turns a tool implementation into an `execute_tool {name}` span (kind INTERNAL,
+/// `gen_ai.operation.name = "execute_tool"`).
+///
+/// | argument | type | writes |
+/// |---|---|---|
+/// | `name` | string (**required**) | `gen_ai.tool.name`, the span name's second word |
+/// | `call_id` | string | `gen_ai.tool.call.id` (usually the id the model gave the call) |
+/// | `type` | string | `gen_ai.tool.type` (`function`, `extension`, `datastore`) |
+/// | `description` | string | `gen_ai.tool.description` |
+/// | `arguments = expr` | [`capture::Content`](crate::capture::Content) | `gen_ai.tool.call.arguments`, only as the capture policy allows |
+/// | `capture` | `none` \| `hash` \| `redacted` \| `full` | this tool's capture mode, else the policy's |
+/// | `attrs(...)`, `crate` | | as [`llm_call`] |
+///
+/// The result is content too: `gen_ai.tool.call.result` when it (or its `Ok` value) implements
+/// `Content` and the policy allows; other types are never captured. An `Err` result records `error.type`, an
+/// `exception` event and status Error, as [`llm_call`] does. The call counts in the nearest
+/// agent's `llmscope.agent.tool_calls`.
+///
+/// ```
+/// #[llmscope::tool(name = "web_search", call_id = call_id, type = "function", arguments = query)]
+/// async fn web_search(call_id: &str, query: &str) -> Result<Vec<String>, std::io::Error> {
+///     Ok(vec![format!("https://example.org/?q={query}")])
+/// }
+/// ```
+///
+/// ```compile_fail
+/// #[llmscope::tool(call_id = "1")]
+/// fn nameless() {}
+/// ```
+pub use llmscope_macros::tool;
+
+pub use llmscope_runtime::{
+    agent, stage_keys, AgentOutcome, AgentTotals, Decided, Decision, Document, Retrieved,
+};
+
 pub use llmscope_runtime::capture::{
     capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
 };

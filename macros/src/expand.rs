@@ -313,7 +313,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
 
 /// `if false { let r: Ret = loop {}; return r; }`: tells type inference the body's return type
 /// (so `?` and `.into()` resolve as in the original function). Skipped for `impl Trait`.
-fn fake_return(output: &ReturnType) -> TokenStream {
+pub(crate) fn fake_return(output: &ReturnType) -> TokenStream {
     let ReturnType::Type(_, ty) = output else {
         return TokenStream::new();
     };

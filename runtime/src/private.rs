@@ -689,6 +689,7 @@ impl Call {
                 &mut attributes,
             );
         }
+        crate::agent::add_llm_usage(&self.cx, usage, &attributes);
         if !attributes.is_empty() {
             self.cx.span().set_attributes(attributes);
         }

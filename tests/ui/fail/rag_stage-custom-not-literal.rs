@@ -1,0 +1,6 @@
+const NAME: &str = "dedupe";
+
+#[llmscope::rag_stage(custom = NAME)]
+fn dedupe() {}
+
+fn main() {}

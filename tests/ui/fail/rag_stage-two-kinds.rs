@@ -1,0 +1,4 @@
+#[llmscope::rag_stage(embed, retrieve)]
+fn both() {}
+
+fn main() {}
