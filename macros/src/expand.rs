@@ -188,47 +188,13 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
         sampling.push(quote!(#private::Start::name(__llmscope_start, #name);));
     }
 
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-        ..
-    } = func;
-    let stmts = &block.stmts;
-    let output_span = match &sig.output {
-        ReturnType::Default => sig.ident.span(),
-        ReturnType::Type(_, ty) => ty.span(),
-    };
-    let fake_return = fake_return(&sig.output);
-    let record_usage = if capture_usage {
-        quote_spanned! {output_span=>
+    let output_span = output_span(&func.sig);
+    let mut record = Vec::new();
+    if capture_usage {
+        record.push(quote_spanned! {output_span=>
             #private::record_usage(&mut __llmscope_call, &__llmscope_output);
-        }
-    } else {
-        TokenStream::new()
-    };
-    let record = quote! {
-        #record_usage
-        {
-            #[allow(unused_imports)]
-            use #private::RecordOutcome as _;
-            (&&&&#private::Outcome(&__llmscope_output)).record_outcome(&mut __llmscope_call);
-        }
-        #private::Call::end(__llmscope_call);
-    };
-    let capture = match parsed.capture {
-        None => quote!(::core::option::Option::None),
-        Some(mode) => {
-            let variant = match mode {
-                "none" => quote!(None),
-                "hash" => quote!(Hash),
-                "redacted" => quote!(Redacted),
-                _ => quote!(Full),
-            };
-            quote!(::core::option::Option::Some(#krate::capture::CaptureMode::#variant))
-        }
-    };
+        });
+    }
     let mut capture_content = Vec::new();
     if let Some(prompt) = &parsed.prompt {
         capture_content.push(quote_spanned! {prompt.span()=>
@@ -240,7 +206,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             #private::Call::capture_system(__llmscope_capture, &(#system));
         });
     }
-    let capture_content = if capture_content.is_empty() {
+    let after_start = if capture_content.is_empty() {
         TokenStream::new()
     } else {
         quote! {
@@ -249,6 +215,105 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             }
         }
     };
+    wrap(
+        &Wrapper {
+            krate,
+            operation: quote!(#operation),
+            span_kind,
+            capture: parsed.capture,
+            sampling,
+            describe,
+            after_start,
+            begin: TokenStream::new(),
+            enter: None,
+            instrument: None,
+            record,
+        },
+        func,
+    )
+}
+
+/// The span of the user's return type (or of the fn name when there is none): errors about
+/// the returned value point there.
+pub(crate) fn output_span(sig: &syn::Signature) -> Span {
+    match &sig.output {
+        ReturnType::Default => sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    }
+}
+
+/// What each span macro puts around the wrapping all of them share.
+pub(crate) struct Wrapper<'a> {
+    pub(crate) krate: &'a syn::Path,
+    /// `gen_ai.operation.name` (a `&'static str` expression).
+    pub(crate) operation: TokenStream,
+    /// `Kind::Client` or `Kind::Internal`.
+    pub(crate) span_kind: TokenStream,
+    /// The call's own capture mode (`capture = …`).
+    pub(crate) capture: Option<&'static str>,
+    /// Statements on `__llmscope_start` run before the sampler decides.
+    pub(crate) sampling: Vec<TokenStream>,
+    /// Statements on `__llmscope_start` run only when the span records.
+    pub(crate) describe: Vec<TokenStream>,
+    /// Runs after the span starts, with `__llmscope_call: Option<Call>` in scope.
+    pub(crate) after_start: TokenStream,
+    /// Runs first in the recording branch.
+    pub(crate) begin: TokenStream,
+    /// The guard of a sync body; default `Call::enter(&__llmscope_call)`.
+    pub(crate) enter: Option<TokenStream>,
+    /// The instrumented future of an async body; default `Call::instrument`.
+    pub(crate) instrument: Option<TokenStream>,
+    /// Reads `__llmscope_output` into `__llmscope_call` before the outcome and the end.
+    pub(crate) record: Vec<TokenStream>,
+}
+
+/// The function with its body run inside the span: the disabled fast path, sync or async
+/// wrapping, and recording of the returned value.
+pub(crate) fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
+    let Wrapper {
+        krate,
+        operation,
+        span_kind,
+        capture,
+        sampling,
+        describe,
+        after_start,
+        begin,
+        enter,
+        instrument,
+        record,
+    } = wrapper;
+    let private = quote!(#krate::__private);
+    let capture = match capture {
+        None => quote!(::core::option::Option::None),
+        Some(mode) => {
+            let variant = match *mode {
+                "none" => quote!(None),
+                "hash" => quote!(Hash),
+                "redacted" => quote!(Redacted),
+                _ => quote!(Full),
+            };
+            quote!(::core::option::Option::Some(#krate::capture::CaptureMode::#variant))
+        }
+    };
+    let record = quote! {
+        #(#record)*
+        {
+            #[allow(unused_imports)]
+            use #private::RecordOutcome as _;
+            (&&&&#private::Outcome(&__llmscope_output)).record_outcome(&mut __llmscope_call);
+        }
+        #private::Call::end(__llmscope_call);
+    };
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+        ..
+    } = func;
+    let stmts = &block.stmts;
+    let fake_return = fake_return(&sig.output);
     let site = quote! {
         static __LLMSCOPE_SITE: #private::Site = #private::Site {
             operation: #operation,
@@ -265,9 +330,12 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
                 #(#describe)*
             },
         );
-        #capture_content
+        #after_start
     };
     let body = if sig.asyncness.is_some() {
+        let instrument = instrument.clone().unwrap_or_else(
+            || quote!(#private::Call::instrument(&__llmscope_call, __llmscope_body)),
+        );
         quote! {
             #site
             let __llmscope_body = async move {
@@ -277,13 +345,17 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             match __llmscope_call {
                 ::core::option::Option::None => __llmscope_body.await,
                 ::core::option::Option::Some(mut __llmscope_call) => {
-                    let __llmscope_output = #private::Call::instrument(&__llmscope_call, __llmscope_body).await;
+                    #begin
+                    let __llmscope_output = #instrument.await;
                     #record
                     __llmscope_output
                 }
             }
         }
     } else {
+        let enter = enter
+            .clone()
+            .unwrap_or_else(|| quote!(#private::Call::enter(&__llmscope_call)));
         quote! {
             #site
             #[allow(unused_mut, clippy::redundant_closure_call)]
@@ -294,7 +366,8 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             match __llmscope_call {
                 ::core::option::Option::None => __llmscope_body(),
                 ::core::option::Option::Some(mut __llmscope_call) => {
-                    let __llmscope_guard = #private::Call::enter(&__llmscope_call);
+                    #begin
+                    let __llmscope_guard = #enter;
                     let __llmscope_output = __llmscope_body();
                     ::core::mem::drop(__llmscope_guard);
                     #record
@@ -313,7 +386,7 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
 
 /// `if false { let r: Ret = loop {}; return r; }`: tells type inference the body's return type
 /// (so `?` and `.into()` resolve as in the original function). Skipped for `impl Trait`.
-pub(crate) fn fake_return(output: &ReturnType) -> TokenStream {
+fn fake_return(output: &ReturnType) -> TokenStream {
     let ReturnType::Type(_, ty) = output else {
         return TokenStream::new();
     };

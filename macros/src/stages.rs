@@ -8,11 +8,11 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned as _;
-use syn::{Expr, Ident, ItemFn, ReturnType};
+use syn::{Expr, Ident, ItemFn};
 
 use crate::args::{self, RawArg, RawValue};
 use crate::ctxt::Ctxt;
-use crate::expand::{backticked, fake_return, with_error};
+use crate::expand::{backticked, with_error};
 use crate::registry::AttrType;
 use crate::span_args::{self, SpanArgs, Table, Target};
 use crate::suggest::did_you_mean;
@@ -650,19 +650,7 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
         _ => TokenStream::new(),
     };
 
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-        ..
-    } = func;
-    let stmts = &block.stmts;
-    let output_span = match &sig.output {
-        ReturnType::Default => sig.ident.span(),
-        ReturnType::Type(_, ty) => ty.span(),
-    };
-    let fake_return = fake_return(&sig.output);
+    let output_span = crate::expand::output_span(&func.sig);
 
     // Recorded from the returned value.
     let mut after = Vec::new();
@@ -710,107 +698,36 @@ fn generate(spec: &Spec, func: ItemFn) -> TokenStream {
                 .capture_content(&mut __llmscope_call, #private::Slot::ToolResult);
         }}),
     }
-    let record = quote! {
-        #(#after)*
-        {
-            #[allow(unused_imports)]
-            use #private::RecordOutcome as _;
-            (&&&&#private::Outcome(&__llmscope_output)).record_outcome(&mut __llmscope_call);
-        }
-        #private::Call::end(__llmscope_call);
-    };
-    let capture = match parsed.capture {
-        None => quote!(::core::option::Option::None),
-        Some(mode) => {
-            let variant = match mode {
-                "none" => quote!(None),
-                "hash" => quote!(Hash),
-                "redacted" => quote!(Redacted),
-                _ => quote!(Full),
-            };
-            quote!(::core::option::Option::Some(#krate::capture::CaptureMode::#variant))
-        }
-    };
-    let site = quote! {
-        static __LLMSCOPE_SITE: #private::Site = #private::Site {
-            operation: #operation,
-            kind: #span_kind,
-            capture: #capture,
-        };
-        #[allow(unused_mut)]
-        let mut __llmscope_call = #private::start(
-            &__LLMSCOPE_SITE,
-            |__llmscope_start| {
-                #(#sampling)*
+    let (begin, enter, instrument) = if is_agent {
+        (
+            quote! {
+                let __llmscope_agent = #private::Agent::begin(&__llmscope_call, __llmscope_max_steps);
             },
-            |__llmscope_start| {
-                #(#describe)*
+            Some(quote!(#private::Agent::enter(&__llmscope_agent))),
+            Some(quote!(#private::Agent::instrument(&__llmscope_agent, __llmscope_body))),
+        )
+    } else {
+        (TokenStream::new(), None, None)
+    };
+    crate::expand::wrap(
+        &crate::expand::Wrapper {
+            krate,
+            operation: quote!(#operation),
+            span_kind,
+            capture: parsed.capture,
+            sampling,
+            describe,
+            after_start: quote! {
+                if let ::core::option::Option::Some(__llmscope_call_ref) = &mut __llmscope_call {
+                    #(#before)*
+                }
+                #max_steps
             },
-        );
-        if let ::core::option::Option::Some(__llmscope_call_ref) = &mut __llmscope_call {
-            #(#before)*
-        }
-        #max_steps
-    };
-    let begin_agent = if is_agent {
-        quote! {
-            let __llmscope_agent = #private::Agent::begin(&__llmscope_call, __llmscope_max_steps);
-        }
-    } else {
-        TokenStream::new()
-    };
-    let body = if sig.asyncness.is_some() {
-        let instrument = if is_agent {
-            quote!(#private::Agent::instrument(&__llmscope_agent, __llmscope_body))
-        } else {
-            quote!(#private::Call::instrument(&__llmscope_call, __llmscope_body))
-        };
-        quote! {
-            #site
-            let __llmscope_body = async move {
-                #fake_return
-                #(#stmts)*
-            };
-            match __llmscope_call {
-                ::core::option::Option::None => __llmscope_body.await,
-                ::core::option::Option::Some(mut __llmscope_call) => {
-                    #begin_agent
-                    let __llmscope_output = #instrument.await;
-                    #record
-                    __llmscope_output
-                }
-            }
-        }
-    } else {
-        let enter = if is_agent {
-            quote!(#private::Agent::enter(&__llmscope_agent))
-        } else {
-            quote!(#private::Call::enter(&__llmscope_call))
-        };
-        quote! {
-            #site
-            #[allow(unused_mut, clippy::redundant_closure_call)]
-            let mut __llmscope_body = move || {
-                #fake_return
-                #(#stmts)*
-            };
-            match __llmscope_call {
-                ::core::option::Option::None => __llmscope_body(),
-                ::core::option::Option::Some(mut __llmscope_call) => {
-                    #begin_agent
-                    let __llmscope_guard = #enter;
-                    let __llmscope_output = __llmscope_body();
-                    ::core::mem::drop(__llmscope_guard);
-                    #record
-                    __llmscope_output
-                }
-            }
-        }
-    };
-    quote! {
-        #(#attrs)*
-        #vis #sig {
-            #body
-        }
-    }
+            begin,
+            enter,
+            instrument,
+            record: after,
+        },
+        func,
+    )
 }
