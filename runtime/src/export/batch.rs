@@ -75,8 +75,12 @@ type StartWorker = Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>;
 /// batches from one background thread.
 ///
 /// - `on_end` never blocks on the exporter: it takes one uncontended shard lock (threads are
-///   spread over 8 shards) and pushes, or, when the queue holds `queue_capacity` spans, drops
-///   the span and counts it ([`ExportStats::dropped`], [`dropped_spans`]).
+///   spread over 8 shards) and pushes, or, when the processor holds `queue_capacity` spans,
+///   drops the span and counts it ([`ExportStats::dropped`], [`dropped_spans`]).
+/// - `queue_capacity` bounds every span the processor holds: a span counts from `on_end` until
+///   the export call that carries it returns, so the spans waiting in the queue plus those
+///   taken out for the current export never exceed it. Memory is bounded accordingly: about
+///   `queue_capacity` × the size of one span (~1 KB for a span with 10 attributes).
 /// - The worker exports whenever a shard holds a full batch, and at least every
 ///   `scheduled_delay`; a failed export is counted ([`ExportStats::failed`]) and the next batch
 ///   is tried as usual, so spans produced after the backend comes back arrive.
@@ -127,7 +131,11 @@ pub struct BatchProcessorBuilder<E> {
 }
 
 impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
-    /// The most spans queued at once; more are dropped and counted (default 32,768).
+    /// The most spans held at once (default 32,768); more are dropped and counted.
+    ///
+    /// A span is held from the moment it ends until the export call that carries it returns,
+    /// so this bounds the queued spans and the batch being exported together: the memory the
+    /// processor keeps is at most about `capacity` × the size of one span.
     pub fn with_queue_capacity(mut self, capacity: usize) -> Self {
         self.capacity = capacity.max(1);
         self
@@ -255,7 +263,8 @@ struct Control {
 
 struct Shared {
     shards: Box<[Mutex<Vec<SpanData>>]>,
-    /// Spans in all shards.
+    /// Spans this processor holds: queued in a shard, or taken out by the worker and not yet
+    /// returned by the export call that carries them. Bounded by `capacity`.
     len: AtomicUsize,
     capacity: usize,
     max_batch: usize,
@@ -275,20 +284,18 @@ impl Shared {
         }
     }
 
+    /// Moves every queued span into `into`. They stay counted in `len` until exported.
     fn drain(&self, into: &mut Vec<SpanData>) {
         for shard in self.shards.iter() {
             let mut queue = shard.lock().unwrap_or_else(|e| e.into_inner());
             if queue.is_empty() {
                 continue;
             }
-            let n = queue.len();
             if into.is_empty() {
                 std::mem::swap(into, &mut queue);
             } else {
                 into.append(&mut queue);
             }
-            drop(queue);
-            self.len.fetch_sub(n, Ordering::AcqRel);
         }
     }
 }
@@ -395,6 +402,7 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
                     export(&shared, &exporter, chunk);
                 }
             }
+            // Every span taken out is exported, so `len` counts queued spans only.
             if shared.len.load(Ordering::Acquire) >= shared.max_batch {
                 shared.drain(&mut batch);
             }
@@ -449,9 +457,14 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
     }
 }
 
+/// Exports one chunk, then releases its spans' room in the queue (exported or failed: the
+/// exporter has dropped them either way).
 fn export<E: SpanExporter>(shared: &Shared, exporter: &E, chunk: Vec<SpanData>) {
-    let n = chunk.len() as u64;
-    match block_on(exporter.export(chunk)) {
+    let len = chunk.len();
+    let n = len as u64;
+    let result = block_on(exporter.export(chunk));
+    shared.len.fetch_sub(len, Ordering::AcqRel);
+    match result {
         Ok(()) => {
             shared.stats.0.exported.fetch_add(n, Ordering::Relaxed);
         }
@@ -484,5 +497,119 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
             return output;
         }
         thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+
+    /// Blocks every export call until released; records the names it received.
+    #[derive(Debug, Clone, Default)]
+    struct GatedExporter(Arc<Gate>);
+
+    #[derive(Debug, Default)]
+    struct Gate {
+        state: Mutex<GateState>,
+        changed: Condvar,
+    }
+
+    #[derive(Debug, Default)]
+    struct GateState {
+        released: bool,
+        /// Spans inside an export call that has not returned yet.
+        holding: usize,
+        received: Vec<String>,
+    }
+
+    impl Gate {
+        fn wait_until(&self, what: &str, done: impl Fn(&GateState) -> bool) {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut state = self.state.lock().unwrap();
+            while !done(&state) {
+                let now = Instant::now();
+                assert!(now < deadline, "timed out waiting for {what}");
+                state = self.changed.wait_timeout(state, deadline - now).unwrap().0;
+            }
+        }
+
+        fn release(&self) {
+            self.state.lock().unwrap().released = true;
+            self.changed.notify_all();
+        }
+    }
+
+    impl SpanExporter for GatedExporter {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            let gate = &self.0;
+            let mut state = gate.state.lock().unwrap();
+            state.holding = batch.len();
+            gate.changed.notify_all();
+            while !state.released {
+                state = gate.changed.wait(state).unwrap();
+            }
+            state.holding = 0;
+            state
+                .received
+                .extend(batch.iter().map(|span| span.name.to_string()));
+            Ok(())
+        }
+    }
+
+    fn span(provider: &SdkTracerProvider, name: String) {
+        provider.tracer("test").start(name).end();
+    }
+
+    #[test]
+    fn capacity_bounds_queued_plus_exporting_spans() {
+        const CAPACITY: usize = 64;
+        const MAX_BATCH: usize = 16;
+        const FLOOD: usize = 1000;
+        let exporter = GatedExporter::default();
+        let gate = Arc::clone(&exporter.0);
+        let processor = BatchProcessor::builder(exporter)
+            .with_queue_capacity(CAPACITY)
+            .with_max_batch(MAX_BATCH)
+            .with_scheduled_delay(Duration::from_secs(3600))
+            .build();
+        let stats = processor.stats();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(processor)
+            .build();
+
+        // One full batch wakes the worker, which takes it out and blocks in the exporter.
+        for i in 0..MAX_BATCH {
+            span(&provider, format!("s{i}"));
+        }
+        gate.wait_until("the exporter to hold a batch", |s| s.holding > 0);
+        let holding = gate.state.lock().unwrap().holding;
+        assert!(holding <= MAX_BATCH);
+
+        // While it is held, the queue only has room for the rest of the capacity.
+        for i in MAX_BATCH..MAX_BATCH + FLOOD {
+            span(&provider, format!("s{i}"));
+        }
+        let produced = (MAX_BATCH + FLOOD) as u64;
+        assert_eq!(stats.queued(), CAPACITY as u64);
+        assert_eq!(stats.dropped(), produced - CAPACITY as u64);
+        assert_eq!(stats.exported(), 0);
+
+        // Released, everything accepted arrives: the first CAPACITY spans, in order.
+        gate.release();
+        provider.force_flush().unwrap();
+        let expected: Vec<String> = (0..CAPACITY).map(|i| format!("s{i}")).collect();
+        assert_eq!(gate.state.lock().unwrap().received, expected);
+        assert_eq!(stats.exported(), CAPACITY as u64);
+
+        // Exported spans give their room back: a full capacity fits again.
+        for i in 0..CAPACITY {
+            span(&provider, format!("t{i}"));
+        }
+        assert_eq!(stats.dropped(), produced - CAPACITY as u64);
+        provider.force_flush().unwrap();
+        assert_eq!(stats.exported(), 2 * CAPACITY as u64);
+        provider.shutdown().unwrap();
     }
 }
