@@ -65,6 +65,9 @@ impl ExportStats {
 /// round-robin on first use.
 const SHARDS: usize = 8;
 
+/// The most spans a shard's batch reserves room for up front.
+const MAX_PREALLOCATED: usize = 4096;
+
 /// How often the dropped-span warning may be logged.
 const DROP_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -75,15 +78,19 @@ type StartWorker = Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>;
 /// batches from one background thread.
 ///
 /// - `on_end` never blocks on the exporter: it takes one uncontended shard lock (threads are
-///   spread over 8 shards) and pushes, or, when the processor holds `queue_capacity` spans,
-///   drops the span and counts it ([`ExportStats::dropped`], [`dropped_spans`]).
+///   spread over 8 shards) and pushes into the shard's batch, or, when the processor holds
+///   `queue_capacity` spans, drops the span and counts it ([`ExportStats::dropped`],
+///   [`dropped_spans`]).
+/// - Each shard fills one batch of `max_batch` spans, allocated once at that size; a full batch
+///   moves whole to a ready list and wakes the worker, which hands it to the exporter as is. No
+///   queue buffer is ever regrown or copied, and no buffer outlives the spans it holds.
 /// - `queue_capacity` bounds every span the processor holds: a span counts from `on_end` until
 ///   the export call that carries it returns, so the spans waiting in the queue plus those
-///   taken out for the current export never exceed it. Memory is bounded accordingly: about
-///   `queue_capacity` × the size of one span (~1 KB for a span with 10 attributes).
-/// - The worker exports whenever a shard holds a full batch, and at least every
-///   `scheduled_delay`; a failed export is counted ([`ExportStats::failed`]) and the next batch
-///   is tried as usual, so spans produced after the backend comes back arrive.
+///   being exported never exceed it. Memory is bounded accordingly: about `queue_capacity` ×
+///   the size of one span (~0.9 KB for a span with 10 attributes, see `BENCHMARKS.md`).
+/// - The worker exports full batches as they come, and partly filled ones at least every
+///   `scheduled_delay` and on flush; a failed export is counted ([`ExportStats::failed`]) and
+///   the next batch is tried as usual, so spans produced after the backend comes back arrive.
 /// - The exporter runs on the worker thread, outside any async runtime: exporters that need
 ///   one bring their own (the OTLP gRPC exporter of [`crate::setup`] does).
 ///
@@ -141,7 +148,7 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
         self
     }
 
-    /// The most spans per export call (default 512).
+    /// The most spans per export call (default 512; at most the queue capacity).
     pub fn with_max_batch(mut self, max_batch: usize) -> Self {
         self.max_batch = max_batch.max(1);
         self
@@ -157,9 +164,10 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
     pub fn build(self) -> BatchProcessor {
         let shared = Arc::new(Shared {
             shards: (0..SHARDS).map(|_| Mutex::new(Vec::new())).collect(),
+            ready: Mutex::new(Vec::new()),
             len: AtomicUsize::new(0),
             capacity: self.capacity,
-            max_batch: self.max_batch,
+            max_batch: self.max_batch.min(self.capacity),
             delay: self.delay,
             worker_parked: AtomicBool::new(false),
             worker_thread: OnceLock::new(),
@@ -262,7 +270,10 @@ struct Control {
 }
 
 struct Shared {
+    /// The batch each shard is filling (allocated with room for `max_batch` on first push).
     shards: Box<[Mutex<Vec<SpanData>>]>,
+    /// Full batches taken from the shards, oldest first, waiting for the worker.
+    ready: Mutex<Vec<Vec<SpanData>>>,
     /// Spans this processor holds: queued in a shard, or taken out by the worker and not yet
     /// returned by the export call that carries them. Bounded by `capacity`.
     len: AtomicUsize,
@@ -284,19 +295,12 @@ impl Shared {
         }
     }
 
-    /// Moves every queued span into `into`. They stay counted in `len` until exported.
-    fn drain(&self, into: &mut Vec<SpanData>) {
-        for shard in self.shards.iter() {
-            let mut queue = shard.lock().unwrap_or_else(|e| e.into_inner());
-            if queue.is_empty() {
-                continue;
-            }
-            if into.is_empty() {
-                std::mem::swap(into, &mut queue);
-            } else {
-                into.append(&mut queue);
-            }
-        }
+    fn has_ready(&self) -> bool {
+        !self
+            .ready
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
     }
 }
 
@@ -327,15 +331,30 @@ impl SpanProcessor for BatchProcessor {
             DROPPED_TOTAL.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let shard_len = {
-            let mut queue = shared.shards[shard_index()]
+        let filled = {
+            let mut batch = shared.shards[shard_index()]
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            queue.push(span);
-            queue.len()
+            if batch.capacity() == 0 {
+                // Allocated once at batch size, so pushing never regrows it (a very large
+                // `max_batch` still grows as needed rather than reserving it up front).
+                batch.reserve_exact(shared.max_batch.min(MAX_PREALLOCATED));
+            }
+            batch.push(span);
+            let filled = batch.len() >= shared.max_batch;
+            if filled {
+                // Still under the shard lock, so one shard's batches stay in order.
+                let full = std::mem::take(&mut *batch);
+                shared
+                    .ready
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(full);
+            }
+            filled
         };
         shared.stats.0.queued.fetch_add(1, Ordering::Relaxed);
-        if shard_len >= shared.max_batch && shared.worker_parked.load(Ordering::Acquire) {
+        if filled && shared.worker_parked.load(Ordering::Acquire) {
             shared.wake_worker();
         }
     }
@@ -375,7 +394,8 @@ impl Drop for BatchProcessor {
 
 fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
     let _ = shared.worker_thread.set(thread::current());
-    let mut batch: Vec<SpanData> = Vec::new();
+    let mut ready: Vec<Vec<SpanData>> = Vec::new();
+    let mut last_sweep = Instant::now();
     let mut last_drop_log: Option<Instant> = None;
     let mut dropped_logged = 0u64;
     loop {
@@ -387,25 +407,28 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
                 control.shutdown_requested,
             )
         };
-        shared.drain(&mut batch);
-        while !batch.is_empty() {
-            if batch.len() <= shared.max_batch {
-                export(&shared, &exporter, std::mem::take(&mut batch));
-            } else {
-                // Chunks from the front, without shifting or copying the rest.
-                let mut spans = std::mem::take(&mut batch).into_iter();
-                loop {
-                    let chunk: Vec<SpanData> = spans.by_ref().take(shared.max_batch).collect();
-                    if chunk.is_empty() {
-                        break;
-                    }
-                    export(&shared, &exporter, chunk);
+        // Full batches, for as long as the producers fill them.
+        loop {
+            std::mem::swap(
+                &mut ready,
+                &mut *shared.ready.lock().unwrap_or_else(|e| e.into_inner()),
+            );
+            if ready.is_empty() {
+                break;
+            }
+            for batch in ready.drain(..) {
+                export(&shared, &exporter, batch);
+            }
+        }
+        // Partly filled batches: on flush/shutdown, and once per `scheduled_delay`.
+        if pending_request || last_sweep.elapsed() >= shared.delay {
+            for shard in shared.shards.iter() {
+                let batch = std::mem::take(&mut *shard.lock().unwrap_or_else(|e| e.into_inner()));
+                if !batch.is_empty() {
+                    export(&shared, &exporter, batch);
                 }
             }
-            // Every span taken out is exported, so `len` counts queued spans only.
-            if shared.len.load(Ordering::Acquire) >= shared.max_batch {
-                shared.drain(&mut batch);
-            }
+            last_sweep = Instant::now();
         }
 
         let dropped = shared.stats.dropped();
@@ -440,29 +463,27 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
             }
         }
 
-        if shared.len.load(Ordering::Acquire) < shared.max_batch {
-            shared.worker_parked.store(true, Ordering::Release);
-            // Re-check after announcing the park: a producer that filled a batch meanwhile
-            // saw `worker_parked == false` and did not wake us.
-            let pending = shared
-                .control
-                .lock()
-                .map(|c| c.requested > c.served)
-                .unwrap_or(true);
-            if shared.len.load(Ordering::Acquire) < shared.max_batch && !pending {
-                thread::park_timeout(shared.delay);
-            }
-            shared.worker_parked.store(false, Ordering::Release);
+        shared.worker_parked.store(true, Ordering::Release);
+        // Checked after announcing the park: a producer that filled a batch before this saw
+        // `worker_parked == false` and did not wake us; one that fills it after will.
+        let pending = shared
+            .control
+            .lock()
+            .map(|c| c.requested > c.served)
+            .unwrap_or(true);
+        if !pending && !shared.has_ready() {
+            thread::park_timeout(shared.delay.saturating_sub(last_sweep.elapsed()));
         }
+        shared.worker_parked.store(false, Ordering::Release);
     }
 }
 
-/// Exports one chunk, then releases its spans' room in the queue (exported or failed: the
+/// Exports one batch, then releases its spans' room in the queue (exported or failed: the
 /// exporter has dropped them either way).
-fn export<E: SpanExporter>(shared: &Shared, exporter: &E, chunk: Vec<SpanData>) {
-    let len = chunk.len();
+fn export<E: SpanExporter>(shared: &Shared, exporter: &E, batch: Vec<SpanData>) {
+    let len = batch.len();
     let n = len as u64;
-    let result = block_on(exporter.export(chunk));
+    let result = block_on(exporter.export(batch));
     shared.len.fetch_sub(len, Ordering::AcqRel);
     match result {
         Ok(()) => {
@@ -610,6 +631,71 @@ mod tests {
         assert_eq!(stats.dropped(), produced - CAPACITY as u64);
         provider.force_flush().unwrap();
         assert_eq!(stats.exported(), 2 * CAPACITY as u64);
+        provider.shutdown().unwrap();
+    }
+
+    #[test]
+    fn a_partly_filled_batch_is_exported_after_the_scheduled_delay() {
+        let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+        let processor = BatchProcessor::builder(exporter.clone())
+            .with_scheduled_delay(Duration::from_millis(50))
+            .build();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(processor)
+            .build();
+        for i in 0..3 {
+            span(&provider, format!("s{i}"));
+        }
+        // No flush: the worker's timer sweeps the shard.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while exporter.get_finished_spans().unwrap().len() < 3 {
+            assert!(
+                Instant::now() < deadline,
+                "the partial batch was never exported"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(exporter.get_finished_spans().unwrap().len(), 3);
+        provider.shutdown().unwrap();
+    }
+
+    #[test]
+    fn spans_from_many_threads_arrive_once_each() {
+        const THREADS: usize = 12; // more than SHARDS: some threads share a shard
+        const PER_THREAD: usize = 1000;
+        let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+        let processor = BatchProcessor::builder(exporter.clone())
+            .with_max_batch(64)
+            .build();
+        let stats = processor.stats();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(processor)
+            .build();
+        thread::scope(|scope| {
+            for t in 0..THREADS {
+                let provider = &provider;
+                scope.spawn(move || {
+                    for i in 0..PER_THREAD {
+                        span(provider, format!("t{t}-{i}"));
+                    }
+                });
+            }
+        });
+        provider.force_flush().unwrap();
+        let mut got: Vec<String> = exporter
+            .get_finished_spans()
+            .unwrap()
+            .iter()
+            .map(|span| span.name.to_string())
+            .collect();
+        got.sort();
+        let mut expected: Vec<String> = (0..THREADS)
+            .flat_map(|t| (0..PER_THREAD).map(move |i| format!("t{t}-{i}")))
+            .collect();
+        expected.sort();
+        assert_eq!(got, expected);
+        assert_eq!(stats.exported(), (THREADS * PER_THREAD) as u64);
+        assert_eq!(stats.dropped(), 0);
         provider.shutdown().unwrap();
     }
 }
