@@ -29,6 +29,15 @@ fn overhead(c: &mut Criterion) {
         let _scope = llmscope::scoped(&sampled).attach();
         group.bench_function("llm_call", |b| b.iter(|| annotated(black_box(&req))));
     }
+    // Recorded, with the default sampler known to llmscope (its early check runs first).
+    let known = llmscope::Sampler::default_sampler();
+    let sampled_known = provider_sampled_by(&known);
+    {
+        let _scope = llmscope::scoped_with_sampler(&sampled_known, &known).attach();
+        group.bench_function("llm_call_known_sampler", |b| {
+            b.iter(|| annotated(black_box(&req)))
+        });
+    }
 
     let tracer = sampled.tracer("bench");
     group.bench_function("raw_sdk", |b| b.iter(|| raw_sdk(&tracer, black_box(&req))));
@@ -48,10 +57,31 @@ fn overhead(c: &mut Criterion) {
         });
     });
 
+    // Dropped by a sampler llmscope knows (what `llmscope::init` sets up): decided before
+    // anything is built.
+    let off = llmscope::Sampler::always_off();
+    let dropped_early = provider_sampled_by(&off);
+    {
+        let _scope = llmscope::scoped_with_sampler(&dropped_early, &off).attach();
+        group.bench_function("llm_call_unsampled", |b| {
+            b.iter(|| annotated(black_box(&req)))
+        });
+    }
+    // Parent-based sampling inside a request whose trace is not sampled.
+    let parent_based = llmscope::Sampler::default_sampler();
+    let under_unsampled = provider_sampled_by(&parent_based);
+    {
+        let _caller = unsampled_caller().attach();
+        let _scope = llmscope::scoped_with_sampler(&under_unsampled, &parent_based).attach();
+        group.bench_function("llm_call_unsampled_caller", |b| {
+            b.iter(|| annotated(black_box(&req)))
+        });
+    }
+    // Dropped by an SDK sampler llmscope does not know: the SDK decides on the built span.
     let dropped = provider(Sampler::AlwaysOff);
     {
         let _scope = llmscope::scoped(&dropped).attach();
-        group.bench_function("llm_call_unsampled", |b| {
+        group.bench_function("llm_call_unsampled_sdk_sampler", |b| {
             b.iter(|| annotated(black_box(&req)))
         });
     }

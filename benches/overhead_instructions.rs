@@ -32,15 +32,33 @@ fn main() {
         return;
     };
     let req = request();
-    let sampler = if variant.ends_with("unsampled") {
-        Sampler::AlwaysOff
-    } else {
-        Sampler::AlwaysOn
+    // `llm_call_unsampled*` and `llm_call_known_sampler` use a sampler llmscope knows (as
+    // `llmscope::init` sets up); `llm_call_unsampled_sdk_sampler` and `raw_sdk_unsampled` an
+    // SDK sampler that llmscope does not see.
+    let known = match variant.as_str() {
+        "llm_call_unsampled" => Some(llmscope::Sampler::always_off()),
+        "llm_call_unsampled_caller" | "llm_call_known_sampler" => {
+            Some(llmscope::Sampler::default_sampler())
+        }
+        _ => None,
     };
-    let provider = simple(sampler);
+    let provider = match &known {
+        Some(sampler) => sampler
+            .configure(SdkTracerProvider::builder())
+            .with_simple_exporter(NoopExporter)
+            .build(),
+        None if variant.ends_with("unsampled") || variant.ends_with("unsampled_sdk_sampler") => {
+            simple(Sampler::AlwaysOff)
+        }
+        None => simple(Sampler::AlwaysOn),
+    };
     let tracer = provider.tracer("bench");
+    let _caller = (variant == "llm_call_unsampled_caller").then(|| unsampled_caller().attach());
     // With no provider anywhere in the process, nothing may have been scoped either.
-    let _scope = (variant != "llm_call_no_provider").then(|| llmscope::scoped(&provider).attach());
+    let _scope = match &known {
+        Some(sampler) => Some(llmscope::scoped_with_sampler(&provider, sampler).attach()),
+        None => (variant != "llm_call_no_provider").then(|| llmscope::scoped(&provider).attach()),
+    };
     let run = |f: &dyn Fn()| {
         for _ in 0..iterations {
             f();
@@ -50,7 +68,11 @@ fn main() {
         "bare" => run(&|| {
             black_box(simulated_call(black_box(&req)));
         }),
-        "llm_call" | "llm_call_unsampled" => run(&|| {
+        "llm_call"
+        | "llm_call_known_sampler"
+        | "llm_call_unsampled"
+        | "llm_call_unsampled_caller"
+        | "llm_call_unsampled_sdk_sampler" => run(&|| {
             black_box(annotated(black_box(&req)));
         }),
         "raw_sdk" | "raw_sdk_unsampled" => run(&|| {

@@ -10,8 +10,9 @@ count() {
     awk '/Collected/ {print $4}'
 }
 printf '%-34s %12s\n' variant instr/call
-for variant in bare llm_call raw_sdk raw_sdk_with_cost tracing_opentelemetry \
-  tracing_opentelemetry_with_cost llm_call_unsampled raw_sdk_unsampled \
+for variant in bare llm_call llm_call_known_sampler raw_sdk raw_sdk_with_cost \
+  tracing_opentelemetry tracing_opentelemetry_with_cost llm_call_unsampled \
+  llm_call_unsampled_caller llm_call_unsampled_sdk_sampler raw_sdk_unsampled \
   llm_call_no_provider tracing_instrument_no_subscriber; do
   small=$(count "$variant" 5000)
   large=$(count "$variant" 15000)

@@ -39,6 +39,11 @@
 //! terminal tree and JSONL file in [`export`], OTLP, …), or make one current for part of the
 //! program with [`scoped`]. With neither, annotated functions run unchanged and build nothing.
 //!
+//! Sampling: when llmscope knows the provider's sampler ([`init()`] does;
+//! [`install_with_sampler`] / [`scoped_with_sampler`] with a [`Sampler`] otherwise), it decides
+//! before the call builds anything, and a dropped call evaluates none of the macro's arguments
+//! (see [`sampling`]).
+//!
 //! Keep `opentelemetry` at the version re-exported here ([`opentelemetry`]): two versions in one
 //! application silently break span nesting.
 
@@ -211,7 +216,7 @@ pub use llmscope_macros::Usage;
 /// `prompt`, `postprocess` or the custom name.
 ///
 /// **Content follows the capture policy** (nothing by default): the retrieval query
-/// (`query = …`, any [`capture::Content`](crate::capture::Content) such as `&str`) is written as
+/// (`query = …`, any [`capture::Content`] such as `&str`) is written as
 /// `gen_ai.retrieval.query.text` only as the policy, or the stage's `capture = …`, allows.
 /// Document contents ([`Document::content`]) and the assembled prompt reach hooks that record
 /// nothing yet (capture the prompt where it is sent, with `#[llm_call(prompt = …)]`).
@@ -332,7 +337,7 @@ pub use llmscope_macros::agent_step;
 /// | `call_id` | string | `gen_ai.tool.call.id` (usually the id the model gave the call) |
 /// | `type` | string | `gen_ai.tool.type` (`function`, `extension`, `datastore`) |
 /// | `description` | string | `gen_ai.tool.description` |
-/// | `arguments = expr` | [`capture::Content`](crate::capture::Content) | `gen_ai.tool.call.arguments`, only as the capture policy allows |
+/// | `arguments = expr` | [`capture::Content`] | `gen_ai.tool.call.arguments`, only as the capture policy allows |
 /// | `capture` | `none` \| `hash` \| `redacted` \| `full` | this tool's capture mode, else the policy's |
 /// | `attrs(...)`, `crate` | | as [`llm_call`] |
 ///
@@ -362,10 +367,11 @@ pub use llmscope_runtime::capture::{
     capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
 };
 pub use llmscope_runtime::{
-    capture, dropped_spans, export, init, install, is_installed, opentelemetry, opentelemetry_sdk,
-    price_registry, pricing, redact, scoped, semconv, set_price_registry, setup, testing,
-    unknown_models, ErrorType, InstallError, SetupError, Telemetry, TelemetryGuard, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    capture, dropped_spans, export, init, install, install_with_sampler, is_installed,
+    opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
+    scoped_with_sampler, semconv, set_price_registry, setup, testing, unknown_models, ErrorType,
+    InstallError, Sampler, SetupError, Telemetry, TelemetryGuard, Usage, UsageData,
+    INSTRUMENTATION_NAME,
 };
 
 /// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).

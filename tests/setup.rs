@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use llmscope::opentelemetry_sdk::trace::Sampler;
 use llmscope::setup::Protocol;
 use llmscope::{SetupError, Telemetry, TelemetryGuard};
 
@@ -194,10 +193,9 @@ fn headers_resource_sampler_and_disabled() {
             ("team".to_owned(), "a,b".to_owned()),
         ]
     );
-    assert!(
-        matches!(&config.sampler, Sampler::ParentBased(inner) if format!("{inner:?}").contains("0.25")),
-        "{:?}",
-        config.sampler
+    assert_eq!(
+        config.sampler,
+        llmscope::Sampler::trace_id_ratio(0.25).parent_based()
     );
 
     // An empty value counts as unset, as the spec says.

@@ -33,6 +33,30 @@ pub(crate) fn provider(sampler: Sampler) -> SdkTracerProvider {
         .build()
 }
 
+/// The same, built with an llmscope sampler ([`llmscope::Sampler::configure`]).
+pub(crate) fn provider_sampled_by(sampler: &llmscope::Sampler) -> SdkTracerProvider {
+    let processor = BatchSpanProcessor::builder(NoopExporter)
+        .with_batch_config(BatchConfigBuilder::default().build())
+        .build();
+    sampler
+        .configure(SdkTracerProvider::builder())
+        .with_span_processor(processor)
+        .build()
+}
+
+/// The context of a caller whose trace is not sampled (e.g. an incoming `traceparent` with
+/// the sampled flag off): parent-based sampling drops everything under it.
+pub(crate) fn unsampled_caller() -> Context {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    Context::new().with_remote_span_context(SpanContext::new(
+        TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128),
+        SpanId::from(0x00f0_67aa_0ba9_02b7_u64),
+        TraceFlags::default(),
+        true,
+        TraceState::NONE,
+    ))
+}
+
 pub(crate) struct Request {
     pub(crate) model: String,
     pub(crate) temperature: f64,

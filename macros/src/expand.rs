@@ -259,7 +259,7 @@ pub(crate) struct Wrapper<'a> {
     pub(crate) after_start: TokenStream,
     /// Runs first in the recording branch.
     pub(crate) begin: TokenStream,
-    /// The guard of a sync body; default `Call::enter(&__llmscope_call)`.
+    /// The guard of a sync body; default `Call::enter(&mut __llmscope_call)`.
     pub(crate) enter: Option<TokenStream>,
     /// The instrumented future of an async body; default `Call::instrument`.
     pub(crate) instrument: Option<TokenStream>,
@@ -355,7 +355,7 @@ pub(crate) fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
     } else {
         let enter = enter
             .clone()
-            .unwrap_or_else(|| quote!(#private::Call::enter(&__llmscope_call)));
+            .unwrap_or_else(|| quote!(#private::Call::enter(&mut __llmscope_call)));
         quote! {
             #site
             #[allow(unused_mut, clippy::redundant_closure_call)]

@@ -8,10 +8,28 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
+use crate::sampling::Sampler;
+
 /// The instrumentation scope name of every span llmscope creates.
 pub const INSTRUMENTATION_NAME: &str = "llmscope";
 
-static GLOBAL_TRACER: OnceLock<SdkTracer> = OnceLock::new();
+static GLOBAL_TRACER: OnceLock<Destination> = OnceLock::new();
+
+/// Where llmscope's spans go: the tracer, and the provider's sampler when llmscope knows it.
+pub(crate) struct Destination {
+    pub(crate) tracer: SdkTracer,
+    /// A standard sampler llmscope decides itself before building a span.
+    pub(crate) sampler: Option<Sampler>,
+}
+
+impl Destination {
+    fn new(provider: &SdkTracerProvider, sampler: Option<&Sampler>) -> Self {
+        Destination {
+            tracer: tracer_for(provider),
+            sampler: sampler.filter(|s| s.is_standard()).cloned(),
+        }
+    }
+}
 
 /// Set once any scoped provider has been created: until then (and with no global install) an
 /// annotated call returns at the first check, without touching the current context.
@@ -20,7 +38,7 @@ static SCOPES_EXIST: AtomicBool = AtomicBool::new(false);
 /// A tracer carried in an OpenTelemetry [`Context`]; it takes precedence over the
 /// process-wide one for every call made while that context is current.
 #[derive(Clone)]
-pub(crate) struct ScopedTracer(pub(crate) Arc<SdkTracer>);
+pub(crate) struct ScopedTracer(pub(crate) Arc<Destination>);
 
 /// The error returned by [`install`] when a provider is already installed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +88,49 @@ pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
 /// assert!(llmscope_runtime::install(&provider).is_err());
 /// ```
 pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
+    install_destination(provider, None)
+}
+
+/// [`install`], telling llmscope the sampler `provider` was built with
+/// ([`Sampler::configure`]), so that it decides first and a call the sampler drops builds
+/// nothing at all: no span name, no attribute, no SDK span (see [`crate::sampling`]).
+///
+/// A call llmscope keeps is built as usual and the provider's sampler decides again on the
+/// same inputs; had the provider another sampler, a call is recorded only when both keep it.
+/// [`init`](crate::init) calls this with the sampler it configured.
+///
+/// # Errors
+///
+/// Returns [`InstallError`] if a provider was already installed; the first one stays.
+///
+/// # Examples
+///
+/// ```
+/// use llmscope_runtime::sampling::Sampler;
+/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+///
+/// let sampler = Sampler::trace_id_ratio(0.05).parent_based();
+/// let provider = sampler
+///     .configure(SdkTracerProvider::builder())
+///     .with_simple_exporter(InMemorySpanExporter::default())
+///     .build();
+/// llmscope_runtime::install_with_sampler(&provider, &sampler).expect("first install");
+/// ```
+pub fn install_with_sampler(
+    provider: &SdkTracerProvider,
+    sampler: &Sampler,
+) -> Result<(), InstallError> {
+    install_destination(provider, Some(sampler))
+}
+
+fn install_destination(
+    provider: &SdkTracerProvider,
+    sampler: Option<&Sampler>,
+) -> Result<(), InstallError> {
     let mut installed = false;
     GLOBAL_TRACER.get_or_init(|| {
         installed = true;
-        tracer_for(provider)
+        Destination::new(provider, sampler)
     });
     if installed {
         Ok(())
@@ -107,22 +164,59 @@ pub fn is_installed() -> bool {
 /// // every annotated call on this thread now records into `exporter`
 /// ```
 pub fn scoped(provider: &SdkTracerProvider) -> Context {
+    scoped_destination(provider, None)
+}
+
+/// [`scoped`], telling llmscope the sampler `provider` was built with, as
+/// [`install_with_sampler`] does for the process-wide provider.
+///
+/// # Examples
+///
+/// ```
+/// use llmscope_runtime::sampling::Sampler;
+/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+///
+/// let sampler = Sampler::always_off();
+/// let provider = sampler
+///     .configure(SdkTracerProvider::builder())
+///     .with_simple_exporter(InMemorySpanExporter::default())
+///     .build();
+/// let _guard = llmscope_runtime::scoped_with_sampler(&provider, &sampler).attach();
+/// // annotated calls on this thread are dropped before anything is built
+/// ```
+pub fn scoped_with_sampler(provider: &SdkTracerProvider, sampler: &Sampler) -> Context {
+    scoped_destination(provider, Some(sampler))
+}
+
+fn scoped_destination(provider: &SdkTracerProvider, sampler: Option<&Sampler>) -> Context {
     SCOPES_EXIST.store(true, Ordering::Release);
-    Context::current().with_value(ScopedTracer(Arc::new(tracer_for(provider))))
+    Context::current().with_value(ScopedTracer(Arc::new(Destination::new(provider, sampler))))
 }
 
 /// The tracer for a span about to start under `parent`: the scoped one, else the global one.
 pub(crate) enum TracerRef<'a> {
-    Scoped(&'a SdkTracer),
-    Global(&'static SdkTracer),
+    Scoped(&'a Destination),
+    Global(&'static Destination),
 }
 
 impl TracerRef<'_> {
-    pub(crate) fn get(&self) -> &SdkTracer {
+    #[inline]
+    fn destination(&self) -> &Destination {
         match self {
-            TracerRef::Scoped(tracer) => tracer,
-            TracerRef::Global(tracer) => tracer,
+            TracerRef::Scoped(destination) => destination,
+            TracerRef::Global(destination) => destination,
         }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self) -> &SdkTracer {
+        &self.destination().tracer
+    }
+
+    /// The provider's sampler, when llmscope can decide it itself.
+    #[inline]
+    pub(crate) fn sampler(&self) -> Option<&Sampler> {
+        self.destination().sampler.as_ref()
     }
 }
 

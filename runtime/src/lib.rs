@@ -13,6 +13,7 @@ pub mod pricing;
 pub mod propagation;
 pub mod redact;
 mod retrieval;
+pub mod sampling;
 pub mod semconv;
 pub mod setup;
 mod stage;
@@ -30,8 +31,12 @@ mod private;
 pub use agent::{AgentOutcome, AgentTotals, Decided, Decision};
 pub use cost::{price_registry, set_price_registry, unknown_models};
 pub use export::dropped_spans;
-pub use install::{install, is_installed, scoped, InstallError, INSTRUMENTATION_NAME};
+pub use install::{
+    install, install_with_sampler, is_installed, scoped, scoped_with_sampler, InstallError,
+    INSTRUMENTATION_NAME,
+};
 pub use retrieval::{Document, Retrieved};
+pub use sampling::Sampler;
 pub use setup::{init, SetupError, Telemetry, TelemetryGuard};
 pub use stage::stage_keys;
 pub use usage::{ErrorType, Usage, UsageData};

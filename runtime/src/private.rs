@@ -9,11 +9,14 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer as _};
+use opentelemetry::trace::{
+    SpanContext, SpanKind, Status, TraceContextExt, TraceFlags, TraceId, TraceState, Tracer as _,
+};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue};
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::install;
+use crate::sampling::{self, Early};
 use crate::usage::{ErrorType, Usage, UsageData};
 
 pub use opentelemetry::context::FutureExt;
@@ -409,7 +412,8 @@ impl Start {
 /// `sampling` fills the name and the sampling-relevant attributes (semconv marks provider,
 /// operation, request model and server address/port): the sampler sees them. `describe` adds
 /// every other request attribute right after the span starts, before the body runs, and only
-/// when the span records — a span the sampler drops costs no more than the SDK's own path.
+/// when the span records. When llmscope knows the sampler ([`crate::sampling`]) and it drops
+/// the call, neither closure runs: nothing is built but an unsampled span context.
 #[inline]
 pub fn start(
     site: &'static Site,
@@ -419,10 +423,13 @@ pub fn start(
     if !install::any_provider() {
         return None;
     }
-    let parent = Context::current();
-    if parent.is_telemetry_suppressed() {
-        return None;
-    }
+    // Decided on the current context in place: a suppressed call, or one a sampler llmscope
+    // knows drops, never takes a reference to it.
+    let (parent, trace_id) = match Context::map_current(begin) {
+        Begin::Skip => return None,
+        Begin::Dropped(cx, attach) => return Some(Call::dropped(cx, attach, site)),
+        Begin::Build(parent, trace_id) => (parent, trace_id),
+    };
     let tracer = install::resolve(&parent)?;
     let mut start = Start {
         name: None,
@@ -454,9 +461,11 @@ pub fn start(
         .span_builder(name)
         .with_kind(site.kind.clone())
         .with_attributes(attributes);
-    let mut span = tracer.get().build_with_context(builder, &parent);
+    let mut span = sampling::with_trace_id(trace_id, || {
+        tracer.get().build_with_context(builder, &parent)
+    });
     let recording = opentelemetry::trace::Span::is_recording(&span);
-    let valid = opentelemetry::trace::Span::span_context(&span).is_valid();
+    let attach = opentelemetry::trace::Span::span_context(&span).is_valid();
     if recording {
         start.attributes = Vec::with_capacity(12);
         describe(&mut start);
@@ -483,7 +492,7 @@ pub fn start(
     Some(Call {
         cx,
         recording,
-        valid,
+        attach,
         ended: false,
         capture: site.capture,
         event: Vec::new(),
@@ -493,13 +502,77 @@ pub fn start(
     })
 }
 
+/// What [`start`] does, decided before anything is built.
+enum Begin {
+    /// Telemetry is suppressed, or no provider receives this call's span.
+    Skip,
+    /// The sampler dropped the call: it runs in this context, attached or not.
+    Dropped(Context, bool),
+    /// Build the span under this parent; for a new trace kept by a known sampler, with this
+    /// trace id.
+    Build(Context, Option<TraceId>),
+}
+
+#[inline]
+fn begin(current: &Context) -> Begin {
+    if current.is_telemetry_suppressed() {
+        return Begin::Skip;
+    }
+    let Some(tracer) = install::resolve(current) else {
+        return Begin::Skip;
+    };
+    let mut trace_id = None;
+    if let Some(sampler) = tracer.sampler() {
+        match sampler.early(current) {
+            Early::Drop(trace_id) => {
+                let (cx, attach) = unsampled_context(current, trace_id);
+                return Begin::Dropped(cx, attach);
+            }
+            Early::Keep(id) => trace_id = id,
+            Early::Unknown => {}
+        }
+    }
+    Begin::Build(current.clone(), trace_id)
+}
+
+/// The context a dropped call runs in: an unsampled span context, so that its children are
+/// dropped with it; `true` when it must be made current.
+#[inline]
+fn unsampled_context(parent: &Context, trace_id: Option<TraceId>) -> (Context, bool) {
+    let span = parent.span();
+    let parent_span = span.span_context();
+    if parent_span.is_valid() && !parent_span.is_sampled() {
+        // Already under an unsampled parent (the common case of parent-based sampling):
+        // children see it and are dropped, so the caller's context serves as it is.
+        return (parent.clone(), false);
+    }
+    let (trace_id, trace_state) = if parent_span.is_valid() {
+        (parent_span.trace_id(), parent_span.trace_state().clone())
+    } else {
+        (
+            trace_id.unwrap_or_else(sampling::new_trace_id),
+            TraceState::NONE,
+        )
+    };
+    let unsampled = SpanContext::new(
+        trace_id,
+        sampling::new_span_id(),
+        TraceFlags::default(),
+        false,
+        trace_state,
+    );
+    (parent.with_remote_span_context(unsampled), true)
+}
+
 /// An annotated call in progress: owns its span and ends it exactly once — normally through
 /// [`Call::end`], otherwise on drop (panic or cancellation).
 #[derive(Debug)]
 pub struct Call {
     cx: Context,
     recording: bool,
-    valid: bool,
+    /// Whether [`Call::enter`] makes `cx` current: not for an empty span context, nor when
+    /// `cx` is the caller's own context.
+    attach: bool,
     ended: bool,
     capture: Option<CaptureMode>,
     /// Content for the `gen_ai.client.inference.operation.details` event, written at the end.
@@ -510,6 +583,21 @@ pub struct Call {
 }
 
 impl Call {
+    /// A call the sampler dropped before anything was built: it runs in `cx`.
+    fn dropped(cx: Context, attach: bool, site: &Site) -> Call {
+        Call {
+            cx,
+            recording: false,
+            attach,
+            ended: false,
+            capture: site.capture,
+            event: Vec::new(),
+            provider: None,
+            model: None,
+            service_tier: None,
+        }
+    }
+
     /// The context in which the call's body runs (its span is the current span).
     #[inline]
     pub fn context(&self) -> &Context {
@@ -534,13 +622,17 @@ impl Call {
 
     /// Makes the call's context current on this thread (sync bodies only: never hold the
     /// guard across an `.await`). Returns `None` when the span context is invalid, so an
-    /// empty span never becomes the parent of the application's spans.
+    /// empty span never becomes the parent of the application's spans, and when the context
+    /// is the caller's own. A call that does not record gives its context away: it has no
+    /// further use for it ([`Call::context`] is empty afterwards).
     #[inline]
-    pub fn enter(&self) -> Option<ContextGuard> {
-        if self.valid {
+    pub fn enter(&mut self) -> Option<ContextGuard> {
+        if !self.attach {
+            None
+        } else if self.recording {
             Some(self.cx.clone().attach())
         } else {
-            None
+            Some(std::mem::take(&mut self.cx).attach())
         }
     }
 

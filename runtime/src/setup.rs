@@ -10,7 +10,7 @@ use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
 use crate::export::{
@@ -18,6 +18,7 @@ use crate::export::{
     SemconvOptions, TerminalExporter,
 };
 use crate::install::InstallError;
+use crate::sampling::Sampler;
 
 /// Where the embedded default writes its JSONL file unless told otherwise.
 pub const DEFAULT_JSONL_PATH: &str = "llmscope-traces.jsonl";
@@ -232,9 +233,12 @@ impl TelemetryBuilder {
         self
     }
 
-    /// The sampler (overrides `OTEL_TRACES_SAMPLER`/`_ARG`; default parent-based always-on).
-    pub fn with_sampler(mut self, sampler: Sampler) -> Self {
-        self.sampler = Some(sampler);
+    /// The sampler (overrides `OTEL_TRACES_SAMPLER`/`_ARG`; default parent-based always-on):
+    /// an llmscope [`Sampler`], or an SDK sampler (`AlwaysOn`, `AlwaysOff` and
+    /// `TraceIdRatioBased` are decided by llmscope before a call builds anything; others by
+    /// the SDK, see [`crate::sampling`]).
+    pub fn with_sampler(mut self, sampler: impl Into<Sampler>) -> Self {
+        self.sampler = Some(sampler.into());
         self
     }
 
@@ -462,7 +466,8 @@ impl TelemetryBuilder {
         let Some(provider) = &guard.tracer_provider else {
             return Ok(guard);
         };
-        crate::install(provider).map_err(SetupError::AlreadyInstalled)?;
+        crate::install_with_sampler(provider, &guard.sampler)
+            .map_err(SetupError::AlreadyInstalled)?;
         opentelemetry::global::set_tracer_provider(provider.clone());
         if let Some(meter_provider) = &guard.meter_provider {
             opentelemetry::global::set_meter_provider(meter_provider.clone());
@@ -540,6 +545,7 @@ impl Config {
             return Ok(TelemetryGuard {
                 tracer_provider: None,
                 meter_provider: None,
+                sampler: self.sampler,
                 stats: ExportStats::default(),
                 install_tracing_layer: false,
             });
@@ -576,9 +582,10 @@ impl Config {
             .with_scheduled_delay(self.scheduled_delay)
             .build();
         let stats = processor.stats();
-        let tracer_provider = SdkTracerProvider::builder()
+        let tracer_provider = self
+            .sampler
+            .configure(SdkTracerProvider::builder())
             .with_resource(resource.clone())
-            .with_sampler(self.sampler.clone())
             .with_span_processor(processor)
             .build();
         let mut meter_provider = SdkMeterProvider::builder().with_resource(resource);
@@ -598,6 +605,7 @@ impl Config {
         Ok(TelemetryGuard {
             tracer_provider: Some(tracer_provider),
             meter_provider: Some(meter_provider),
+            sampler: self.sampler,
             stats,
             install_tracing_layer: false,
         })
@@ -610,6 +618,7 @@ impl Config {
 pub struct TelemetryGuard {
     tracer_provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
+    sampler: Sampler,
     stats: ExportStats,
     install_tracing_layer: bool,
 }
@@ -618,6 +627,12 @@ impl TelemetryGuard {
     /// The tracer provider (`None` when disabled by `OTEL_SDK_DISABLED`).
     pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
         self.tracer_provider.as_ref()
+    }
+
+    /// The sampler the tracer provider was built with (give it to
+    /// [`scoped_with_sampler`](crate::scoped_with_sampler) when you scope this provider).
+    pub fn sampler(&self) -> &Sampler {
+        &self.sampler
     }
 
     /// The meter provider (`None` when disabled). It reports
@@ -1068,17 +1083,15 @@ fn parse_sampler(name: Option<String>, arg: Option<String>) -> Result<Sampler, S
         }
     };
     let Some(name) = name else {
-        return Ok(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
+        return Ok(Sampler::default_sampler());
     };
     Ok(match name.trim() {
-        "always_on" => Sampler::AlwaysOn,
-        "always_off" => Sampler::AlwaysOff,
-        "traceidratio" => Sampler::TraceIdRatioBased(ratio()?),
-        "parentbased_always_on" => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
-        "parentbased_always_off" => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
-        "parentbased_traceidratio" => {
-            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio()?)))
-        }
+        "always_on" => Sampler::always_on(),
+        "always_off" => Sampler::always_off(),
+        "traceidratio" => Sampler::trace_id_ratio(ratio()?),
+        "parentbased_always_on" => Sampler::always_on().parent_based(),
+        "parentbased_always_off" => Sampler::always_off().parent_based(),
+        "parentbased_traceidratio" => Sampler::trace_id_ratio(ratio()?).parent_based(),
         _ => {
             return Err(invalid(
                 "OTEL_TRACES_SAMPLER",

@@ -3,6 +3,8 @@
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 
+use crate::sampling::Sampler;
+
 /// A tracer provider that keeps finished spans in memory, scoped to the caller (no globals).
 ///
 /// # Examples
@@ -19,6 +21,7 @@ use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData
 pub struct TestTelemetry {
     provider: SdkTracerProvider,
     exporter: InMemorySpanExporter,
+    sampler: Option<Sampler>,
 }
 
 impl Default for TestTelemetry {
@@ -37,7 +40,26 @@ impl TestTelemetry {
     pub fn with_builder(builder: opentelemetry_sdk::trace::TracerProviderBuilder) -> Self {
         let exporter = InMemorySpanExporter::default();
         let provider = builder.with_simple_exporter(exporter.clone()).build();
-        TestTelemetry { provider, exporter }
+        TestTelemetry {
+            provider,
+            exporter,
+            sampler: None,
+        }
+    }
+
+    /// A provider built with `sampler` ([`Sampler::configure`]), which llmscope also knows
+    /// ([`crate::scoped_with_sampler`]), as [`crate::init`] sets it up.
+    ///
+    /// ```
+    /// use llmscope_runtime::{sampling::Sampler, testing::TestTelemetry};
+    ///
+    /// let telemetry = TestTelemetry::with_sampler(Sampler::always_off());
+    /// let _guard = telemetry.context().attach();
+    /// ```
+    pub fn with_sampler(sampler: Sampler) -> Self {
+        let mut telemetry = Self::with_builder(sampler.configure(SdkTracerProvider::builder()));
+        telemetry.sampler = Some(sampler);
+        telemetry
     }
 
     /// The provider, e.g. to build a tracing-opentelemetry layer on it.
@@ -47,7 +69,10 @@ impl TestTelemetry {
 
     /// The current context with this provider as llmscope's destination (see [`crate::scoped`]).
     pub fn context(&self) -> Context {
-        crate::scoped(&self.provider)
+        match &self.sampler {
+            Some(sampler) => crate::scoped_with_sampler(&self.provider, sampler),
+            None => crate::scoped(&self.provider),
+        }
     }
 
     /// Every span finished so far, in the order they ended.
