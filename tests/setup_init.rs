@@ -2,6 +2,8 @@
 //! `opentelemetry` global provider and, when asked, the tracing-opentelemetry layer, all in
 //! one trace; a second `init` is refused.
 
+mod support;
+
 use llmscope::opentelemetry::trace::{Tracer as _, TracerProvider as _};
 use llmscope::{SetupError, Telemetry};
 
@@ -55,13 +57,7 @@ fn init_installs_spans_global_provider_and_tracing_layer() {
     );
     drop(guard);
 
-    let spans: Vec<_> = llmscope::export::read_jsonl(&path)
-        .unwrap()
-        .into_iter()
-        .flat_map(|r| r.resource_spans)
-        .flat_map(|r| r.scope_spans)
-        .flat_map(|s| s.spans)
-        .collect();
+    let spans = support::jsonl_spans(&path);
     let find = |name: &str| {
         spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
             panic!(

@@ -2,6 +2,8 @@
 //! (its own test binary: `init` is once per process). A root call is dropped before its
 //! arguments are evaluated; under a sampled caller the call and a child are recorded.
 
+mod support;
+
 use std::cell::Cell;
 
 use llmscope::opentelemetry::trace::{
@@ -73,13 +75,7 @@ fn init_samples_llmscope_calls_with_the_configured_sampler() {
     assert_eq!(EVALUATED.with(Cell::get), 1);
     drop(guard);
 
-    let spans: Vec<_> = llmscope::export::read_jsonl(&path)
-        .unwrap()
-        .into_iter()
-        .flat_map(|r| r.resource_spans)
-        .flat_map(|r| r.scope_spans)
-        .flat_map(|s| s.spans)
-        .collect();
+    let spans = support::jsonl_spans(&path);
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     let call = spans
