@@ -3,7 +3,7 @@
 use llmscope::export::opentelemetry_proto::tonic::trace::v1::Span;
 
 /// Every span of a JSONL trace file, in file order.
-pub fn jsonl_spans(path: &std::path::Path) -> Vec<Span> {
+pub(crate) fn jsonl_spans(path: &std::path::Path) -> Vec<Span> {
     llmscope::export::read_jsonl(path)
         .unwrap()
         .into_iter()
