@@ -33,8 +33,10 @@ fn counted(model: &'static str) -> &'static str {
 #[llmscope::llm_call(provider = "openai", model = counted("gpt-4o"), server_address = counted("api.openai.com"), temperature = 0.2)]
 fn chat(tracer: &opentelemetry_sdk::trace::SdkTracer) -> Reply {
     RAN.with(|count| count.set(count.get() + 1));
-    // A span the application makes inside the call, and one through `tracing`.
+    // A span the application makes inside the call through the OTel API, and one through
+    // `tracing` (recorded when a tracing-opentelemetry subscriber is set).
     tracer.in_span("child", |_| {});
+    tracing::info_span!("tracing_child").in_scope(|| {});
     Reply {
         prompt_tokens: 3,
         completion_tokens: 4,
@@ -80,10 +82,10 @@ fn a_call_the_known_sampler_drops_evaluates_nothing_and_drops_its_children() {
     let tracer = telemetry.provider().tracer("app");
     EVALUATED.with(|count| count.set(0));
     RAN.with(|count| count.set(0));
-    let reply = {
+    let reply = tracing::dispatcher::with_default(&subscriber(&telemetry), || {
         let _guard = telemetry.context().attach();
         chat(&tracer)
-    };
+    });
     assert_eq!(reply.completion_tokens, 4, "the body's value is returned");
     assert_eq!(RAN.with(Cell::get), 1, "the body ran once");
     assert_eq!(
@@ -138,34 +140,44 @@ fn under_an_unsampled_parent_the_call_and_its_children_are_dropped() {
     assert!(names(&telemetry).is_empty(), "{:?}", names(&telemetry));
 }
 
+fn subscriber(telemetry: &TestTelemetry) -> tracing::Dispatch {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    tracing::Dispatch::new(
+        tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(telemetry.provider().tracer("app"))),
+    )
+}
+
 #[test]
 fn a_dropped_root_call_drops_children_that_the_ratio_would_have_kept() {
     // Ratio 0.5 at the root, parent-based below: without an unsampled context around the
     // dropped call, about half of its children would start traces of their own.
     let telemetry = TestTelemetry::with_sampler(Sampler::trace_id_ratio(0.5).parent_based());
     let tracer = telemetry.provider().tracer("app");
-    {
+    tracing::dispatcher::with_default(&subscriber(&telemetry), || {
         let _guard = telemetry.context().attach();
         for _ in 0..400 {
             chat(&tracer);
         }
-    }
+    });
     let spans = telemetry.spans();
     let calls = spans.iter().filter(|s| s.name == "chat gpt-4o").count();
-    let children: Vec<_> = spans.iter().filter(|s| s.name == "child").collect();
     assert!(calls > 0 && calls < 400, "{calls} of 400 kept");
-    assert_eq!(
-        children.len(),
-        calls,
-        "each kept call has its child, no other"
-    );
-    for child in children {
-        assert!(
-            spans
-                .iter()
-                .any(|call| call.span_context.span_id() == child.parent_span_id),
-            "a child of a dropped call was recorded as a root"
+    for name in ["child", "tracing_child"] {
+        let children: Vec<_> = spans.iter().filter(|s| s.name == name).collect();
+        assert_eq!(
+            children.len(),
+            calls,
+            "each kept call has its {name}, no other"
         );
+        for child in children {
+            assert!(
+                spans
+                    .iter()
+                    .any(|call| call.span_context.span_id() == child.parent_span_id),
+                "a {name} of a dropped call was recorded as a root"
+            );
+        }
     }
 }
 
@@ -252,5 +264,9 @@ fn a_custom_sampler_is_left_to_the_sdk_and_sees_the_sampling_attributes() {
         let _guard = telemetry.context().attach();
         chat(&tracer);
     }
-    assert_eq!(names(&telemetry), ["chat gpt-4o", "child"]);
+    assert_eq!(
+        names(&telemetry),
+        ["chat gpt-4o", "child"],
+        "no tracing subscriber here"
+    );
 }

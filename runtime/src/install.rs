@@ -97,6 +97,9 @@ pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
 ///
 /// A call llmscope keeps is built as usual and the provider's sampler decides again on the
 /// same inputs; had the provider another sampler, a call is recorded only when both keep it.
+/// Build the provider with [`Sampler::configure`]: without its id generator, a new trace that
+/// llmscope keeps at ratio `r` gets another trace id from the SDK, on which a ratio sampler
+/// decides again (`r²` overall).
 /// [`init`](crate::init) calls this with the sampler it configured.
 ///
 /// # Errors
