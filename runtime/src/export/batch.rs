@@ -89,7 +89,8 @@ type StartWorker = Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>;
 ///   being exported never exceed it. Memory is bounded accordingly: about `queue_capacity` ×
 ///   the size of one span (~0.9 KB for a span with 10 attributes, see `BENCHMARKS.md`).
 /// - The worker exports full batches as they come, and partly filled ones at least every
-///   `scheduled_delay` and on flush; a failed export is counted ([`ExportStats::failed`]) and
+///   `scheduled_delay`, on flush, and as soon as the spans held reach half the capacity (many
+///   threads each filling a batch slowly never hold the queue); a failed export is counted ([`ExportStats::failed`]) and
 ///   the next batch is tried as usual, so spans produced after the backend comes back arrive.
 /// - The exporter runs on the worker thread, outside any async runtime: exporters that need
 ///   one bring their own (the OTLP gRPC exporter of [`crate::setup`] does).
@@ -295,6 +296,10 @@ impl Shared {
         }
     }
 
+    fn half_full(&self) -> bool {
+        self.len.load(Ordering::Acquire) >= self.capacity.div_ceil(2)
+    }
+
     fn has_ready(&self) -> bool {
         !self
             .ready
@@ -329,6 +334,11 @@ impl SpanProcessor for BatchProcessor {
             shared.len.fetch_sub(1, Ordering::AcqRel);
             shared.stats.0.dropped.fetch_add(1, Ordering::Relaxed);
             DROPPED_TOTAL.fetch_add(1, Ordering::Relaxed);
+            // The room may be held by partly filled batches of many threads: the worker
+            // sends those too when the queue runs full.
+            if shared.worker_parked.load(Ordering::Acquire) {
+                shared.wake_worker();
+            }
             return;
         }
         let filled = {
@@ -420,8 +430,9 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
                 export(&shared, &exporter, batch);
             }
         }
-        // Partly filled batches: on flush/shutdown, and once per `scheduled_delay`.
-        if pending_request || last_sweep.elapsed() >= shared.delay {
+        // Partly filled batches: on flush/shutdown, once per `scheduled_delay`, and when they
+        // hold half the queue (many threads, each filling its own shard's batch slowly).
+        if pending_request || last_sweep.elapsed() >= shared.delay || shared.half_full() {
             for shard in shared.shards.iter() {
                 let batch = std::mem::take(&mut *shard.lock().unwrap_or_else(|e| e.into_inner()));
                 if !batch.is_empty() {
@@ -471,7 +482,7 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
             .lock()
             .map(|c| c.requested > c.served)
             .unwrap_or(true);
-        if !pending && !shared.has_ready() {
+        if !pending && !shared.has_ready() && !shared.half_full() {
             thread::park_timeout(shared.delay.saturating_sub(last_sweep.elapsed()));
         }
         shared.worker_parked.store(false, Ordering::Release);
@@ -656,6 +667,47 @@ mod tests {
             thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(exporter.get_finished_spans().unwrap().len(), 3);
+        provider.shutdown().unwrap();
+    }
+
+    #[test]
+    fn a_queue_held_by_partly_filled_batches_is_sent_when_it_runs_full() {
+        // 8 threads on 8 shards, each filling its own batch of 64 with 8 spans: the whole
+        // capacity sits in partial batches, with an hour until the timed sweep.
+        const CAPACITY: usize = 64;
+        let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+        let processor = BatchProcessor::builder(exporter.clone())
+            .with_queue_capacity(CAPACITY)
+            .with_max_batch(CAPACITY)
+            .with_scheduled_delay(Duration::from_secs(3600))
+            .build();
+        let stats = processor.stats();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(processor)
+            .build();
+        thread::scope(|scope| {
+            for t in 0..SHARDS {
+                let provider = &provider;
+                scope.spawn(move || {
+                    for i in 0..CAPACITY / SHARDS {
+                        span(provider, format!("t{t}-{i}"));
+                    }
+                });
+            }
+        });
+        // The queue is full: the next span is dropped, and the worker sends what is held.
+        span(&provider, "one too many".to_owned());
+        assert_eq!(stats.dropped(), 1);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while stats.exported() < CAPACITY as u64 {
+            assert!(
+                Instant::now() < deadline,
+                "partial batches held the whole queue: {} exported",
+                stats.exported()
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(exporter.get_finished_spans().unwrap().len(), CAPACITY);
         provider.shutdown().unwrap();
     }
 
