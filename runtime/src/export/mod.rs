@@ -25,7 +25,7 @@ pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequ
 pub use batch::{dropped_spans, BatchProcessor, BatchProcessorBuilder, ExportStats};
 pub use semconv_map::{SemconvExporter, SemconvOptions};
 
-#[cfg(test)]
+#[cfg(all(test, feature = "tower"))]
 pub(crate) use batch::block_on as block_on_for_tests;
 
 pub use jsonl::{read_jsonl, JsonlError, JsonlExporter, JsonlExporterBuilder};
