@@ -158,13 +158,7 @@ impl Sampler {
         let span = parent.span();
         let parent_span = span.span_context();
         if parent_span.is_valid() {
-            let keep = match root {
-                _ if *parent_based => parent_span.is_sampled(),
-                Root::AlwaysOn => true,
-                Root::AlwaysOff => false,
-                Root::Ratio(_, bound) => ratio_keeps(*bound, parent_span.trace_id()),
-            };
-            return if keep {
+            return if keeps_child(*root, *parent_based, parent_span) {
                 Early::Keep(None)
             } else {
                 Early::Drop(None)
@@ -262,26 +256,27 @@ impl ShouldSample for Sampler {
         attributes: &[KeyValue],
         links: &[Link],
     ) -> SamplingResult {
-        let Kind::Standard { root, parent_based } = &self.kind else {
-            let Kind::Custom(custom) = &self.kind else {
-                unreachable!("not standard")
-            };
-            return custom.should_sample(
-                parent_context,
-                trace_id,
-                name,
-                span_kind,
-                attributes,
-                links,
-            );
+        let (root, parent_based) = match &self.kind {
+            Kind::Standard { root, parent_based } => (*root, *parent_based),
+            Kind::Custom(custom) => {
+                return custom.should_sample(
+                    parent_context,
+                    trace_id,
+                    name,
+                    span_kind,
+                    attributes,
+                    links,
+                )
+            }
         };
-        let parent = parent_context.map(|cx| cx.span().span_context().clone());
-        let parent = parent.filter(SpanContext::is_valid);
-        let keep = match (&parent, root) {
-            (Some(parent), _) if *parent_based => parent.is_sampled(),
-            (_, Root::AlwaysOn) => true,
-            (_, Root::AlwaysOff) => false,
-            (_, Root::Ratio(_, bound)) => ratio_keeps(*bound, trace_id),
+        let span = parent_context.map(TraceContextExt::span);
+        let parent = span
+            .as_ref()
+            .map(|span| span.span_context())
+            .filter(|parent| parent.is_valid());
+        let keep = match parent {
+            Some(parent) => keeps_child(root, parent_based, parent),
+            None => keeps_root(root, trace_id),
         };
         SamplingResult {
             decision: if keep {
@@ -294,6 +289,26 @@ impl ShouldSample for Sampler {
                 .map(|parent| parent.trace_state().clone())
                 .unwrap_or_default(),
         }
+    }
+}
+
+/// The decision for a span under a valid parent (its trace id is the parent's).
+#[inline]
+fn keeps_child(root: Root, parent_based: bool, parent: &SpanContext) -> bool {
+    if parent_based {
+        parent.is_sampled()
+    } else {
+        keeps_root(root, parent.trace_id())
+    }
+}
+
+/// The decision of the root sampler on `trace_id`.
+#[inline]
+fn keeps_root(root: Root, trace_id: TraceId) -> bool {
+    match root {
+        Root::AlwaysOn => true,
+        Root::AlwaysOff => false,
+        Root::Ratio(_, bound) => ratio_keeps(bound, trace_id),
     }
 }
 
