@@ -430,6 +430,8 @@ pub fn start(
         Begin::Dropped(cx, attach) => return Some(Call::dropped(cx, attach, site)),
         Begin::Build(parent, trace_id) => (parent, trace_id),
     };
+    // Looked up again on the owned parent (one map probe at most), rather than carrying a
+    // reference out of the borrow of the current context.
     let tracer = install::resolve(&parent)?;
     let mut start = Start {
         name: None,
