@@ -324,10 +324,16 @@ pub(crate) fn with_trace_id<T>(trace_id: Option<TraceId>, build: impl FnOnce() -
     let Some(trace_id) = trace_id else {
         return build();
     };
+    /// Withdraws the id on the way out, also when a span processor's `on_start` panics.
+    struct Withdraw;
+    impl Drop for Withdraw {
+        fn drop(&mut self) {
+            HANDOFF.with(|cell| cell.set(None));
+        }
+    }
     HANDOFF.with(|cell| cell.set(Some(trace_id)));
-    let built = build();
-    HANDOFF.with(|cell| cell.set(None));
-    built
+    let _withdraw = Withdraw;
+    build()
 }
 
 /// Random ids, except the trace id llmscope already decided a new trace on.
@@ -544,8 +550,11 @@ mod tests {
         let id = TraceId::from(0x1234_u128);
         let first = with_trace_id(Some(id), || HandoffIds.new_trace_id());
         assert_eq!(first, id);
-        // Withdrawn even when the provider did not take it.
+        // Withdrawn even when the provider did not take it, and when building panicked.
         with_trace_id(Some(id), || ());
+        assert_ne!(HandoffIds.new_trace_id(), id);
+        let panicked = std::panic::catch_unwind(|| with_trace_id(Some(id), || panic!("on_start")));
+        assert!(panicked.is_err());
         assert_ne!(HandoffIds.new_trace_id(), id);
     }
 }
