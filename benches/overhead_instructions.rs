@@ -8,17 +8,14 @@
 use std::hint::black_box;
 
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, TracerProviderBuilder};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 mod common;
 use common::*;
 
-fn simple(sampler: Sampler) -> SdkTracerProvider {
-    SdkTracerProvider::builder()
-        .with_sampler(sampler)
-        .with_simple_exporter(NoopExporter)
-        .build()
+fn simple(builder: TracerProviderBuilder) -> SdkTracerProvider {
+    builder.with_simple_exporter(NoopExporter).build()
 }
 
 fn main() {
@@ -42,16 +39,13 @@ fn main() {
         }
         _ => None,
     };
-    let provider = match &known {
-        Some(sampler) => sampler
-            .configure(SdkTracerProvider::builder())
-            .with_simple_exporter(NoopExporter)
-            .build(),
+    let provider = simple(match &known {
+        Some(sampler) => sampler.configure(SdkTracerProvider::builder()),
         None if variant.ends_with("unsampled") || variant.ends_with("unsampled_sdk_sampler") => {
-            simple(Sampler::AlwaysOff)
+            SdkTracerProvider::builder().with_sampler(Sampler::AlwaysOff)
         }
-        None => simple(Sampler::AlwaysOn),
-    };
+        None => SdkTracerProvider::builder().with_sampler(Sampler::AlwaysOn),
+    });
     let tracer = provider.tracer("bench");
     let _caller = (variant == "llm_call_unsampled_caller").then(|| unsampled_caller().attach());
     // With no provider anywhere in the process, nothing may have been scoped either.

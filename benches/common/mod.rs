@@ -11,6 +11,7 @@ use opentelemetry::{Context, KeyValue, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanData, SpanExporter,
+    TracerProviderBuilder,
 };
 
 #[derive(Debug)]
@@ -23,25 +24,22 @@ impl SpanExporter for NoopExporter {
     }
 }
 
-pub(crate) fn provider(sampler: Sampler) -> SdkTracerProvider {
+/// A provider from `builder`, exporting through the SDK's batch processor into a no-op exporter.
+pub(crate) fn batch_provider(builder: TracerProviderBuilder) -> SdkTracerProvider {
     let processor = BatchSpanProcessor::builder(NoopExporter)
         .with_batch_config(BatchConfigBuilder::default().build())
         .build();
-    SdkTracerProvider::builder()
-        .with_sampler(sampler)
-        .with_span_processor(processor)
-        .build()
+    builder.with_span_processor(processor).build()
 }
 
-/// The same, built with an llmscope sampler ([`llmscope::Sampler::configure`]).
+/// With an SDK sampler, which llmscope does not see.
+pub(crate) fn provider(sampler: Sampler) -> SdkTracerProvider {
+    batch_provider(SdkTracerProvider::builder().with_sampler(sampler))
+}
+
+/// With an llmscope sampler ([`llmscope::Sampler::configure`]).
 pub(crate) fn provider_sampled_by(sampler: &llmscope::Sampler) -> SdkTracerProvider {
-    let processor = BatchSpanProcessor::builder(NoopExporter)
-        .with_batch_config(BatchConfigBuilder::default().build())
-        .build();
-    sampler
-        .configure(SdkTracerProvider::builder())
-        .with_span_processor(processor)
-        .build()
+    batch_provider(sampler.configure(SdkTracerProvider::builder()))
 }
 
 /// The context of a caller whose trace is not sampled (e.g. an incoming `traceparent` with

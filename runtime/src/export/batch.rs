@@ -594,6 +594,19 @@ mod tests {
         provider.tracer("test").start(name).end();
     }
 
+    /// Spans `t{thread}-{i}` ended from `threads` new threads, `per_thread` each.
+    fn from_threads(provider: &SdkTracerProvider, threads: usize, per_thread: usize) {
+        thread::scope(|scope| {
+            for t in 0..threads {
+                scope.spawn(move || {
+                    for i in 0..per_thread {
+                        span(provider, format!("t{t}-{i}"));
+                    }
+                });
+            }
+        });
+    }
+
     #[test]
     fn capacity_bounds_queued_plus_exporting_spans() {
         const CAPACITY: usize = 64;
@@ -685,16 +698,7 @@ mod tests {
         let provider = SdkTracerProvider::builder()
             .with_span_processor(processor)
             .build();
-        thread::scope(|scope| {
-            for t in 0..SHARDS {
-                let provider = &provider;
-                scope.spawn(move || {
-                    for i in 0..CAPACITY / SHARDS {
-                        span(provider, format!("t{t}-{i}"));
-                    }
-                });
-            }
-        });
+        from_threads(&provider, SHARDS, CAPACITY / SHARDS);
         // The queue is full: the next span is dropped, and the worker sends what is held.
         span(&provider, "one too many".to_owned());
         assert_eq!(stats.dropped(), 1);
@@ -723,16 +727,7 @@ mod tests {
         let provider = SdkTracerProvider::builder()
             .with_span_processor(processor)
             .build();
-        thread::scope(|scope| {
-            for t in 0..THREADS {
-                let provider = &provider;
-                scope.spawn(move || {
-                    for i in 0..PER_THREAD {
-                        span(provider, format!("t{t}-{i}"));
-                    }
-                });
-            }
-        });
+        from_threads(&provider, THREADS, PER_THREAD);
         provider.force_flush().unwrap();
         let mut got: Vec<String> = exporter
             .get_finished_spans()
