@@ -47,6 +47,8 @@
 //! Keep `opentelemetry` at the version re-exported here ([`opentelemetry`]): two versions in one
 //! application silently break span nesting.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 /// Turns a function that calls an LLM into one OpenTelemetry GenAI span.
 ///
 /// Works on `async fn` and `fn`, free functions and methods (`&self`, `&mut self`), generic
@@ -376,6 +378,7 @@ pub use llmscope_runtime::{
 
 /// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use llmscope_runtime::propagation;
 
 #[doc(hidden)]

@@ -164,7 +164,7 @@ impl Accumulator {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(llmscope_runtime::agent::current_totals(), None);
+/// assert_eq!(llmscope::agent::current_totals(), None);
 /// ```
 pub fn current_totals() -> Option<AgentTotals> {
     Context::map_current(|cx| cx.get::<Frame>().map(|frame| frame.0.totals()))

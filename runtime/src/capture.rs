@@ -31,7 +31,7 @@
 //! # Examples
 //!
 //! ```
-//! use llmscope_runtime::capture::{CaptureMode, CapturePolicy, ContentDestination};
+//! use llmscope::capture::{CaptureMode, CapturePolicy, ContentDestination};
 //!
 //! let policy = CapturePolicy::builder()
 //!     .with_mode(CaptureMode::Redacted)
@@ -230,7 +230,7 @@ impl CapturePolicy {
     /// # Examples
     ///
     /// ```
-    /// use llmscope_runtime::capture::{CaptureMode, CapturePolicy};
+    /// use llmscope::capture::{CaptureMode, CapturePolicy};
     ///
     /// let env = |name: &str| (name == "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT")
     ///     .then(|| "SPAN_ONLY".to_owned());
@@ -536,7 +536,7 @@ impl Content for serde_json::Value {
 /// `[SENSITIVE]`, and not usable as an attribute value at all (a compile error).
 ///
 /// ```
-/// use llmscope_runtime::capture::Sensitive;
+/// use llmscope::capture::Sensitive;
 ///
 /// let email = Sensitive::new("jane@example.com".to_owned());
 /// assert_eq!(format!("{email:?}"), "Sensitive(***)");

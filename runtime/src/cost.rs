@@ -22,12 +22,12 @@ static UNKNOWN: LazyLock<UnknownModels> = LazyLock::new(UnknownModels::new);
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::pricing::{ModelPrices, PriceRegistry};
+/// use llmscope::pricing::{ModelPrices, PriceRegistry};
 ///
 /// let registry = PriceRegistry::builder()
 ///     .with_price("my-finetune", ModelPrices::per_token(0.000_002, 0.000_008).unwrap())
 ///     .build();
-/// llmscope_runtime::set_price_registry(registry).expect("first and only registry");
+/// llmscope::set_price_registry(registry).expect("first and only registry");
 /// ```
 pub fn set_price_registry(registry: PriceRegistry) -> Result<(), Box<PriceRegistry>> {
     let mut slot = Some(registry);

@@ -84,8 +84,8 @@ pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
 ///
 /// let exporter = InMemorySpanExporter::default();
 /// let provider = SdkTracerProvider::builder().with_simple_exporter(exporter).build();
-/// llmscope_runtime::install(&provider).expect("first install");
-/// assert!(llmscope_runtime::install(&provider).is_err());
+/// llmscope::install(&provider).expect("first install");
+/// assert!(llmscope::install(&provider).is_err());
 /// ```
 pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
     install_destination(provider, None)
@@ -109,7 +109,7 @@ pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::sampling::Sampler;
+/// use llmscope::sampling::Sampler;
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
 /// let sampler = Sampler::trace_id_ratio(0.05).parent_based();
@@ -117,7 +117,7 @@ pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
 ///     .configure(SdkTracerProvider::builder())
 ///     .with_simple_exporter(InMemorySpanExporter::default())
 ///     .build();
-/// llmscope_runtime::install_with_sampler(&provider, &sampler).expect("first install");
+/// llmscope::install_with_sampler(&provider, &sampler).expect("first install");
 /// ```
 pub fn install_with_sampler(
     provider: &SdkTracerProvider,
@@ -163,7 +163,7 @@ pub fn is_installed() -> bool {
 /// let exporter = InMemorySpanExporter::default();
 /// let provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
 ///
-/// let _guard = llmscope_runtime::scoped(&provider).attach();
+/// let _guard = llmscope::scoped(&provider).attach();
 /// // every annotated call on this thread now records into `exporter`
 /// ```
 pub fn scoped(provider: &SdkTracerProvider) -> Context {
@@ -176,7 +176,7 @@ pub fn scoped(provider: &SdkTracerProvider) -> Context {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::sampling::Sampler;
+/// use llmscope::sampling::Sampler;
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
 /// let sampler = Sampler::always_off();
@@ -184,7 +184,7 @@ pub fn scoped(provider: &SdkTracerProvider) -> Context {
 ///     .configure(SdkTracerProvider::builder())
 ///     .with_simple_exporter(InMemorySpanExporter::default())
 ///     .build();
-/// let _guard = llmscope_runtime::scoped_with_sampler(&provider, &sampler).attach();
+/// let _guard = llmscope::scoped_with_sampler(&provider, &sampler).attach();
 /// // annotated calls on this thread are dropped before anything is built
 /// ```
 pub fn scoped_with_sampler(provider: &SdkTracerProvider, sampler: &Sampler) -> Context {

@@ -3,6 +3,8 @@
 //!
 //! Applications depend on the `llmscope` facade, which re-exports what is public here.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod agent;
 pub mod capture;
 mod cost;
@@ -10,6 +12,7 @@ pub mod export;
 mod install;
 pub mod pricing;
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod propagation;
 pub mod redact;
 mod retrieval;

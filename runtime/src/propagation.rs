@@ -7,7 +7,7 @@
 //!   `request.headers_mut()`), or [`inject`] a given one.
 //!
 //! ```
-//! use llmscope_runtime::propagation::{extract, inject};
+//! use llmscope::propagation::{extract, inject};
 //! use opentelemetry::trace::TraceContextExt as _;
 //!
 //! let mut headers = http::HeaderMap::new();
@@ -81,6 +81,7 @@ pub fn inject_headers(headers: &mut HeaderMap) {
 }
 
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use self::tower::{TraceContextLayer, TraceContextService};
 
 #[cfg(feature = "tower")]
@@ -94,7 +95,7 @@ mod tower {
     /// (`#[llm_call]`, `tracing` with the OpenTelemetry layer) join the caller's trace.
     ///
     /// ```
-    /// use llmscope_runtime::propagation::TraceContextLayer;
+    /// use llmscope::propagation::TraceContextLayer;
     /// use tower_layer::Layer as _;
     ///
     /// # #[derive(Clone)] struct App;

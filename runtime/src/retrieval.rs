@@ -17,7 +17,7 @@ use std::borrow::Cow;
 ///
 /// struct Chunk { id: u64, score: f32, text: String }
 ///
-/// impl llmscope_runtime::Document for Chunk {
+/// impl llmscope::Document for Chunk {
 ///     fn id(&self) -> Cow<'_, str> { Cow::Owned(self.id.to_string()) }
 ///     fn score(&self) -> Option<f64> { Some(f64::from(self.score)) }
 ///     fn content(&self) -> Option<&str> { Some(&self.text) }

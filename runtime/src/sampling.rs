@@ -32,7 +32,7 @@ use opentelemetry_sdk::trace::{
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::sampling::Sampler;
+/// use llmscope::sampling::Sampler;
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
 /// // Keep 10 % of the traces that start here; follow the caller's decision otherwise.
@@ -41,7 +41,7 @@ use opentelemetry_sdk::trace::{
 ///     .configure(SdkTracerProvider::builder())
 ///     .with_simple_exporter(InMemorySpanExporter::default())
 ///     .build();
-/// llmscope_runtime::install_with_sampler(&provider, &sampler).unwrap();
+/// llmscope::install_with_sampler(&provider, &sampler).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct Sampler {

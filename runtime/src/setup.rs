@@ -136,7 +136,7 @@ fn invalid(var: &'static str, value: &str, expected: &'static str) -> SetupError
 ///
 /// ```no_run
 /// fn main() -> Result<(), Box<dyn std::error::Error>> {
-///     let _telemetry = llmscope_runtime::init()?;
+///     let _telemetry = llmscope::init()?;
 ///     // ... annotated calls ...
 ///     Ok(())
 /// }

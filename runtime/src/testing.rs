@@ -10,7 +10,7 @@ use crate::sampling::Sampler;
 /// # Examples
 ///
 /// ```
-/// let telemetry = llmscope_runtime::testing::TestTelemetry::new();
+/// let telemetry = llmscope::testing::TestTelemetry::new();
 /// {
 ///     let _guard = telemetry.context().attach();
 ///     // annotated calls made here record into `telemetry`
@@ -51,7 +51,7 @@ impl TestTelemetry {
     /// ([`crate::scoped_with_sampler`]), as [`crate::init`] sets it up.
     ///
     /// ```
-    /// use llmscope_runtime::{sampling::Sampler, testing::TestTelemetry};
+    /// use llmscope::{sampling::Sampler, testing::TestTelemetry};
     ///
     /// let telemetry = TestTelemetry::with_sampler(Sampler::always_off());
     /// let _guard = telemetry.context().attach();

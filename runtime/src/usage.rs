@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// is given:
 ///
 /// ```
-/// use llmscope_runtime::{Usage, UsageData};
+/// use llmscope::{Usage, UsageData};
 ///
 /// struct Reply { prompt_tokens: u32, completion_tokens: u32, model: String }
 ///
@@ -276,7 +276,7 @@ impl Usage for () {
 /// type of your client:
 ///
 /// ```
-/// use llmscope_runtime::ErrorType;
+/// use llmscope::ErrorType;
 ///
 /// enum ApiError { RateLimited, ContextTooLong, Other(String) }
 ///

@@ -98,7 +98,7 @@ type StartWorker = Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>;
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::export::BatchProcessor;
+/// use llmscope::export::BatchProcessor;
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
 /// let exporter = InMemorySpanExporter::default();

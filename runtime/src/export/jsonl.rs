@@ -58,7 +58,7 @@ const DEFAULT_MAX_FILES: usize = 5;
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::export::{read_jsonl, JsonlExporter};
+/// use llmscope::export::{read_jsonl, JsonlExporter};
 /// use opentelemetry::trace::{Tracer, TracerProvider};
 /// use opentelemetry_sdk::trace::SdkTracerProvider;
 ///
@@ -76,7 +76,7 @@ const DEFAULT_MAX_FILES: usize = 5;
 /// let span = &requests[0].resource_spans[0].scope_spans[0].spans[0];
 /// assert_eq!(span.name, "chat gpt-4o");
 /// # std::fs::remove_dir_all(&dir).unwrap();
-/// # Ok::<(), llmscope_runtime::export::JsonlError>(())
+/// # Ok::<(), llmscope::export::JsonlError>(())
 /// ```
 #[derive(Debug)]
 pub struct JsonlExporter {
@@ -91,7 +91,7 @@ pub struct JsonlExporter {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::export::JsonlExporter;
+/// use llmscope::export::JsonlExporter;
 ///
 /// let dir = std::env::temp_dir().join(format!("llmscope-doc-builder-{}", std::process::id()));
 /// // Parent directories are created; the file is opened (and created) by `build`.
@@ -101,7 +101,7 @@ pub struct JsonlExporter {
 ///     .build()?;
 /// # drop(exporter);
 /// # std::fs::remove_dir_all(&dir).unwrap();
-/// # Ok::<(), llmscope_runtime::export::JsonlError>(())
+/// # Ok::<(), llmscope::export::JsonlError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[must_use = "call `build()` to get the exporter"]

@@ -15,7 +15,7 @@ use opentelemetry_sdk::Resource;
 /// `http`, …) are accepted and change nothing here: llmscope always emits the latest names.
 ///
 /// ```
-/// use llmscope_runtime::export::SemconvOptions;
+/// use llmscope::export::SemconvOptions;
 ///
 /// let options = SemconvOptions::from_opt_in("http/dup, openinference");
 /// assert!(options.openinference);
@@ -66,7 +66,7 @@ impl SemconvOptions {
 /// call pays nothing for it; with no option set it passes batches through untouched.
 ///
 /// ```
-/// use llmscope_runtime::export::{SemconvExporter, SemconvOptions};
+/// use llmscope::export::{SemconvExporter, SemconvOptions};
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
 /// let memory = InMemorySpanExporter::default();

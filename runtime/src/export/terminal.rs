@@ -72,7 +72,7 @@ const CYAN: &str = "36";
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::export::TerminalExporter;
+/// use llmscope::export::TerminalExporter;
 /// use opentelemetry::trace::{Span, Tracer, TracerProvider};
 /// use opentelemetry_sdk::trace::SdkTracerProvider;
 ///
@@ -94,7 +94,7 @@ pub struct TerminalExporter {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::export::TerminalExporter;
+/// use llmscope::export::TerminalExporter;
 ///
 /// // Colour off, durations hidden, into any writer (here: standard error).
 /// let exporter = TerminalExporter::builder()

@@ -11,7 +11,7 @@
 //! # Examples
 //!
 //! ```
-//! use llmscope_runtime::pricing::{PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
+//! use llmscope::pricing::{PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
 //!
 //! let registry = PriceRegistry::embedded();
 //! let tokens = TokenCounts {

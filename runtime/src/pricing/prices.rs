@@ -291,14 +291,14 @@ impl PriceTier {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::pricing::ModelPrices;
+/// use llmscope::pricing::ModelPrices;
 ///
 /// let prices = ModelPrices::per_token(2.0e-6, 8.0e-6)?
 ///     .with("cache_read_input_token_cost", 5.0e-7)?
 ///     .with("input_cost_per_token_batches", 1.0e-6)?;
 /// assert_eq!(prices.get("cache_read_input_token_cost"), Some(5.0e-7));
 /// assert!(ModelPrices::new().with("input_cost_per_token", -1.0).is_err());
-/// # Ok::<(), llmscope_runtime::pricing::PricingError>(())
+/// # Ok::<(), llmscope::pricing::PricingError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModelPrices {

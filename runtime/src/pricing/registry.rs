@@ -170,7 +170,7 @@ impl fmt::Display for PriceMatch<'_> {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::pricing::{PriceRegistry, ServiceTier, TokenCounts};
+/// use llmscope::pricing::{PriceRegistry, ServiceTier, TokenCounts};
 ///
 /// let registry = PriceRegistry::embedded();
 /// let tokens = TokenCounts { input_tokens: 12_000, cache_read_tokens: 8_192, output_tokens: 600, ..TokenCounts::default() };
@@ -417,7 +417,7 @@ impl PriceRegistry {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::pricing::{ModelPrices, PriceRegistry, ServiceTier, TokenCounts};
+/// use llmscope::pricing::{ModelPrices, PriceRegistry, ServiceTier, TokenCounts};
 ///
 /// let registry = PriceRegistry::builder()
 ///     .with_price("gpt-4o", ModelPrices::new().with("input_cost_per_token", 2.0e-6)?)
@@ -430,7 +430,7 @@ impl PriceRegistry {
 /// assert!((cost.input - 0.002).abs() < 1e-12);   // overridden
 /// assert!((cost.output - 0.001).abs() < 1e-12);  // kept from the snapshot
 /// assert!(registry.lookup("openai", "my-finetune").is_some());
-/// # Ok::<(), llmscope_runtime::pricing::PricingError>(())
+/// # Ok::<(), llmscope::pricing::PricingError>(())
 /// ```
 #[derive(Debug)]
 #[must_use]

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::pricing::UnknownModels;
+/// use llmscope::pricing::UnknownModels;
 ///
 /// let unknown = UnknownModels::new();
 /// assert!(unknown.record("openai", "gpt-9"));   // first time: warn

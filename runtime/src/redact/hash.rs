@@ -19,7 +19,7 @@ use super::error::{HashKeyProblem, RedactError};
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::redact::ContentHasher;
+/// use llmscope::redact::ContentHasher;
 ///
 /// let hasher = ContentHasher::new(b"deployment key, at least 16 bytes");
 /// let digest = hasher.hash("What is my balance?");

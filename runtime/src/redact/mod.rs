@@ -20,7 +20,7 @@
 //! # Examples
 //!
 //! ```
-//! use llmscope_runtime::redact::{Detector, Redactor};
+//! use llmscope::redact::{Detector, Redactor};
 //!
 //! let redactor = Redactor::builder()
 //!     .without(Detector::Ipv4)
@@ -37,7 +37,7 @@
 //!
 //! // Clean text comes back borrowed.
 //! assert!(matches!(redactor.redact("nothing to see"), std::borrow::Cow::Borrowed(_)));
-//! # Ok::<(), llmscope_runtime::redact::RedactError>(())
+//! # Ok::<(), llmscope::redact::RedactError>(())
 //! ```
 
 mod block;
@@ -126,7 +126,7 @@ fn custom_placeholder(name: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::redact::{Detector, FindingKind, Redactor};
+/// use llmscope::redact::{Detector, FindingKind, Redactor};
 ///
 /// let redactor = Redactor::builder().build();
 /// let text = "card 4111 1111 1111 1111, call +44 20 7946 0958";
@@ -300,14 +300,14 @@ fn merge(hits: &mut Vec<Hit>) {
 /// # Examples
 ///
 /// ```
-/// use llmscope_runtime::redact::{Detector, Redactor};
+/// use llmscope::redact::{Detector, Redactor};
 ///
 /// let redactor = Redactor::builder()
 ///     .without(Detector::Phone)
 ///     .with_pattern("employee id", r"\bEMP-[0-9]{6}\b")?
 ///     .build();
 /// assert_eq!(redactor.redact("ask EMP-004211"), "ask [EMPLOYEE_ID]");
-/// # Ok::<(), llmscope_runtime::redact::RedactError>(())
+/// # Ok::<(), llmscope::redact::RedactError>(())
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until `build` is called"]
