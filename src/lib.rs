@@ -369,11 +369,11 @@ pub use llmscope_runtime::capture::{
     capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
 };
 pub use llmscope_runtime::{
-    capture, dropped_spans, export, init, install, install_with_sampler, is_installed,
+    capture, diagnostics, dropped_spans, export, init, install, install_with_sampler, is_installed,
     opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
     scoped_with_sampler, semconv, set_price_registry, setup, testing, unknown_models, ErrorType,
-    InstallError, Sampler, SetupError, Telemetry, TelemetryGuard, Usage, UsageData,
-    INSTRUMENTATION_NAME,
+    ExportError, ExportReport, InstallError, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
+    UsageData, INSTRUMENTATION_NAME,
 };
 
 /// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).

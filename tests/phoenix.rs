@@ -247,6 +247,8 @@ fn unique_project(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
+/// `endpoint` is the base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` means it: over HTTP the
+/// pipeline appends `/v1/traces` itself.
 fn pipeline(endpoint: String, protocol: Protocol, project: &str) -> TelemetryGuard {
     Telemetry::builder()
         .with_env(std::iter::empty::<(String, String)>())
@@ -273,7 +275,7 @@ fn quickstart_trace_reads_back_with_phoenix_cost() {
     let _stop = StopIfStartedHere(&phoenix);
     let url = phoenix.url.clone();
     let project = unique_project("llmscope-e2e");
-    let guard = pipeline(format!("{url}/v1/traces"), Protocol::HttpProtobuf, &project);
+    let guard = pipeline(url.to_string(), Protocol::HttpProtobuf, &project);
     let provider = guard.tracer_provider().unwrap().clone();
     let calls = [
         ChatRequest {
@@ -362,11 +364,7 @@ fn quickstart_trace_reads_back_with_phoenix_cost() {
 
     // More prices and odd token counts: the largest relative difference seen is printed.
     let cost_project = unique_project("llmscope-e2e-costs");
-    let guard = pipeline(
-        format!("{url}/v1/traces"),
-        Protocol::HttpProtobuf,
-        &cost_project,
-    );
+    let guard = pipeline(url.to_string(), Protocol::HttpProtobuf, &cost_project);
     let more = [
         ChatRequest {
             model: "gpt-4o",
@@ -458,7 +456,7 @@ fn backend_stopped_and_restarted() {
     let phoenix = phoenix_or_skip!();
     let url = phoenix.url.clone();
     let project = unique_project("llmscope-recovery");
-    let guard = pipeline(format!("{url}/v1/traces"), Protocol::HttpProtobuf, &project);
+    let guard = pipeline(url.to_string(), Protocol::HttpProtobuf, &project);
     let provider = guard.tracer_provider().unwrap().clone();
     let run = |name: &'static str, n: usize| {
         let _scope = llmscope::scoped(&provider).attach();

@@ -141,7 +141,7 @@ fn endpoints_follow_the_otlp_exporter_spec() {
 
     // The builder overrides the variables.
     let config = builder(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")])
-        .with_endpoint("http://127.0.0.1:9/v1/traces")
+        .with_traces_endpoint("http://127.0.0.1:9/v1/traces")
         .with_timeout(Duration::from_millis(5))
         .config()
         .unwrap();
@@ -151,6 +151,135 @@ fn endpoints_follow_the_otlp_exporter_spec() {
 
     // Nothing set: the embedded default.
     assert!(builder(&[]).config().unwrap().otlp.is_none());
+}
+
+#[test]
+fn a_builder_endpoint_means_what_the_same_variable_means() {
+    // Same value in code or in the environment: same endpoints, same errors.
+    for protocol in ["http/protobuf", "grpc"] {
+        for value in [
+            "http://collector:4318",
+            "http://collector:4318/",
+            "https://otlp.example/base",
+            "http://[::1]:4317",
+        ] {
+            let from_env = builder(&[
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", value),
+            ])
+            .config()
+            .unwrap()
+            .otlp;
+            let from_code = builder(&[("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)])
+                .with_endpoint(value)
+                .config()
+                .unwrap()
+                .otlp;
+            assert_eq!(from_env, from_code, "{protocol} {value}");
+            let traces_from_env = builder(&[
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+                ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", value),
+            ])
+            .config()
+            .unwrap()
+            .otlp;
+            let traces_from_code = builder(&[("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)])
+                .with_traces_endpoint(value)
+                .config()
+                .unwrap()
+                .otlp;
+            assert_eq!(traces_from_env, traces_from_code, "{protocol} {value}");
+        }
+    }
+    let base = builder(&[])
+        .with_endpoint("http://collector:4318")
+        .config()
+        .unwrap()
+        .otlp
+        .unwrap();
+    assert_eq!(base.endpoint, "http://collector:4318/v1/traces");
+    for bad in [
+        "collector:4318",
+        "http://collector:70000",
+        "http://collector:4318\n",
+    ] {
+        let from_env = builder(&[("OTEL_EXPORTER_OTLP_ENDPOINT", bad)])
+            .config()
+            .unwrap_err()
+            .to_string();
+        let from_code = builder(&[])
+            .with_endpoint(bad)
+            .config()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(from_env, from_code);
+        assert!(
+            from_env.contains("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            "{from_env}"
+        );
+    }
+}
+
+#[test]
+fn values_that_would_fail_every_export_are_setup_errors() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+                ("OTEL_EXPORTER_OTLP_TIMEOUT", "0"),
+            ],
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ),
+        (
+            &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:65536")],
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+        ),
+        (
+            &[(
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://c:99999/v1/traces",
+            )],
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        ),
+        (
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+                (
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                    "authorization=Bearer%20x%0Ainjected",
+                ),
+            ],
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ),
+        (
+            &[("OTEL_BSP_EXPORT_TIMEOUT", "0")],
+            "OTEL_BSP_EXPORT_TIMEOUT",
+        ),
+        (
+            &[("OTEL_BSP_MAX_QUEUE_SIZE", "many")],
+            "OTEL_BSP_MAX_QUEUE_SIZE",
+        ),
+        (&[("OTEL_LOG_LEVEL", "loud")], "OTEL_LOG_LEVEL"),
+        (&[("LLMSCOPE_DIAGNOSTICS", "file")], "LLMSCOPE_DIAGNOSTICS"),
+    ];
+    for (vars, named) in cases {
+        let (var, _, text) = invalid(vars);
+        assert_eq!(&var, named, "{text}");
+    }
+    // A header value with a newline set in code is refused the same way.
+    let error = builder(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")])
+        .with_header("x-key", "a\r\nb")
+        .config()
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("OTEL_EXPORTER_OTLP_HEADERS"),
+        "{error}"
+    );
+    assert!(builder(&[])
+        .with_endpoint("http://c:4318")
+        .with_timeout(Duration::ZERO)
+        .config()
+        .is_err());
 }
 
 #[test]
@@ -207,7 +336,7 @@ fn headers_resource_sampler_and_disabled() {
     );
     let guard = builder(&[("OTEL_SDK_DISABLED", "TRUE")]).build().unwrap();
     assert!(guard.tracer_provider().is_none());
-    assert!(guard.flush().is_ok());
+    assert_eq!(guard.flush().unwrap(), llmscope::ExportReport::default());
 }
 
 #[test]
@@ -345,7 +474,7 @@ fn serve(stream: TcpStream, requests: Requests, hang: Arc<AtomicBool>) {
 
 fn otlp_guard(endpoint: &str) -> TelemetryGuard {
     builder(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")])
-        .with_endpoint(endpoint)
+        .with_traces_endpoint(endpoint)
         .with_timeout(Duration::from_millis(500))
         .with_scheduled_delay(Duration::from_millis(50))
         .build()
@@ -429,7 +558,7 @@ fn backend_down_or_hanging_never_blocks_and_recovery_delivers() {
         .port();
     let endpoint = format!("http://127.0.0.1:{port}/v1/traces");
     let guard = builder(&[])
-        .with_endpoint(&endpoint)
+        .with_traces_endpoint(&endpoint)
         .with_timeout(Duration::from_millis(300))
         .with_scheduled_delay(Duration::from_millis(20))
         .with_queue_capacity(256)

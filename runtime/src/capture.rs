@@ -379,7 +379,7 @@ pub fn set_capture_policy(policy: CapturePolicy) -> Result<(), Box<CapturePolicy
 pub fn capture_policy() -> &'static CapturePolicy {
     POLICY.get_or_init(|| {
         CapturePolicy::from_env().unwrap_or_else(|error| {
-            tracing::warn!(%error, "llmscope: content capture disabled");
+            crate::diagnostics::diag!(Warn, "capture", "content capture disabled: {error}");
             CapturePolicy::default()
         })
     })

@@ -67,7 +67,11 @@ pub(crate) fn write_cost(
             Ok(tier) => tier,
             Err(error) => {
                 if UNKNOWN.record(provider, &format!("service tier {name}")) {
-                    tracing::warn!(provider, tier = name, %error, "llmscope: no cost recorded: unknown service tier");
+                    crate::diagnostics::diag!(
+                        Warn,
+                        "pricing",
+                        "no cost recorded for provider `{provider}`: {error}"
+                    );
                 }
                 return;
             }
@@ -92,10 +96,11 @@ pub(crate) fn write_cost(
             .or(request_model)
             .unwrap_or("<no model>");
         if UNKNOWN.record(provider, model) {
-            tracing::warn!(
-                provider,
-                model,
-                "llmscope: no price for this model: its spans carry no cost attribute"
+            crate::diagnostics::diag!(
+                Warn,
+                "pricing",
+                "no price for model `{model}` of provider `{provider}`: its spans carry no cost \
+                 attribute (add it with a price override, see the pricing docs)"
             );
         }
         return;

@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod capture;
 mod cost;
+pub mod diagnostics;
 pub mod export;
 mod install;
 pub mod pricing;
@@ -40,7 +41,7 @@ pub use install::{
 };
 pub use retrieval::{Document, Retrieved};
 pub use sampling::Sampler;
-pub use setup::{init, SetupError, Telemetry, TelemetryGuard};
+pub use setup::{init, ExportError, ExportReport, SetupError, Telemetry, TelemetryGuard};
 pub use stage::stage_keys;
 pub use usage::{ErrorType, Usage, UsageData};
 

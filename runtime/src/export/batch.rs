@@ -37,6 +37,9 @@ struct StatsInner {
     dropped: AtomicU64,
     exported: AtomicU64,
     failed: AtomicU64,
+    abandoned: AtomicU64,
+    /// The last export error, as the exporter described it.
+    last_error: Mutex<Option<String>>,
 }
 
 impl ExportStats {
@@ -58,6 +61,20 @@ impl ExportStats {
     /// Spans handed to the exporter that it failed to export (backend down, timeout, …).
     pub fn failed(&self) -> u64 {
         self.0.failed.load(Ordering::Relaxed)
+    }
+
+    /// Spans still queued when shutdown ran out of time: given up on, never exported.
+    pub fn abandoned(&self) -> u64 {
+        self.0.abandoned.load(Ordering::Relaxed)
+    }
+
+    /// The last export error, as the exporter described it (endpoint and cause for OTLP).
+    pub fn last_error(&self) -> Option<String> {
+        self.0
+            .last_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -136,9 +153,17 @@ pub struct BatchProcessorBuilder<E> {
     capacity: usize,
     max_batch: usize,
     delay: Duration,
+    flush_timeout: Duration,
 }
 
 impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
+    /// The longest `force_flush` waits for the export thread (default 30 s; `init()` uses
+    /// its shutdown bound).
+    pub fn with_flush_timeout(mut self, timeout: Duration) -> Self {
+        self.flush_timeout = timeout;
+        self
+    }
+
     /// The most spans held at once (default 32,768); more are dropped and counted.
     ///
     /// A span is held from the moment it ends until the export call that carries it returns,
@@ -170,8 +195,10 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
             capacity: self.capacity,
             max_batch: self.max_batch.min(self.capacity),
             delay: self.delay,
+            flush_timeout: self.flush_timeout,
             worker_parked: AtomicBool::new(false),
             worker_thread: OnceLock::new(),
+            abandoned: AtomicBool::new(false),
             control: Mutex::new(Control::default()),
             control_changed: Condvar::new(),
             stats: ExportStats::default(),
@@ -202,6 +229,7 @@ impl BatchProcessor {
             capacity: 32_768,
             max_batch: 512,
             delay: Duration::from_secs(1),
+            flush_timeout: Duration::from_secs(30),
         }
     }
 
@@ -281,8 +309,11 @@ struct Shared {
     capacity: usize,
     max_batch: usize,
     delay: Duration,
+    flush_timeout: Duration,
     worker_parked: AtomicBool,
     worker_thread: OnceLock<Thread>,
+    /// Shutdown ran out of time: the worker stops after its current export call.
+    abandoned: AtomicBool,
     control: Mutex<Control>,
     control_changed: Condvar,
     stats: ExportStats,
@@ -298,6 +329,28 @@ impl Shared {
 
     fn half_full(&self) -> bool {
         self.len.load(Ordering::Acquire) >= self.capacity.div_ceil(2)
+    }
+
+    /// Drops every span still queued (shutdown out of time), counting them as abandoned, and
+    /// tells the worker to stop after the export call it is in.
+    fn abandon(&self) -> u64 {
+        self.abandoned.store(true, Ordering::Release);
+        let mut given_up = 0usize;
+        let ready = std::mem::take(&mut *self.ready.lock().unwrap_or_else(|e| e.into_inner()));
+        for batch in ready {
+            given_up += batch.len();
+        }
+        for shard in self.shards.iter() {
+            let batch = std::mem::take(&mut *shard.lock().unwrap_or_else(|e| e.into_inner()));
+            given_up += batch.len();
+        }
+        self.len.fetch_sub(given_up, Ordering::AcqRel);
+        self.stats
+            .0
+            .abandoned
+            .fetch_add(given_up as u64, Ordering::Relaxed);
+        self.wake_worker();
+        given_up as u64
     }
 
     fn has_ready(&self) -> bool {
@@ -330,7 +383,9 @@ impl SpanProcessor for BatchProcessor {
 
     fn on_end(&self, span: SpanData) {
         let shared = &*self.shared;
-        if shared.len.fetch_add(1, Ordering::AcqRel) >= shared.capacity {
+        if shared.len.fetch_add(1, Ordering::AcqRel) >= shared.capacity
+            || shared.abandoned.load(Ordering::Relaxed)
+        {
             shared.len.fetch_sub(1, Ordering::AcqRel);
             shared.stats.0.dropped.fetch_add(1, Ordering::Relaxed);
             DROPPED_TOTAL.fetch_add(1, Ordering::Relaxed);
@@ -370,15 +425,34 @@ impl SpanProcessor for BatchProcessor {
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.request(false, Duration::from_secs(30))
+        self.request(false, self.shared.flush_timeout)
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         let result = self.request(true, timeout);
-        if result.is_ok() {
-            if let Some(handle) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                let _ = handle.join();
+        match result {
+            Ok(()) => {
+                if let Some(handle) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = handle.join();
+                }
             }
+            Err(OTelSdkError::Timeout(_)) => {
+                // Out of time: the worker is stuck in an export call. Give up every span still
+                // queued here and now, so their memory goes with this call; the worker exits
+                // when the export call it is in returns (bounded by the exporter's timeout).
+                let abandoned = self.shared.abandon();
+                crate::diagnostics::diag!(
+                    Error,
+                    "shutdown",
+                    "shutdown gave up after {timeout:?}: {abandoned} queued spans were not \
+                     exported (the export call in progress has not returned{})",
+                    match self.shared.stats.last_error() {
+                        Some(error) => format!("; last error: {error}"),
+                        None => String::new(),
+                    }
+                );
+            }
+            Err(_) => {}
         }
         result
     }
@@ -417,18 +491,20 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
                 control.shutdown_requested,
             )
         };
-        // Full batches, for as long as the producers fill them.
-        loop {
-            std::mem::swap(
-                &mut ready,
-                &mut *shared.ready.lock().unwrap_or_else(|e| e.into_inner()),
-            );
-            if ready.is_empty() {
-                break;
+        // The full batches there are now, once: batches that arrive meanwhile wait for the
+        // next turn, so requests, the sweep and warnings below make progress under overload.
+        std::mem::swap(
+            &mut ready,
+            &mut *shared.ready.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        for batch in ready.drain(..) {
+            if shared.abandoned.load(Ordering::Acquire) {
+                return;
             }
-            for batch in ready.drain(..) {
-                export(&shared, &exporter, batch);
-            }
+            export(&shared, &exporter, batch);
+        }
+        if shared.abandoned.load(Ordering::Acquire) {
+            return;
         }
         // Partly filled batches: on flush/shutdown, once per `scheduled_delay`, and when they
         // hold half the queue (many threads, each filling its own shard's batch slowly).
@@ -446,11 +522,15 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
         if dropped > dropped_logged
             && last_drop_log.is_none_or(|at| at.elapsed() >= DROP_LOG_INTERVAL)
         {
-            tracing::warn!(
-                dropped_since_last_warning = dropped - dropped_logged,
-                dropped_total = dropped,
-                queue_capacity = shared.capacity,
-                "llmscope: export queue full, spans dropped"
+            crate::diagnostics::diag!(
+                Warn,
+                "queue",
+                "export queue full ({} spans): {} spans dropped since the last warning, {} in \
+                 total; the backend is slower than the span rate (raise the queue capacity or \
+                 sample)",
+                shared.capacity,
+                dropped - dropped_logged,
+                dropped
             );
             dropped_logged = dropped;
             last_drop_log = Some(Instant::now());
@@ -498,14 +578,32 @@ fn export<E: SpanExporter>(shared: &Shared, exporter: &E, batch: Vec<SpanData>) 
     shared.len.fetch_sub(len, Ordering::AcqRel);
     match result {
         Ok(()) => {
-            shared.stats.0.exported.fetch_add(n, Ordering::Relaxed);
+            let exported = shared.stats.0.exported.fetch_add(n, Ordering::Relaxed) + n;
+            crate::diagnostics::diag!(
+                Debug,
+                "export",
+                "exported {n} spans ({exported} in total, {} held in the queue)",
+                shared.len.load(Ordering::Relaxed)
+            );
         }
         Err(error) => {
-            let failed = shared.stats.0.failed.fetch_add(n, Ordering::Relaxed);
-            // One line per 1,000th failed span at most: a down backend does not flood the log.
-            if failed == 0 || failed / 1000 != (failed + n) / 1000 {
-                tracing::warn!(spans = n, failed_total = failed + n, %error, "llmscope: export failed");
-            }
+            let failed = shared.stats.0.failed.fetch_add(n, Ordering::Relaxed) + n;
+            let message = match &error {
+                OTelSdkError::InternalFailure(message) => message.clone(),
+                other => other.to_string(),
+            };
+            // Rate-limited per topic by the diagnostics module: a down backend does not flood.
+            crate::diagnostics::diag!(
+                Error,
+                "export",
+                "{message}: {n} spans lost ({failed} failed in total)"
+            );
+            *shared
+                .stats
+                .0
+                .last_error
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(message);
         }
     }
 }

@@ -1,0 +1,207 @@
+//! The resolved configuration and building the providers from it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::Resource;
+
+use super::error::SetupError;
+use super::guard::TelemetryGuard;
+use super::otlp::{self, Destination};
+use super::{Protocol, DEFAULT_JSONL_PATH};
+use crate::diagnostics::{self, diag, Level, Sink};
+use crate::export::{
+    BatchProcessor, ExportStats, FanOut, JsonlExporter, SemconvExporter, SemconvOptions,
+    TerminalExporter,
+};
+use crate::sampling::Sampler;
+
+/// The resolved configuration ([`TelemetryBuilder::config`](super::TelemetryBuilder::config)).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// `OTEL_SDK_DISABLED=true`: nothing is built or installed.
+    pub disabled: bool,
+    /// `service.name`.
+    pub service_name: String,
+    /// Other resource attributes.
+    pub resource: Vec<KeyValue>,
+    /// The OTLP exporter, if any; `None` means the embedded default.
+    pub otlp: Option<OtlpConfig>,
+    /// The sampler.
+    pub sampler: Sampler,
+    /// Extra attribute sets.
+    pub semconv: SemconvOptions,
+    /// Embedded default: print trees on stdout.
+    pub terminal: bool,
+    /// Embedded default: the JSONL file, if any.
+    pub jsonl_path: Option<PathBuf>,
+    /// The JSONL path is the default one (not set in code): if it cannot be opened, the file
+    /// goes to the temporary directory instead.
+    pub jsonl_path_is_default: bool,
+    /// Export queue capacity (`OTEL_BSP_MAX_QUEUE_SIZE`).
+    pub queue_capacity: usize,
+    /// Most spans per export call (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
+    pub max_batch: usize,
+    /// Longest wait in the queue (`OTEL_BSP_SCHEDULE_DELAY`).
+    pub scheduled_delay: Duration,
+    /// The one bound on shutdown (`OTEL_BSP_EXPORT_TIMEOUT`).
+    pub shutdown_timeout: Duration,
+    /// `OTEL_LOG_LEVEL`, if set (`Some(None)`: silenced).
+    pub log_level: Option<Option<Level>>,
+    /// `LLMSCOPE_DIAGNOSTICS`, if set.
+    pub diagnostics_sink: Option<Sink>,
+}
+
+/// The OTLP part of a [`Config`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OtlpConfig {
+    /// Transport.
+    pub protocol: Protocol,
+    /// Full URL spans are sent to.
+    pub endpoint: String,
+    /// Where metrics go (`…/v1/metrics` next to `…/v1/traces` over HTTP, the same endpoint
+    /// over gRPC); `None` when it cannot be derived from a custom traces URL.
+    pub metrics_endpoint: Option<String>,
+    /// Request headers, decoded.
+    pub headers: Vec<(String, String)>,
+    /// Export timeout of one export call, retries included.
+    pub timeout: Duration,
+}
+
+impl Config {
+    pub(crate) fn build(self) -> Result<TelemetryGuard, SetupError> {
+        if let Some(level) = self.log_level {
+            diagnostics::set_level(level);
+        }
+        if let Some(sink) = self.diagnostics_sink {
+            diagnostics::set_sink(sink);
+        }
+        if self.disabled {
+            diag!(Info, "setup", "telemetry disabled by OTEL_SDK_DISABLED");
+            return Ok(TelemetryGuard::new(
+                None,
+                None,
+                self.sampler,
+                ExportStats::default(),
+                self.shutdown_timeout,
+            ));
+        }
+        // Loaded now rather than by the first priced call, inside its span.
+        let _ = crate::price_registry();
+        let resource = Resource::builder_empty()
+            .with_detector(Box::new(
+                opentelemetry_sdk::resource::TelemetryResourceDetector,
+            ))
+            .with_service_name(self.service_name.clone())
+            .with_attributes(self.resource.iter().cloned())
+            .build();
+        let mut metrics = None;
+        let destination = match &self.otlp {
+            Some(config) => {
+                let (spans, metric_exporter) = otlp::exporters(config)?;
+                metrics = metric_exporter;
+                diag!(
+                    Info,
+                    "setup",
+                    "sending spans to {} over {} (export timeout {:?}; metrics to {})",
+                    config.endpoint,
+                    config.protocol.as_str(),
+                    config.timeout,
+                    config.metrics_endpoint.as_deref().unwrap_or("nowhere")
+                );
+                spans
+            }
+            None => Destination::Embedded(self.embedded()?),
+        };
+        diag!(
+            Info,
+            "setup",
+            "export queue of {} spans, batches of {}, sent at least every {:?}; shutdown \
+             bounded by {:?}",
+            self.queue_capacity,
+            self.max_batch,
+            self.scheduled_delay,
+            self.shutdown_timeout
+        );
+        let processor = BatchProcessor::builder(SemconvExporter::new(destination, self.semconv))
+            .with_queue_capacity(self.queue_capacity)
+            .with_max_batch(self.max_batch)
+            .with_scheduled_delay(self.scheduled_delay)
+            .with_flush_timeout(self.shutdown_timeout)
+            .build();
+        let stats = processor.stats();
+        let tracer_provider = self
+            .sampler
+            .configure(SdkTracerProvider::builder())
+            .with_resource(resource.clone())
+            .with_span_processor(processor)
+            .build();
+        let mut meter_provider = SdkMeterProvider::builder().with_resource(resource);
+        if let Some(exporter) = metrics {
+            meter_provider = meter_provider
+                .with_reader(opentelemetry_sdk::metrics::PeriodicReader::builder(exporter).build());
+        }
+        let meter_provider = meter_provider.build();
+        let meter = meter_provider.meter(crate::INSTRUMENTATION_NAME);
+        let for_metric = stats.clone();
+        let _dropped = meter
+            .u64_observable_counter("llmscope.export.dropped_spans")
+            .with_description("Spans dropped because the export queue was full")
+            .with_unit("{span}")
+            .with_callback(move |observer| observer.observe(for_metric.dropped(), &[]))
+            .build();
+        Ok(TelemetryGuard::new(
+            Some(tracer_provider),
+            Some(meter_provider),
+            self.sampler,
+            stats,
+            self.shutdown_timeout,
+        ))
+    }
+
+    /// The embedded default: the terminal tree and the JSONL file. The default file falls
+    /// back to the temporary directory when the working directory is not writable (a
+    /// read-only container), and to no file at all after that: never a refusal to start.
+    fn embedded(&self) -> Result<FanOut, SetupError> {
+        let terminal = self.terminal.then(TerminalExporter::stdout);
+        let jsonl = match &self.jsonl_path {
+            None => None,
+            Some(path) => match JsonlExporter::builder(path).build() {
+                Ok(exporter) => {
+                    diag!(Info, "setup", "writing spans to {}", path.display());
+                    Some(exporter)
+                }
+                Err(error) if self.jsonl_path_is_default => {
+                    let fallback = std::env::temp_dir().join(DEFAULT_JSONL_PATH);
+                    match JsonlExporter::builder(&fallback).build() {
+                        Ok(exporter) => {
+                            diag!(
+                                Warn,
+                                "setup",
+                                "{error}; writing spans to {} instead",
+                                fallback.display()
+                            );
+                            Some(exporter)
+                        }
+                        Err(second) => {
+                            diag!(
+                                Warn,
+                                "setup",
+                                "{error}; {second}; spans are not written to a file"
+                            );
+                            None
+                        }
+                    }
+                }
+                Err(error) => return Err(SetupError::Jsonl(error)),
+            },
+        };
+        Ok(FanOut::new(terminal, jsonl))
+    }
+}

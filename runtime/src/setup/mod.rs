@@ -1,0 +1,55 @@
+//! One-line setup: a tracer provider and a meter provider from the standard `OTEL_*`
+//! environment variables, with the embedded terminal + JSONL default when none is set.
+//!
+//! Which door is for whom:
+//!
+//! - [`init()`](crate::init): most applications. Reads `OTEL_*`, installs everything, returns
+//!   a guard to keep alive.
+//! - [`Telemetry::builder()`]: the same with values set in code (`with_*` overrides the
+//!   corresponding variable); `build()` instead of `init()` builds without installing (tests).
+//! - [`install_with_sampler`](crate::install_with_sampler) / [`scoped_with_sampler`](crate::scoped_with_sampler):
+//!   applications that build their own `SdkTracerProvider`.
+//!
+//! # Files
+//!
+//! - `builder.rs`: [`TelemetryBuilder`] and the resolution of its values over the variables;
+//! - `env.rs`: reading and parsing the `OTEL_*` variables (every error names the variable);
+//! - `config.rs`: the resolved [`Config`] and building the providers from it;
+//! - `guard.rs`: [`TelemetryGuard`], flush and the bounded shutdown;
+//! - `otlp.rs`: the OTLP transports (HTTP and gRPC);
+//! - `error.rs`: [`SetupError`] and [`ExportError`].
+
+mod builder;
+mod config;
+mod env;
+mod error;
+mod guard;
+mod otlp;
+
+pub use builder::{init, Telemetry, TelemetryBuilder};
+pub use config::{Config, OtlpConfig};
+pub use error::{ExportError, ExportReport, SetupError};
+pub use guard::TelemetryGuard;
+
+/// Where the embedded default writes its JSONL file unless told otherwise.
+pub const DEFAULT_JSONL_PATH: &str = "llmscope-traces.jsonl";
+
+/// The OTLP transport, as `OTEL_EXPORTER_OTLP_PROTOCOL` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// `grpc` (feature `otlp-grpc`); default endpoint `http://localhost:4317`.
+    Grpc,
+    /// `http/protobuf` (feature `otlp-http`); default endpoint `http://localhost:4318`.
+    HttpProtobuf,
+}
+
+impl Protocol {
+    /// The value `OTEL_EXPORTER_OTLP_PROTOCOL` uses for this protocol.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Grpc => "grpc",
+            Protocol::HttpProtobuf => "http/protobuf",
+        }
+    }
+}
