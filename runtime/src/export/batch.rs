@@ -1,6 +1,7 @@
 //! A bounded batch span processor that never blocks the instrumented call and counts drops.
 
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::pin;
@@ -190,7 +191,7 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
     pub fn build(self) -> BatchProcessor {
         let shared = Arc::new(Shared {
             shards: (0..SHARDS).map(|_| Mutex::new(Vec::new())).collect(),
-            ready: Mutex::new(Vec::new()),
+            ready: Mutex::new(VecDeque::new()),
             len: AtomicUsize::new(0),
             capacity: self.capacity,
             max_batch: self.max_batch.min(self.capacity),
@@ -302,7 +303,7 @@ struct Shared {
     /// The batch each shard is filling (allocated with room for `max_batch` on first push).
     shards: Box<[Mutex<Vec<SpanData>>]>,
     /// Full batches taken from the shards, oldest first, waiting for the worker.
-    ready: Mutex<Vec<Vec<SpanData>>>,
+    ready: Mutex<VecDeque<Vec<SpanData>>>,
     /// Spans this processor holds: queued in a shard, or taken out by the worker and not yet
     /// returned by the export call that carries them. Bounded by `capacity`.
     len: AtomicUsize,
@@ -414,7 +415,7 @@ impl SpanProcessor for BatchProcessor {
                     .ready
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(full);
+                    .push_back(full);
             }
             filled
         };
@@ -478,7 +479,6 @@ impl Drop for BatchProcessor {
 
 fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
     let _ = shared.worker_thread.set(thread::current());
-    let mut ready: Vec<Vec<SpanData>> = Vec::new();
     let mut last_sweep = Instant::now();
     let mut last_drop_log: Option<Instant> = None;
     let mut dropped_logged = 0u64;
@@ -493,14 +493,19 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
         };
         // The full batches there are now, once: batches that arrive meanwhile wait for the
         // next turn, so requests, the sweep and warnings below make progress under overload.
-        std::mem::swap(
-            &mut ready,
-            &mut *shared.ready.lock().unwrap_or_else(|e| e.into_inner()),
-        );
-        for batch in ready.drain(..) {
+        // Taken one at a time, so a shutdown out of time finds every batch not yet in an
+        // export call still in the shared list, and frees it.
+        let turn = shared.ready.lock().unwrap_or_else(|e| e.into_inner()).len();
+        for _ in 0..turn {
             if shared.abandoned.load(Ordering::Acquire) {
                 return;
             }
+            let batch = shared
+                .ready
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop_front();
+            let Some(batch) = batch else { break };
             export(&shared, &exporter, batch);
         }
         if shared.abandoned.load(Ordering::Acquire) {

@@ -170,9 +170,16 @@ impl TelemetryGuard {
             *previous = now;
             report
         };
+        // The provider wraps its processors' errors in a message: a timeout shows there, and
+        // in the spans shutdown gave up on.
+        let timed_out = match &result {
+            Err(OTelSdkError::Timeout(_)) => true,
+            Err(OTelSdkError::InternalFailure(message)) => message.contains("Timeout("),
+            _ => false,
+        } || report.abandoned > 0;
         match result {
             Err(OTelSdkError::AlreadyShutdown) => Err(ExportError::AlreadyShutDown),
-            Err(OTelSdkError::Timeout(_)) => Err(ExportError::Timeout {
+            _ if timed_out => Err(ExportError::Timeout {
                 waited: started.elapsed(),
                 report,
                 last_error: self.stats.last_error(),

@@ -1,0 +1,391 @@
+//! Export under faults, through `Telemetry::builder()` and a fake OTLP backend on 127.0.0.1:
+//! throttling with `Retry-After`, a refused request, a backend that refuses connections,
+//! hangs, or flaps; flush and shutdown report what was lost; shutdown is bounded and frees
+//! what it gives up; the export worker makes progress when batches arrive faster than they
+//! export; and failures are visible on stderr to an app with no setup at all.
+
+#[path = "support/otlp_server.rs"]
+mod otlp_server;
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use llmscope::opentelemetry::trace::{Tracer as _, TracerProvider as _};
+use llmscope::opentelemetry_sdk::error::OTelSdkResult;
+use llmscope::opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use llmscope::{ExportError, Telemetry, TelemetryGuard};
+use otlp_server::{FakeOtlp, Mode};
+
+#[derive(llmscope::Usage)]
+struct Reply {
+    #[usage(input_tokens)]
+    prompt_tokens: u32,
+    #[usage(output_tokens)]
+    completion_tokens: u32,
+}
+
+#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini")]
+fn chat() -> Reply {
+    Reply {
+        prompt_tokens: 12,
+        completion_tokens: 7,
+    }
+}
+
+fn builder(base_url: &str) -> llmscope::setup::TelemetryBuilder {
+    Telemetry::builder()
+        .with_env(std::iter::empty::<(String, String)>())
+        .with_endpoint(base_url)
+        .with_terminal(false)
+        .with_jsonl_path(None)
+        .with_timeout(Duration::from_secs(5))
+        .with_scheduled_delay(Duration::from_millis(20))
+}
+
+fn calls(guard: &TelemetryGuard, n: usize) {
+    let _cx = llmscope::scoped(guard.tracer_provider().unwrap()).attach();
+    for _ in 0..n {
+        chat();
+    }
+}
+
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn throttling_with_retry_after_is_retried_and_delivered() {
+    let server = Arc::new(FakeOtlp::start(Mode::Status {
+        code: 429,
+        retry_after: true,
+    }));
+    let guard = builder(&server.base_url()).build().unwrap();
+    // The backend stops throttling once it has refused one request.
+    let watcher = {
+        let server = Arc::clone(&server);
+        std::thread::spawn(move || {
+            while server.requests() == 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            server.set_mode(Mode::Accept);
+        })
+    };
+    calls(&guard, 5);
+    let report = guard.flush().expect("delivered after the retry");
+    watcher.join().unwrap();
+    assert_eq!((report.exported, report.failed), (5, 0));
+    assert!(server.requests() >= 2, "the 429 was retried");
+    assert_eq!(server.bodies_containing("chat gpt-4o-mini"), 1);
+}
+
+#[test]
+fn a_400_is_never_retried_and_flush_reports_the_loss() {
+    let server = FakeOtlp::start(Mode::Status {
+        code: 400,
+        retry_after: false,
+    });
+    let guard = builder(&server.base_url()).build().unwrap();
+    calls(&guard, 5);
+    let error = guard.flush().expect_err("every span failed");
+    let ExportError::Lost { report, last_error } = &error else {
+        panic!("expected Lost, got {error:?}");
+    };
+    assert_eq!((report.exported, report.failed, report.dropped), (0, 5, 0));
+    let last_error = last_error.as_deref().unwrap();
+    assert!(
+        last_error.contains(&format!("{}/v1/traces", server.base_url()))
+            && last_error.contains("HTTP status 400"),
+        "{last_error}"
+    );
+    assert_eq!(server.requests(), 1, "a 400 is not retried");
+
+    // Counts are per call: once the backend accepts, the next flush is clean.
+    server.set_mode(Mode::Accept);
+    calls(&guard, 3);
+    let report = guard.flush().unwrap();
+    assert_eq!((report.exported, report.failed), (3, 0));
+}
+
+#[test]
+fn an_overloaded_backend_is_retried_within_the_export_timeout_then_counted() {
+    let server = FakeOtlp::start(Mode::Status {
+        code: 503,
+        retry_after: false,
+    });
+    let guard = builder(&server.base_url())
+        .with_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    calls(&guard, 4);
+    let error = guard.flush().unwrap_err();
+    assert_eq!(error.report().unwrap().failed, 4);
+    assert!(error.to_string().contains("HTTP status 503"), "{error}");
+    // The recommended OTLP policy: the first attempt and at most 3 retries.
+    assert!(
+        (2..=4).contains(&server.requests()),
+        "{}",
+        server.requests()
+    );
+}
+
+#[test]
+fn a_refused_connection_is_named_with_the_endpoint() {
+    let port = closed_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let guard = builder(&base)
+        .with_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    calls(&guard, 3);
+    let error = guard.flush().unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!(
+            "export to {base}/v1/traces failed: connection refused"
+        )),
+        "{text}"
+    );
+    assert_eq!(error.report().unwrap().failed, 3);
+}
+
+#[test]
+fn a_hung_backend_shutdown_keeps_its_bound_and_frees_the_queue() {
+    let server = FakeOtlp::start(Mode::Hang);
+    let max_batch = 256;
+    let guard = builder(&server.base_url())
+        .with_timeout(Duration::from_secs(30))
+        .with_shutdown_timeout(Duration::from_millis(300))
+        .with_queue_capacity(8192)
+        .with_max_batch(max_batch)
+        .build()
+        .unwrap();
+    calls(&guard, 5000);
+    let stats = guard.stats().clone();
+    let started = Instant::now();
+    let error = guard.shutdown().expect_err("the backend never answers");
+    let waited = started.elapsed();
+    let ExportError::Timeout { report, .. } = &error else {
+        panic!("expected Timeout, got {error:?}");
+    };
+    assert!(report.abandoned > 0, "{report}");
+    // Everything is accounted for; at most the one batch inside the hung export call is
+    // still held (by the export thread, until the exporter's own timeout).
+    let accounted = stats.exported() + stats.failed() + stats.dropped() + stats.abandoned();
+    let held = 5000 - accounted;
+    assert!(held <= max_batch as u64, "{held} spans still held");
+    // The bound is 300 ms; the export timeout is 30 s. Anything near the latter is a failure.
+    assert!(waited < Duration::from_secs(10), "shutdown took {waited:?}");
+}
+
+#[test]
+fn a_flapping_backend_loses_only_what_was_sent_while_down() {
+    let server = FakeOtlp::start(Mode::Accept);
+    let guard = builder(&server.base_url())
+        .with_timeout(Duration::from_millis(800))
+        .build()
+        .unwrap();
+    for round in 0..3 {
+        server.set_mode(Mode::Reset);
+        calls(&guard, 10);
+        let error = guard.flush().unwrap_err();
+        assert_eq!(error.report().unwrap().failed, 10, "round {round}");
+        server.set_mode(Mode::Accept);
+        calls(&guard, 10);
+        let report = guard.flush().unwrap();
+        assert_eq!((report.exported, report.failed), (10, 0), "round {round}");
+    }
+    assert_eq!(server.accepted(), 3);
+}
+
+/// Exports slowly (1 ms a batch) and counts the batches it received.
+#[derive(Debug, Clone, Default)]
+struct SlowExporter(Arc<AtomicUsize>);
+
+impl SpanExporter for SlowExporter {
+    async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+        std::thread::sleep(Duration::from_millis(1));
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn flush_makes_progress_while_batches_arrive_faster_than_they_export() {
+    let exporter = SlowExporter::default();
+    let batches = Arc::clone(&exporter.0);
+    let (capacity, max_batch) = (4096, 16);
+    let processor = llmscope::export::BatchProcessor::builder(exporter)
+        .with_queue_capacity(capacity)
+        .with_max_batch(max_batch)
+        .build();
+    let stats = processor.stats();
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(processor)
+        .build();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producers: Vec<_> = (0..2)
+        .map(|_| {
+            let (provider, stop) = (provider.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let tracer = provider.tracer("overload");
+                while !stop.load(Ordering::Relaxed) {
+                    tracer.in_span("work", |_| {});
+                }
+            })
+        })
+        .collect();
+    // Overloaded: the queue runs full and drops.
+    while stats.dropped() == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let before = batches.load(Ordering::SeqCst);
+    let flushed = provider.force_flush();
+    let during = batches.load(Ordering::SeqCst) - before;
+    stop.store(true, Ordering::Relaxed);
+    for producer in producers {
+        producer.join().unwrap();
+    }
+    assert!(flushed.is_ok(), "{flushed:?}");
+    // Served within two queue-fulls of exports (the batches the worker is exporting when
+    // asked, then those queued when it next looks: each at most capacity / max_batch, as
+    // the capacity counts spans until their export returns), plus one partial batch per
+    // shard; not after the producers stop. Before the worker took one pass per turn, this
+    // flush waited for the producers to stop or timed out after 30 s.
+    let bound = 2 * (capacity / max_batch) + 8 + 2;
+    assert!(
+        during <= bound,
+        "flush waited for {during} batches (bound {bound})"
+    );
+}
+
+/// Runs one test of this binary in a child process with `vars`, returning its stderr and
+/// stdout: what a user with no setup sees.
+fn child(test: &str, vars: &[(&str, String)]) -> (String, String) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env("LLMSCOPE_FAULTS_CHILD", "1")
+        .env_remove("OTEL_LOG_LEVEL")
+        .env_remove("LLMSCOPE_DIAGNOSTICS");
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "child {test} failed: {output:?}");
+    (
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+fn is_child() -> bool {
+    std::env::var_os("LLMSCOPE_FAULTS_CHILD").is_some()
+}
+
+/// In the child: `init()` from the environment, one call, drop the guard.
+#[test]
+fn child_app_with_no_setup() {
+    if !is_child() {
+        return;
+    }
+    let guard = llmscope::init().unwrap();
+    calls(&guard, 1);
+    drop(guard);
+}
+
+/// In the child: the app installs its own `tracing` subscriber first.
+#[test]
+fn child_app_with_its_own_subscriber() {
+    if !is_child() {
+        return;
+    }
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    struct Seen;
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _cx: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if event.metadata().target() == "llmscope" {
+                println!("SEEN-BY-APP {}", event.metadata().level());
+            }
+        }
+    }
+    tracing_subscriber::registry().with(Seen).init();
+    let guard = llmscope::init().unwrap();
+    calls(&guard, 1);
+    drop(guard);
+}
+
+fn refused_endpoint_vars() -> (String, Vec<(&'static str, String)>) {
+    let base = format!("http://127.0.0.1:{}", closed_port());
+    let vars = vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", base.clone()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".to_owned()),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "500".to_owned()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "20".to_owned()),
+    ];
+    (base, vars)
+}
+
+#[test]
+fn a_failed_export_is_printed_on_stderr_with_no_setup() {
+    let (base, vars) = refused_endpoint_vars();
+    let (stderr, _) = child("child_app_with_no_setup", &vars);
+    assert!(
+        stderr.contains(&format!(
+            "llmscope ERROR [export] export to {base}/v1/traces failed: connection refused"
+        )),
+        "{stderr}"
+    );
+    // The guard's drop says what was lost.
+    assert!(
+        stderr.contains("llmscope ERROR [shutdown] 1 spans lost"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn otel_log_level_debug_shows_the_pipeline_and_none_silences_it() {
+    let server = FakeOtlp::start(Mode::Accept);
+    let vars = vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", server.base_url()),
+        ("OTEL_LOG_LEVEL", "debug".to_owned()),
+    ];
+    let (stderr, _) = child("child_app_with_no_setup", &vars);
+    for expected in [
+        format!(
+            "sending spans to {}/v1/traces over http/protobuf",
+            server.base_url()
+        ),
+        "export queue of 32768 spans, batches of 512".to_owned(),
+        "llmscope DEBUG [export] exported 1 spans".to_owned(),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in {stderr}"
+        );
+    }
+
+    let (_, mut vars) = refused_endpoint_vars();
+    vars.push(("OTEL_LOG_LEVEL", "none".to_owned()));
+    let (stderr, _) = child("child_app_with_no_setup", &vars);
+    assert!(!stderr.contains("llmscope"), "{stderr}");
+}
+
+#[test]
+fn an_app_with_its_own_subscriber_gets_diagnostics_as_tracing_events() {
+    let (_, vars) = refused_endpoint_vars();
+    let (stderr, stdout) = child("child_app_with_its_own_subscriber", &vars);
+    assert!(stdout.contains("SEEN-BY-APP ERROR"), "{stdout}");
+    assert!(!stderr.contains("llmscope ERROR"), "{stderr}");
+}
