@@ -389,3 +389,131 @@ fn an_app_with_its_own_subscriber_gets_diagnostics_as_tracing_events() {
     assert!(stdout.contains("SEEN-BY-APP ERROR"), "{stdout}");
     assert!(!stderr.contains("llmscope ERROR"), "{stderr}");
 }
+
+/// In the child: `init()` with the embedded default, in a working directory where the
+/// default JSONL file cannot be created.
+#[test]
+fn child_app_in_an_unwritable_directory() {
+    if !is_child() {
+        return;
+    }
+    let guard = llmscope::init().expect("init never refuses over the default file");
+    calls(&guard, 1);
+    drop(guard);
+}
+
+#[test]
+fn the_default_jsonl_file_falls_back_to_the_temporary_directory() {
+    // A working directory where `llmscope-traces.jsonl` cannot be a file (it is a
+    // directory): as in a read-only container, the default file cannot be opened there.
+    let cwd = std::env::temp_dir().join(format!("llmscope-ro-{}", std::process::id()));
+    std::fs::create_dir_all(cwd.join("llmscope-traces.jsonl")).unwrap();
+    let fallback = std::env::temp_dir().join("llmscope-traces.jsonl");
+    let lines_before = std::fs::read_to_string(&fallback)
+        .map(|s| s.lines().count())
+        .unwrap_or(0);
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "child_app_in_an_unwritable_directory",
+            "--exact",
+            "--nocapture",
+        ])
+        .current_dir(&cwd)
+        .env("LLMSCOPE_FAULTS_CHILD", "1")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_PROTOCOL")
+        .env_remove("OTEL_LOG_LEVEL")
+        .env_remove("LLMSCOPE_DIAGNOSTICS");
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("llmscope WARN [setup] cannot open `llmscope-traces.jsonl` for appending")
+            && stderr.contains(&format!("writing spans to {} instead", fallback.display())),
+        "{stderr}"
+    );
+    let lines_after = std::fs::read_to_string(&fallback).unwrap().lines().count();
+    assert!(
+        lines_after > lines_before,
+        "the span went to the fallback file"
+    );
+    std::fs::remove_dir_all(&cwd).unwrap();
+}
+
+/// In the child: prints what `init()` says.
+#[test]
+fn child_app_reporting_init() {
+    if !is_child() {
+        return;
+    }
+    match llmscope::init() {
+        Ok(_guard) => println!("INIT-OK"),
+        Err(error) => println!("INIT-ERROR: {error}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_variable_that_is_not_utf8_is_a_setup_error_naming_it() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    for var in ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SDK_DISABLED"] {
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args(["child_app_reporting_init", "--exact", "--nocapture"])
+            .env("LLMSCOPE_FAULTS_CHILD", "1")
+            .env(var, OsStr::from_bytes(b"http://collector\xff:4318"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains(&format!(
+                "INIT-ERROR: invalid value \"http://collector\u{FFFD}:4318\" for {var}: \
+                 expected a valid UTF-8 value"
+            )),
+            "{stdout}"
+        );
+    }
+}
+
+/// In the child: `init()`, then a registry of the app's own prices.
+#[test]
+fn child_app_setting_prices_after_init() {
+    if !is_child() {
+        return;
+    }
+    use llmscope::pricing::{ModelPrices, PriceRegistry};
+    let _guard = llmscope::init().unwrap();
+    let registry = PriceRegistry::builder()
+        .with_price(
+            "my-finetune",
+            ModelPrices::per_token(0.000_002, 0.000_008).unwrap(),
+        )
+        .build();
+    match llmscope::set_price_registry(registry) {
+        Ok(()) => println!("PRICES-SET"),
+        Err(_) => println!("PRICES-REFUSED"),
+    }
+}
+
+#[test]
+fn init_loads_the_price_table_yet_prices_can_still_be_set_after_it() {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_app_setting_prices_after_init",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("LLMSCOPE_FAULTS_CHILD", "1")
+        .env("OTEL_SDK_DISABLED", "false")
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{}", closed_port()),
+        )
+        .env("OTEL_LOG_LEVEL", "none")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("PRICES-SET"), "{stdout}");
+}

@@ -8,7 +8,9 @@ use crate::pricing::{PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
 use crate::private::keys;
 use crate::usage::UsageData;
 
-static REGISTRY: OnceLock<PriceRegistry> = OnceLock::new();
+/// The registry in use: the embedded one (parsed once, never copied) or the one set, kept
+/// for the life of the process.
+static REGISTRY: OnceLock<&'static PriceRegistry> = OnceLock::new();
 static UNKNOWN: LazyLock<UnknownModels> = LazyLock::new(UnknownModels::new);
 
 /// Replaces the embedded price snapshot for this process (for example one built with
@@ -31,7 +33,7 @@ static UNKNOWN: LazyLock<UnknownModels> = LazyLock::new(UnknownModels::new);
 /// ```
 pub fn set_price_registry(registry: PriceRegistry) -> Result<(), Box<PriceRegistry>> {
     let mut slot = Some(registry);
-    REGISTRY.get_or_init(|| slot.take().expect("taken once"));
+    REGISTRY.get_or_init(|| Box::leak(Box::new(slot.take().expect("taken once"))));
     match slot {
         None => Ok(()),
         Some(rejected) => Err(Box::new(rejected)),
@@ -41,7 +43,7 @@ pub fn set_price_registry(registry: PriceRegistry) -> Result<(), Box<PriceRegist
 /// The registry spans are priced with: the one set with [`set_price_registry`], else the
 /// embedded snapshot.
 pub fn price_registry() -> &'static PriceRegistry {
-    REGISTRY.get_or_init(|| PriceRegistry::embedded().clone())
+    REGISTRY.get_or_init(PriceRegistry::embedded)
 }
 
 /// Calls whose model has no price: counted, and each `(provider, model)` warned about once.

@@ -566,6 +566,23 @@ fn errors_name_the_file() {
         err.to_string().contains(&format!("`{}`", bad.display())),
         "{err}"
     );
+    // The message says which part of the path is the problem.
+    assert!(
+        err.to_string().contains(&format!(
+            "(`{}` is a file, so it cannot hold `{}`)",
+            blocker.display(),
+            bad.display()
+        )),
+        "{err}"
+    );
+    let err = JsonlExporter::builder(&dir).build().unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "(`{}` is a directory: give the path of a file)",
+            dir.display()
+        )),
+        "{err}"
+    );
 
     let missing = dir.join("missing.jsonl");
     let err = read_jsonl(&missing).unwrap_err();

@@ -262,7 +262,11 @@ impl fmt::Display for JsonlError {
                     f,
                     "cannot open `{}` for appending: {source}",
                     path.display()
-                )
+                )?;
+                match open_hint(path) {
+                    Some(hint) => write!(f, " ({hint})"),
+                    None => Ok(()),
+                }
             }
             JsonlError::Write { path, source } => {
                 write!(f, "cannot write to `{}`: {source}", path.display())
@@ -605,6 +609,28 @@ impl SinkState {
 
 /// The absolute path of `path` with its directory's symlinks resolved, so two spellings of one
 /// file share a sink.
+/// What is wrong with a path that could not be opened, when the file system says more than
+/// the OS error does ("Not a directory" names neither the path nor the culprit).
+fn open_hint(path: &Path) -> Option<String> {
+    if path.is_dir() {
+        return Some(format!(
+            "`{}` is a directory: give the path of a file",
+            path.display()
+        ));
+    }
+    path.ancestors()
+        .skip(1)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .find(|dir| dir.is_file())
+        .map(|file| {
+            format!(
+                "`{}` is a file, so it cannot hold `{}`",
+                file.display(),
+                path.display()
+            )
+        })
+}
+
 fn canonical_file_path(path: &Path) -> io::Result<PathBuf> {
     let absolute = std::path::absolute(path)?;
     match (absolute.parent(), absolute.file_name()) {

@@ -92,8 +92,9 @@ impl Config {
                 self.shutdown_timeout,
             ));
         }
-        // Loaded now rather than by the first priced call, inside its span.
-        let _ = crate::price_registry();
+        // Parsed now rather than by the first priced call, inside its span; a registry set
+        // with `set_price_registry` after `init()` still replaces it.
+        let _ = crate::pricing::PriceRegistry::embedded();
         let resource = Resource::builder_empty()
             .with_detector(Box::new(
                 opentelemetry_sdk::resource::TelemetryResourceDetector,
