@@ -1,22 +1,22 @@
 //! A retrieval-augmented answer: embed → retrieve → rerank → prompt → generate, each stage a
-//! span (`#[rag_stage]`, `#[llm_call]`), printed as a trace tree. Providers are simulated.
+//! span (`#[rag_stage]`, `#[llm_call]`). Set up as the README recommends, with
+//! `llmscope::init()`: with no `OTEL_*` endpoint set, the trace is printed as a tree and
+//! appended to `llmscope-traces.jsonl`. Providers are simulated.
 //!
 //! Run: `cargo run --example rag_pipeline`
 
 #[path = "common/rag.rs"]
 mod scenario;
 
-use llmscope::export::TerminalExporter;
-use llmscope::opentelemetry_sdk::trace::SdkTracerProvider;
-
 #[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(TerminalExporter::stdout())
-        .build();
-    let answer = scenario::answer_question(&provider, "How long do refunds take?")
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let telemetry = llmscope::init()?;
+    let provider = telemetry.tracer_provider().expect("not disabled");
+    let answer = scenario::answer_question(provider, "How long do refunds take?")
         .await
-        .expect("simulated providers succeed");
+        .map_err(|e| e.to_string())?;
     println!("answer: {answer}");
-    provider.shutdown().expect("flushed");
+    // Prints the tree and reports any span that could not be delivered.
+    telemetry.shutdown()?;
+    Ok(())
 }

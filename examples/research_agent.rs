@@ -1,24 +1,20 @@
 //! A research agent (`#[agent_step]`, `#[tool]`, `#[llm_call]`): steps with `web_search`,
 //! `read_page` ×4 (three joined, one spawned), a delegated `fact_checker` sub-agent and a final
-//! answer; the agent span totals steps, tokens and cost. Providers are simulated.
+//! answer; the agent span totals steps, tokens and cost. Set up with `llmscope::init()`: the
+//! trace is printed as a tree and appended to `llmscope-traces.jsonl`. Providers are simulated.
 //!
 //! Run: `cargo run --example research_agent`
 
 #[path = "common/agent.rs"]
 mod scenario;
 
-use llmscope::export::TerminalExporter;
-use llmscope::opentelemetry_sdk::trace::SdkTracerProvider;
-
 #[tokio::main]
-async fn main() {
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(TerminalExporter::stdout())
-        .build();
-    llmscope::install(&provider).expect("installed once");
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let telemetry = llmscope::init()?;
     let answer = scenario::research("Is intermittent fasting effective?")
         .await
-        .expect("simulated agent succeeds");
+        .map_err(|e| e.to_string())?;
     println!("answer: {answer}");
-    provider.shutdown().expect("flushed");
+    telemetry.shutdown()?;
+    Ok(())
 }

@@ -517,3 +517,21 @@ fn init_loads_the_price_table_yet_prices_can_still_be_set_after_it() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("PRICES-SET"), "{stdout}");
 }
+
+#[test]
+fn a_refused_grpc_connection_is_named_with_the_endpoint() {
+    let base = format!("http://127.0.0.1:{}", closed_port());
+    let guard = builder(&base)
+        .with_protocol(llmscope::setup::Protocol::Grpc)
+        .with_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    calls(&guard, 2);
+    let error = guard.flush().unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("export to {base} failed: connection refused")),
+        "{text}"
+    );
+    assert_eq!(error.report().unwrap().failed, 2);
+}

@@ -465,11 +465,13 @@ impl SpanProcessor for BatchProcessor {
 
 impl Drop for BatchProcessor {
     fn drop(&mut self) {
+        // Not again after a shutdown that was asked for, even one that ran out of time: that
+        // would wait a second bound.
         let shut_down = self
             .shared
             .control
             .lock()
-            .map(|c| c.shut_down)
+            .map(|c| c.shut_down || c.shutdown_requested)
             .unwrap_or(true);
         if !shut_down && self.shared.worker_thread.get().is_some() {
             let _ = self.shutdown_with_timeout(Duration::from_secs(5));
@@ -514,11 +516,23 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
         // Partly filled batches: on flush/shutdown, once per `scheduled_delay`, and when they
         // hold half the queue (many threads, each filling its own shard's batch slowly).
         if pending_request || last_sweep.elapsed() >= shared.delay || shared.half_full() {
+            // The shards' partial batches go out together (in batches of at most `max_batch`),
+            // so the spans of one trace made on several threads reach the exporter in one call
+            // when they fit: the terminal tree then prints them as one tree.
+            let mut swept: Vec<SpanData> = Vec::new();
             for shard in shared.shards.iter() {
                 let batch = std::mem::take(&mut *shard.lock().unwrap_or_else(|e| e.into_inner()));
-                if !batch.is_empty() {
-                    export(&shared, &exporter, batch);
+                if swept.len() + batch.len() > shared.max_batch && !swept.is_empty() {
+                    export(&shared, &exporter, std::mem::take(&mut swept));
                 }
+                if swept.is_empty() {
+                    swept = batch;
+                } else {
+                    swept.extend(batch);
+                }
+            }
+            if !swept.is_empty() {
+                export(&shared, &exporter, swept);
             }
             last_sweep = Instant::now();
         }
