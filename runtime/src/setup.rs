@@ -13,6 +13,7 @@ use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
+use crate::capture::{CaptureError, CapturePolicy};
 use crate::export::{
     dropped_spans, BatchProcessor, ExportStats, JsonlError, JsonlExporter, SemconvExporter,
     SemconvOptions, TerminalExporter,
@@ -71,6 +72,9 @@ pub enum SetupError {
     AlreadyInstalled(InstallError),
     /// `with_tracing_layer(true)` but a global `tracing` subscriber is already set.
     TracingSubscriber(String),
+    /// A content capture variable is invalid, e.g. `LLMSCOPE_HASH_KEY` is not a usable key
+    /// (the error names the variable).
+    Capture(CaptureError),
 }
 
 impl fmt::Display for SetupError {
@@ -92,6 +96,7 @@ impl fmt::Display for SetupError {
             SetupError::TracingSubscriber(error) => {
                 write!(f, "cannot install the tracing-opentelemetry layer: {error}")
             }
+            SetupError::Capture(error) => write!(f, "invalid content capture setting: {error}"),
         }
     }
 }
@@ -101,6 +106,7 @@ impl std::error::Error for SetupError {
         match self {
             SetupError::Jsonl(error) => Some(error),
             SetupError::AlreadyInstalled(error) => Some(error),
+            SetupError::Capture(error) => Some(error),
             _ => None,
         }
     }
@@ -120,7 +126,10 @@ fn invalid(var: &'static str, value: &str, expected: &'static str) -> SetupError
 /// Reads `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_ENDPOINT`,
 /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`,
 /// `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_TRACES_SAMPLER`,
-/// `OTEL_TRACES_SAMPLER_ARG`, `OTEL_SDK_DISABLED` and `OTEL_SEMCONV_STABILITY_OPT_IN`. With
+/// `OTEL_TRACES_SAMPLER_ARG`, `OTEL_SDK_DISABLED`, `OTEL_SEMCONV_STABILITY_OPT_IN` and the
+/// content capture variables (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`,
+/// `LLMSCOPE_CAPTURE_MODE`, `LLMSCOPE_CAPTURE_MAX_BYTES`, `LLMSCOPE_HASH_KEY`; see
+/// [`crate::capture`]), whose policy it installs unless one was set before. With
 /// no OTLP endpoint or protocol set, spans go to the embedded default: a tree on stdout and
 /// the JSONL file [`DEFAULT_JSONL_PATH`].
 ///
@@ -418,6 +427,13 @@ impl TelemetryBuilder {
                 self.var("OTEL_TRACES_SAMPLER_ARG"),
             )?,
         };
+        // The content capture policy, hash key included, from the same variables: an invalid
+        // one fails setup here instead of being found at the first captured call.
+        let capture = match &self.env {
+            Some(env) => CapturePolicy::from_lookup(|name| env.get(name).cloned()),
+            None => CapturePolicy::from_env(),
+        }
+        .map_err(SetupError::Capture)?;
         let semconv = match self.semconv {
             Some(s) => s,
             None => match self.var("OTEL_SEMCONV_STABILITY_OPT_IN") {
@@ -439,6 +455,7 @@ impl TelemetryBuilder {
                 .unwrap_or_else(|| Some(PathBuf::from(DEFAULT_JSONL_PATH))),
             queue_capacity: self.queue_capacity.unwrap_or(32_768),
             scheduled_delay: self.scheduled_delay.unwrap_or(Duration::from_secs(1)),
+            capture,
         })
     }
 
@@ -448,11 +465,16 @@ impl TelemetryBuilder {
     ///
     /// See [`init`].
     pub fn build(self) -> Result<TelemetryGuard, SetupError> {
+        self.build_with_capture().map(|(guard, _)| guard)
+    }
+
+    fn build_with_capture(self) -> Result<(TelemetryGuard, CapturePolicy), SetupError> {
         let config = self.config()?;
+        let capture = config.capture.clone();
         let tracing_layer = self.tracing_layer;
         let mut guard = config.build()?;
         guard.install_tracing_layer = tracing_layer;
-        Ok(guard)
+        Ok((guard, capture))
     }
 
     /// Builds the providers and installs them for the process: llmscope's spans
@@ -463,12 +485,14 @@ impl TelemetryBuilder {
     ///
     /// See [`init`].
     pub fn init(self) -> Result<TelemetryGuard, SetupError> {
-        let guard = self.build()?;
+        let (guard, capture) = self.build_with_capture()?;
         let Some(provider) = &guard.tracer_provider else {
             return Ok(guard);
         };
         crate::install_with_sampler(provider, &guard.sampler)
             .map_err(SetupError::AlreadyInstalled)?;
+        // A policy the application set before `init` stays.
+        let _ = crate::capture::set_capture_policy(capture);
         opentelemetry::global::set_tracer_provider(provider.clone());
         if let Some(meter_provider) = &guard.meter_provider {
             opentelemetry::global::set_meter_provider(meter_provider.clone());
@@ -521,6 +545,9 @@ pub struct Config {
     pub queue_capacity: usize,
     /// Longest wait in the queue.
     pub scheduled_delay: Duration,
+    /// The content capture policy from the capture variables (`init` installs it unless the
+    /// application set one first).
+    pub capture: CapturePolicy,
 }
 
 /// The OTLP part of a [`Config`].
