@@ -150,7 +150,7 @@ pub use llmscope_macros::llm_call;
 /// | `input_tokens` | integer or `Option` | prompt tokens as the provider reports them |
 /// | `output_tokens` | integer or `Option` | completion tokens |
 /// | `cache_read_tokens` | integer or `Option` | input tokens read from the cache |
-/// | `cache_write_tokens` | integer or `Option` | input tokens written to the cache |
+/// | `cache_write_tokens` | integer or `Option` | input tokens written to the cache (all of them, the one-hour ones included) |
 /// | `cache_write_1h_tokens` | integer or `Option` | the one-hour-TTL part of the cache writes |
 /// | `reasoning_tokens` | integer or `Option` | reasoning output tokens |
 /// | `response_model`, `response_id`, `service_tier` | text | `gen_ai.response.*` |

@@ -11,7 +11,8 @@ fn install_policy() {
             .with_mode(CaptureMode::Full)
             .with_destination(ContentDestination::SpanAndEvent)
             .with_max_bytes(256)
-            .build(),
+            .build()
+            .expect("valid policy"),
     );
 }
 

@@ -28,6 +28,19 @@
 //! | `LLMSCOPE_CAPTURE_MAX_BYTES` | byte limit of each content attribute (default 16384) |
 //! | `LLMSCOPE_HASH_KEY` | hex key of the content hash (at least 16 bytes) |
 //!
+//! # The hash key
+//!
+//! `hash` mode exports an HMAC-SHA256 of the content under a key, resolved the same way for
+//! every policy ([`CapturePolicy::builder`], [`CapturePolicy::from_env`],
+//! [`CapturePolicy::from_lookup`], and the policy `init()` installs):
+//!
+//! 1. the key given to [`CapturePolicyBuilder::with_hasher`], if any;
+//! 2. else `LLMSCOPE_HASH_KEY` (hex digits, at least 16 bytes, e.g. `openssl rand -hex 32`);
+//!    a variable that is set but unusable is an error naming it, never a silent fallback;
+//! 3. else a random key drawn from the operating system's cryptographic source, new for each
+//!    policy: hashes then compare only within that policy, so the first hash made with such
+//!    a key logs a `tracing` warning (once per process).
+//!
 //! # Examples
 //!
 //! ```
@@ -37,18 +50,21 @@
 //!     .with_mode(CaptureMode::Redacted)
 //!     .with_destination(ContentDestination::SpanAndEvent)
 //!     .with_max_bytes(8 * 1024)
-//!     .build();
+//!     .build()?;
 //! assert_eq!(policy.mode(), CaptureMode::Redacted);
+//! # Ok::<(), llmscope_runtime::capture::CaptureError>(())
 //! ```
 
 use std::borrow::Cow;
+use std::ffi::OsString;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use opentelemetry::KeyValue;
 
-use crate::redact::{ContentHasher, Redactor};
+use crate::redact::{ContentHasher, RedactError, Redactor};
 
 /// How much of the content is exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,6 +145,7 @@ impl ContentDestination {
 
 /// A capture policy setting that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CaptureError {
     /// An environment variable holds a value outside its set.
     InvalidValue {
@@ -139,8 +156,10 @@ pub enum CaptureError {
         /// What it may hold.
         expected: &'static str,
     },
-    /// `LLMSCOPE_HASH_KEY` is not a valid key.
-    InvalidHashKey(String),
+    /// `LLMSCOPE_HASH_KEY` is set but not a valid key (the error names the variable).
+    InvalidHashKey(RedactError),
+    /// No hash key was given and the operating system's random source failed.
+    RandomKey(String),
 }
 
 impl fmt::Display for CaptureError {
@@ -154,12 +173,37 @@ impl fmt::Display for CaptureError {
                 f,
                 "invalid `{variable}` value `{value}`: expected {expected}"
             ),
-            CaptureError::InvalidHashKey(message) => f.write_str(message),
+            CaptureError::InvalidHashKey(error) => write!(f, "{error}"),
+            CaptureError::RandomKey(error) => write!(
+                f,
+                "cannot draw a random hash key from the operating system ({error}); set `{}`",
+                ContentHasher::ENV_VAR
+            ),
         }
     }
 }
 
-impl std::error::Error for CaptureError {}
+impl std::error::Error for CaptureError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CaptureError::InvalidHashKey(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Where the hash key of a [`CapturePolicy`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HashKeySource {
+    /// Given to [`CapturePolicyBuilder::with_hasher`].
+    Explicit,
+    /// Read from `LLMSCOPE_HASH_KEY`.
+    Environment,
+    /// Drawn from the operating system's random source for this policy: its hashes do not
+    /// compare with those of another process (or another policy).
+    Random,
+}
 
 /// The standard variable.
 pub const STANDARD_VAR: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
@@ -175,7 +219,8 @@ pub struct CapturePolicy {
     destination: ContentDestination,
     max_bytes: usize,
     redactor: Redactor,
-    hasher: ContentHasher,
+    /// `None` only for the process policy read from an invalid environment: it hashes nothing.
+    hash_key: Option<(ContentHasher, HashKeySource)>,
 }
 
 impl fmt::Debug for CapturePolicy {
@@ -184,13 +229,8 @@ impl fmt::Debug for CapturePolicy {
             .field("mode", &self.mode)
             .field("destination", &self.destination)
             .field("max_bytes", &self.max_bytes)
+            .field("hash_key_source", &self.hash_key_source())
             .finish_non_exhaustive()
-    }
-}
-
-impl Default for CapturePolicy {
-    fn default() -> Self {
-        CapturePolicy::builder().build()
     }
 }
 
@@ -199,7 +239,9 @@ impl CapturePolicy {
     pub const DEFAULT_MAX_BYTES: usize = 16 * 1024;
 
     /// A builder starting from the defaults: mode `none`, span attributes, 16 KiB, every
-    /// built-in detector, a random per-process hash key.
+    /// built-in detector, and the hash key resolved as the [module docs](self#the-hash-key)
+    /// say when it is built (`LLMSCOPE_HASH_KEY` unless [`with_hasher`](CapturePolicyBuilder::with_hasher)
+    /// gives one).
     pub fn builder() -> CapturePolicyBuilder {
         CapturePolicyBuilder {
             policy: CapturePolicy {
@@ -207,8 +249,9 @@ impl CapturePolicy {
                 destination: ContentDestination::Span,
                 max_bytes: Self::DEFAULT_MAX_BYTES,
                 redactor: Redactor::builder().build(),
-                hasher: ContentHasher::new(&random_key()),
+                hash_key: None,
             },
+            hasher: None,
         }
     }
 
@@ -218,7 +261,10 @@ impl CapturePolicy {
     ///
     /// [`CaptureError`] naming the variable and the value when one is invalid.
     pub fn from_env() -> Result<Self, CaptureError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::read(
+            |name| std::env::var(name).ok(),
+            std::env::var_os(ContentHasher::ENV_VAR),
+        )
     }
 
     /// Reads the policy through `lookup` instead of the process environment.
@@ -244,6 +290,16 @@ impl CapturePolicy {
     /// );
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, CaptureError> {
+        let hash_key = lookup(ContentHasher::ENV_VAR).map(OsString::from);
+        Self::read(lookup, hash_key)
+    }
+
+    /// The policy from variables read through `lookup`, `LLMSCOPE_HASH_KEY` given apart so
+    /// that a value that is not Unicode is an error, not an unset variable.
+    fn read(
+        lookup: impl Fn(&str) -> Option<String>,
+        hash_key: Option<OsString>,
+    ) -> Result<Self, CaptureError> {
         let mut builder = CapturePolicy::builder();
         if let Some(value) = lookup(STANDARD_VAR) {
             let (mode, destination) = match value.trim().to_ascii_uppercase().as_str() {
@@ -277,13 +333,14 @@ impl CapturePolicy {
                 })?;
             builder = builder.with_max_bytes(max_bytes);
         }
-        if let Some(value) = lookup(ContentHasher::ENV_VAR) {
-            let hasher = ContentHasher::from_hex(&value).map_err(|error| {
-                CaptureError::InvalidHashKey(format!("`{}`: {error}", ContentHasher::ENV_VAR))
-            })?;
-            builder = builder.with_hasher(hasher);
-        }
-        Ok(builder.build())
+        builder.build_with(hash_key)
+    }
+
+    /// The process policy when the environment's capture settings are invalid: the defaults,
+    /// and no hash key at all, so `hash` mode exports nothing rather than hashes under a key
+    /// nobody chose.
+    fn unconfigured() -> Self {
+        CapturePolicy::builder().policy
     }
 
     /// The mode of calls that do not set their own.
@@ -306,12 +363,25 @@ impl CapturePolicy {
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }
+
+    /// The keyed hasher of `hash` mode; `None` only for the process policy read from an
+    /// environment whose capture settings are invalid (it hashes nothing).
+    pub fn hasher(&self) -> Option<&ContentHasher> {
+        self.hash_key.as_ref().map(|(hasher, _)| hasher)
+    }
+
+    /// Where the hash key came from (see the [module docs](self#the-hash-key)).
+    pub fn hash_key_source(&self) -> Option<HashKeySource> {
+        self.hash_key.as_ref().map(|(_, source)| *source)
+    }
 }
 
 /// Builds a [`CapturePolicy`].
 #[derive(Debug)]
+#[must_use = "call `build()`"]
 pub struct CapturePolicyBuilder {
     policy: CapturePolicy,
+    hasher: Option<ContentHasher>,
 }
 
 impl CapturePolicyBuilder {
@@ -335,26 +405,79 @@ impl CapturePolicyBuilder {
         self.policy.redactor = redactor;
         self
     }
-    /// Sets the keyed hasher (a deployment key, so hashes compare across processes).
+    /// Sets the keyed hasher of `hash` mode (a deployment key, so hashes compare across
+    /// processes). It takes precedence over `LLMSCOPE_HASH_KEY`.
+    ///
+    /// ```
+    /// use llmscope_runtime::capture::{CaptureMode, CapturePolicy, HashKeySource};
+    /// use llmscope_runtime::redact::ContentHasher;
+    ///
+    /// let key = ContentHasher::from_hex("000102030405060708090a0b0c0d0e0f").unwrap();
+    /// let policy = CapturePolicy::builder()
+    ///     .with_mode(CaptureMode::Hash)
+    ///     .with_hasher(key)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(policy.hash_key_source(), Some(HashKeySource::Explicit));
+    /// ```
     pub fn with_hasher(mut self, hasher: ContentHasher) -> Self {
-        self.policy.hasher = hasher;
+        self.hasher = Some(hasher);
         self
     }
-    /// The policy.
-    pub fn build(self) -> CapturePolicy {
-        self.policy
+
+    /// The policy, its hash key resolved as the [module docs](self#the-hash-key) say: the
+    /// one given to [`with_hasher`](Self::with_hasher), else `LLMSCOPE_HASH_KEY` from the
+    /// process environment, else a random key from the operating system.
+    ///
+    /// # Errors
+    ///
+    /// [`CaptureError::InvalidHashKey`] naming `LLMSCOPE_HASH_KEY` when no key was given and
+    /// the variable is set but unusable; [`CaptureError::RandomKey`] if the operating system
+    /// cannot provide random bytes.
+    pub fn build(self) -> Result<CapturePolicy, CaptureError> {
+        self.build_with(std::env::var_os(ContentHasher::ENV_VAR))
+    }
+
+    /// [`build`](Self::build) with `env_key` standing for the value of `LLMSCOPE_HASH_KEY`:
+    /// the one place a policy's hash key is decided.
+    fn build_with(self, env_key: Option<OsString>) -> Result<CapturePolicy, CaptureError> {
+        let hash_key = match self.hasher {
+            Some(hasher) => (hasher, HashKeySource::Explicit),
+            None => match ContentHasher::from_env_value(env_key)
+                .map_err(CaptureError::InvalidHashKey)?
+            {
+                Some(hasher) => (hasher, HashKeySource::Environment),
+                None => (ContentHasher::new(&random_key()?), HashKeySource::Random),
+            },
+        };
+        Ok(CapturePolicy {
+            hash_key: Some(hash_key),
+            ..self.policy
+        })
     }
 }
 
-/// A per-process random key: hashes compare within the process only. Set a deployment key
-/// (`LLMSCOPE_HASH_KEY` or [`CapturePolicyBuilder::with_hasher`]) to compare across processes.
-fn random_key() -> [u8; 32] {
-    use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
-    let generator = RandomIdGenerator::default();
+/// A key from the operating system's cryptographic random source (not the trace-id
+/// generator, whose output also appears in exported trace ids).
+fn random_key() -> Result<[u8; 32], CaptureError> {
     let mut key = [0u8; 32];
-    key[..16].copy_from_slice(&generator.new_trace_id().to_bytes());
-    key[16..].copy_from_slice(&generator.new_trace_id().to_bytes());
-    key
+    getrandom::fill(&mut key).map_err(|error| CaptureError::RandomKey(error.to_string()))?;
+    Ok(key)
+}
+
+static RANDOM_KEY_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Says once per process that hashes are made under a random key.
+fn warn_random_key_once() {
+    if !RANDOM_KEY_WARNED.swap(true, Ordering::Relaxed) {
+        crate::diagnostics::diag!(
+            Warn,
+            "capture",
+            "content is hashed under a random key because `{}` is not set: hashes will not be \
+             comparable across processes",
+            ContentHasher::ENV_VAR
+        );
+    }
 }
 
 static POLICY: OnceLock<CapturePolicy> = OnceLock::new();
@@ -373,14 +496,17 @@ pub fn set_capture_policy(policy: CapturePolicy) -> Result<(), Box<CapturePolicy
     }
 }
 
-/// The process-wide policy: the one set with [`set_capture_policy`], else read from the
-/// environment on first use (an invalid variable there is reported once as a warning and
-/// captures nothing; call [`CapturePolicy::from_env`] at startup to fail fast instead).
+/// The process-wide policy: the one set with [`set_capture_policy`] (`init()` sets the one
+/// read from its environment, failing on an invalid variable), else read from the process
+/// environment on first use. An invalid variable found there can no longer fail setup: it is
+/// reported once as a warning, the policy captures nothing by default, and `hash` mode exports
+/// nothing at all (never a hash under a key nobody chose). Call `init()` or
+/// [`CapturePolicy::from_env`] at startup to fail fast instead.
 pub fn capture_policy() -> &'static CapturePolicy {
     POLICY.get_or_init(|| {
         CapturePolicy::from_env().unwrap_or_else(|error| {
             crate::diagnostics::diag!(Warn, "capture", "content capture disabled: {error}");
-            CapturePolicy::default()
+            CapturePolicy::unconfigured()
         })
     })
 }
@@ -650,6 +776,12 @@ pub(crate) fn render(
     match mode {
         CaptureMode::None => return,
         CaptureMode::Hash => {
+            let Some((hasher, source)) = &policy.hash_key else {
+                return;
+            };
+            if *source == HashKeySource::Random {
+                warn_random_key_once();
+            }
             let json = to_json(
                 kind,
                 messages,
@@ -658,10 +790,7 @@ pub(crate) fn render(
                 usize::MAX,
             )
             .0;
-            attributes.push(KeyValue::new(
-                kind.hash_attribute(),
-                policy.hasher.hash(&json),
-            ));
+            attributes.push(KeyValue::new(kind.hash_attribute(), hasher.hash(&json)));
             let length: usize = messages
                 .iter()
                 .flat_map(|message| message.parts.iter())
@@ -833,10 +962,74 @@ mod tests {
         text: &str,
         max_bytes: usize,
     ) -> Vec<KeyValue> {
-        let policy = CapturePolicy::builder().with_max_bytes(max_bytes).build();
+        let policy = CapturePolicy::builder()
+            .with_max_bytes(max_bytes)
+            .build_with(None)
+            .unwrap();
         let mut out = Rendered::default();
         render(&policy, mode, kind, &[Message::user(text)], None, &mut out);
         out.span
+    }
+
+    const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f";
+
+    fn input_hash(policy: &CapturePolicy) -> Option<String> {
+        let mut out = Rendered::default();
+        let messages = [Message::user("What is my balance?")];
+        render(
+            policy,
+            CaptureMode::Hash,
+            ContentKind::Input,
+            &messages,
+            None,
+            &mut out,
+        );
+        out.span
+            .iter()
+            .find(|kv| kv.key.as_str() == "llmscope.input.hash")
+            .map(|kv| kv.value.as_str().into_owned())
+    }
+
+    #[test]
+    fn the_hash_key_is_explicit_else_the_variable_else_random() {
+        let explicit = ContentHasher::new(b"explicit key, 32 bytes long.....");
+        let policy = CapturePolicy::builder()
+            .with_hasher(explicit.clone())
+            .build_with(Some("zz".into()))
+            .unwrap();
+        assert_eq!(policy.hash_key_source(), Some(HashKeySource::Explicit));
+        assert_eq!(
+            policy.hasher().unwrap().hash("x"),
+            explicit.hash("x"),
+            "explicit beats the variable, even an invalid one"
+        );
+
+        let policy = CapturePolicy::builder()
+            .build_with(Some(KEY_HEX.into()))
+            .unwrap();
+        assert_eq!(policy.hash_key_source(), Some(HashKeySource::Environment));
+        let key: Vec<u8> = (0u8..16).collect();
+        assert_eq!(
+            policy.hasher().unwrap().hash("x"),
+            ContentHasher::new(&key).hash("x")
+        );
+
+        let error = CapturePolicy::builder()
+            .build_with(Some("0011".into()))
+            .unwrap_err();
+        assert!(error.to_string().contains("`LLMSCOPE_HASH_KEY`"), "{error}");
+
+        let first = CapturePolicy::builder().build_with(None).unwrap();
+        let second = CapturePolicy::builder().build_with(None).unwrap();
+        assert_eq!(first.hash_key_source(), Some(HashKeySource::Random));
+        assert_ne!(input_hash(&first), input_hash(&second));
+    }
+
+    #[test]
+    fn a_policy_without_a_key_hashes_nothing() {
+        let policy = CapturePolicy::unconfigured();
+        assert_eq!(policy.hash_key_source(), None);
+        assert_eq!(input_hash(&policy), None);
     }
 
     #[test]

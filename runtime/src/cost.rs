@@ -83,7 +83,9 @@ pub(crate) fn write_cost(
         input_tokens: usage.input_tokens().unwrap_or(0),
         output_tokens: usage.output_tokens().unwrap_or(0),
         cache_read_tokens: usage.cache_read_tokens().unwrap_or(0),
-        cache_write_tokens: usage.cache_write_tokens().unwrap_or(0),
+        // `UsageData` counts all cache writes, the 1-hour ones included; pricing takes the two
+        // lifetimes apart, so each write is billed once at its own rate.
+        cache_write_tokens: usage.cache_write_5m_tokens().unwrap_or(0),
         cache_write_1h_tokens: usage.cache_write_1h_tokens().unwrap_or(0),
         reasoning_tokens: usage.reasoning_tokens().unwrap_or(0),
     };

@@ -54,6 +54,13 @@ pub trait Usage {
 /// say so with [`set_input_excludes_cache`](Self::set_input_excludes_cache) and
 /// [`set_output_excludes_reasoning`](Self::set_output_excludes_reasoning); the getters
 /// always return the inclusive figures, so cached tokens are never billed twice.
+///
+/// Cache writes nest the same way: [`cache_write_tokens`](Self::cache_write_tokens) counts
+/// **all** cache writes (Anthropic's `cache_creation_input_tokens`, the 1-hour ones included)
+/// and [`cache_write_1h_tokens`](Self::cache_write_1h_tokens) is the part of them stored with a
+/// one-hour TTL (Anthropic's `cache_creation.ephemeral_1h_input_tokens`). The 5-minute writes
+/// are the difference, [`cache_write_5m_tokens`](Self::cache_write_5m_tokens); pricing bills
+/// each write once, at its own rate.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct UsageData<'a> {
     input_tokens: Option<u64>,
@@ -161,6 +168,12 @@ impl<'a> UsageData<'a> {
     /// Cache writes with a one-hour TTL, a subset of [`cache_write_tokens`](Self::cache_write_tokens).
     pub fn cache_write_1h_tokens(&self) -> Option<u64> {
         self.cache_write_1h_tokens
+    }
+    /// Cache writes with the default (5-minute) TTL: all cache writes minus the one-hour
+    /// ones (0 if more one-hour writes than writes were reported).
+    pub fn cache_write_5m_tokens(&self) -> Option<u64> {
+        let all = self.cache_write_tokens?;
+        Some(all.saturating_sub(self.cache_write_1h_tokens.unwrap_or(0)))
     }
     /// Reasoning output tokens (`gen_ai.usage.reasoning.output_tokens`).
     pub fn reasoning_tokens(&self) -> Option<u64> {

@@ -79,6 +79,14 @@ impl ContentHasher {
         from_env_value(std::env::var_os(Self::ENV_VAR))
     }
 
+    /// [`from_env`](ContentHasher::from_env) on `value`, standing for the variable's value:
+    /// the one parser of `LLMSCOPE_HASH_KEY` (capture policies resolve their key through it).
+    pub(crate) fn from_env_value(
+        value: Option<OsString>,
+    ) -> Result<Option<ContentHasher>, RedactError> {
+        from_env_value(value)
+    }
+
     /// The digest of `text`: `hmac-sha256:` followed by 64 lower-case hex digits.
     pub fn hash(&self, text: &str) -> String {
         self.hash_bytes(text.as_bytes())

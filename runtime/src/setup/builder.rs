@@ -11,6 +11,7 @@ use super::env::{check_headers, check_url, parse_bool, parse_pairs, parse_sample
 use super::error::{invalid, SetupError};
 use super::guard::TelemetryGuard;
 use super::{Protocol, DEFAULT_JSONL_PATH};
+use crate::capture::CapturePolicy;
 use crate::diagnostics;
 use crate::export::SemconvOptions;
 use crate::sampling::Sampler;
@@ -23,8 +24,11 @@ use crate::sampling::Sampler;
 /// `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_TRACES_SAMPLER`,
 /// `OTEL_TRACES_SAMPLER_ARG`, `OTEL_SDK_DISABLED`, `OTEL_SEMCONV_STABILITY_OPT_IN`,
 /// `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BSP_SCHEDULE_DELAY`,
-/// `OTEL_BSP_EXPORT_TIMEOUT` (llmscope's one bound on shutdown), `OTEL_LOG_LEVEL` and
-/// `LLMSCOPE_DIAGNOSTICS` (see [`crate::diagnostics`]). With no OTLP endpoint or protocol set,
+/// `OTEL_BSP_EXPORT_TIMEOUT` (llmscope's one bound on shutdown), `OTEL_LOG_LEVEL`,
+/// `LLMSCOPE_DIAGNOSTICS` (see [`crate::diagnostics`]) and the content capture variables
+/// (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, `LLMSCOPE_CAPTURE_MODE`,
+/// `LLMSCOPE_CAPTURE_MAX_BYTES`, `LLMSCOPE_HASH_KEY`; see [`crate::capture`]), whose policy it
+/// installs unless one was set before. With no OTLP endpoint or protocol set,
 /// spans go to the embedded default: a tree on stdout and the JSONL file
 /// [`DEFAULT_JSONL_PATH`] (in the temporary directory, with a warning, when the working
 /// directory is not writable). The price table is loaded here, not on the first priced call.
@@ -363,6 +367,13 @@ impl TelemetryBuilder {
                 env.var("OTEL_TRACES_SAMPLER_ARG")?,
             )?,
         };
+        // The content capture policy, hash key included, from the same variables: an invalid
+        // one fails setup here instead of being found at the first captured call.
+        let capture = match &env.0 {
+            Some(env) => CapturePolicy::from_lookup(|name| env.get(name).cloned()),
+            None => CapturePolicy::from_env(),
+        }
+        .map_err(SetupError::Capture)?;
         let semconv = match self.semconv {
             Some(s) => s,
             None => match env.var("OTEL_SEMCONV_STABILITY_OPT_IN")? {
@@ -409,6 +420,7 @@ impl TelemetryBuilder {
             shutdown_timeout,
             log_level,
             diagnostics_sink,
+            capture,
         })
     }
 
@@ -418,11 +430,16 @@ impl TelemetryBuilder {
     ///
     /// See [`init`].
     pub fn build(self) -> Result<TelemetryGuard, SetupError> {
+        self.build_with_capture().map(|(guard, _)| guard)
+    }
+
+    fn build_with_capture(self) -> Result<(TelemetryGuard, CapturePolicy), SetupError> {
         let config = self.config()?;
+        let capture = config.capture.clone();
         let tracing_layer = self.tracing_layer;
         let mut guard = config.build()?;
         guard.install_tracing_layer = tracing_layer;
-        Ok(guard)
+        Ok((guard, capture))
     }
 
     /// Builds the providers and installs them for the process: llmscope's spans
@@ -433,12 +450,14 @@ impl TelemetryBuilder {
     ///
     /// See [`init`].
     pub fn init(self) -> Result<TelemetryGuard, SetupError> {
-        let guard = self.build()?;
+        let (guard, capture) = self.build_with_capture()?;
         let Some(provider) = &guard.tracer_provider else {
             return Ok(guard);
         };
         crate::install_with_sampler(provider, &guard.sampler)
             .map_err(SetupError::AlreadyInstalled)?;
+        // A policy the application set before `init` stays.
+        let _ = crate::capture::set_capture_policy(capture);
         opentelemetry::global::set_tracer_provider(provider.clone());
         if let Some(meter_provider) = &guard.meter_provider {
             opentelemetry::global::set_meter_provider(meter_provider.clone());

@@ -13,6 +13,7 @@ use super::error::SetupError;
 use super::guard::TelemetryGuard;
 use super::otlp::{self, Destination};
 use super::{Protocol, DEFAULT_JSONL_PATH};
+use crate::capture::CapturePolicy;
 use crate::diagnostics::{self, diag, Level, Sink};
 use crate::export::{
     BatchProcessor, ExportStats, FanOut, JsonlExporter, SemconvExporter, SemconvOptions,
@@ -55,6 +56,9 @@ pub struct Config {
     pub log_level: Option<Option<Level>>,
     /// `LLMSCOPE_DIAGNOSTICS`, if set.
     pub diagnostics_sink: Option<Sink>,
+    /// The content capture policy from the capture variables (`init` installs it unless the
+    /// application set one first).
+    pub capture: CapturePolicy,
 }
 
 /// The OTLP part of a [`Config`].

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::capture::CaptureError;
 use crate::export::JsonlError;
 use crate::install::InstallError;
 
@@ -38,6 +39,9 @@ pub enum SetupError {
     AlreadyInstalled(InstallError),
     /// `with_tracing_layer(true)` but a global `tracing` subscriber is already set.
     TracingSubscriber(String),
+    /// A content capture variable is invalid, e.g. `LLMSCOPE_HASH_KEY` is not a usable key
+    /// (the error names the variable).
+    Capture(CaptureError),
 }
 
 impl fmt::Display for SetupError {
@@ -59,6 +63,7 @@ impl fmt::Display for SetupError {
             SetupError::TracingSubscriber(error) => {
                 write!(f, "cannot install the tracing-opentelemetry layer: {error}")
             }
+            SetupError::Capture(error) => write!(f, "invalid content capture setting: {error}"),
         }
     }
 }
@@ -68,6 +73,7 @@ impl std::error::Error for SetupError {
         match self {
             SetupError::Jsonl(error) => Some(error),
             SetupError::AlreadyInstalled(error) => Some(error),
+            SetupError::Capture(error) => Some(error),
             _ => None,
         }
     }
