@@ -90,10 +90,14 @@
 /// `gen_ai.usage.input_tokens` (inclusive of cache), `…output_tokens`,
 /// `…cache_read.input_tokens`, `…cache_creation.input_tokens`, `…reasoning.output_tokens`,
 /// `gen_ai.response.model`, `…id`, `…finish_reasons`, and the cost in USD from the pricing
-/// registry ([`pricing`]): `gen_ai.usage.cost.amount`/`.currency`, OpenInference's
-/// `llm.cost.prompt`/`.completion`/`.total`, the parts `llmscope.cost.*`, and the matched entry
+/// registry ([`pricing`]): `llmscope.cost.total` and its parts `llmscope.cost.input`,
+/// `.output`, `.cache_read`, `.cache_write`, OpenInference's
+/// `llm.cost.prompt`/`.completion`/`.total`, and the matched entry
 /// and snapshot (`llmscope.pricing.entry`, `.snapshot`, `.tier`) so any number can be audited;
-/// an unknown model gets no cost attribute (see [`unknown_models`]). On `Err`: status Error, `error.type`
+/// an unknown model gets no cost attribute (see [`unknown_models`]). Semconv v1.41.0 has no
+/// cost attribute; the proposed `gen_ai.usage.cost.amount`/`.currency`/`.source` are added on
+/// export with `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`
+/// ([`export::SemconvOptions`]). On `Err`: status Error, `error.type`
 /// ([`ErrorType`] if implemented, else the error's type name) and an `exception` event. On
 /// panic: status Error and `error.type = "panic"`, and the panic continues. If the future is
 /// dropped before it completes: the span ends with `llmscope.cancelled = true`.
@@ -214,8 +218,10 @@ pub use llmscope_macros::Usage;
 /// | `custom = "dedupe"` | `dedupe`, INTERNAL | — | — |
 ///
 /// Every kind also takes `name` (span name override), `attrs(...)` and `crate`, as
-/// [`llm_call`] does. `gen_ai.operation.name` is `embeddings`, `retrieval`, `rerank`,
-/// `prompt`, `postprocess` or the custom name.
+/// [`llm_call`] does. `gen_ai.operation.name` is `embeddings` or `retrieval`; semconv v1.41.0
+/// registers no operation for the other kinds, so their spans carry
+/// `llmscope.operation.name` instead (`rerank`, `prompt`, `postprocess` or the custom name) and
+/// no `gen_ai.operation.name`.
 ///
 /// **Content follows the capture policy** (nothing by default): the retrieval query
 /// (`query = …`, any [`capture::Content`] such as `&str`) is written as
@@ -262,22 +268,26 @@ pub use llmscope_macros::rag_stage;
 /// Turns an agent run, or one step of it, into a span; the agent span totals what happens
 /// under it.
 ///
-/// # An agent: `#[agent_step(agent = "name", ...)]`
+/// # An agent: `#[agent_step(agent = "name", provider = "openai", ...)]`
 ///
 /// Span `invoke_agent {agent}`, kind INTERNAL, `gen_ai.operation.name = "invoke_agent"`.
+/// `provider` is required: semconv v1.41.0 requires `gen_ai.provider.name` on `invoke_agent`
+/// spans (name the provider the agent's model calls go to; an agent whose calls go to several
+/// names the main one).
 ///
 /// | argument | type | writes |
 /// |---|---|---|
 /// | `agent` | string (**required**) | `gen_ai.agent.name`, the span name's second word |
 /// | `id`, `description`, `version` | string | `gen_ai.agent.id`, `.description`, `.version` |
-/// | `provider` | string | `gen_ai.provider.name` |
+/// | `provider` | string (**required**) | `gen_ai.provider.name` |
 /// | `conversation_id` | string | `gen_ai.conversation.id` |
 /// | `tools` | string array | `llmscope.agent.tools`: the tools it may call |
 /// | `max_steps` | integer | `llmscope.agent.max_steps`; decides the `step_limit` outcome |
 /// | `name`, `attrs(...)`, `crate` | | as [`llm_call`] |
 ///
 /// When the agent returns, its span gets `llmscope.agent.steps`, `.tool_calls`, `.llm_calls`,
-/// `.usage.input_tokens`, `.usage.output_tokens`, `.cost.amount` (USD, priced calls only;
+/// `.usage.input_tokens`, `.usage.output_tokens`, `.cost.amount` (USD, the sum of the calls'
+/// `llmscope.cost.total`, priced calls only;
 /// `.unpriced_llm_calls` counts the others) and `llmscope.agent.outcome`: `error` if it returned
 /// `Err`, else `completed` if a step decided `final_answer`, else `step_limit` if it took
 /// `max_steps` steps, else `completed`. The span's duration is the run's latency.
@@ -293,7 +303,9 @@ pub use llmscope_macros::rag_stage;
 ///
 /// # A step: `#[agent_step(step)]` (or bare `#[agent_step]`)
 ///
-/// Span `agent_step`, kind INTERNAL, with `llmscope.agent.step.index` (1-based, counted by the
+/// Span `agent_step`, kind INTERNAL, `llmscope.operation.name = "agent_step"` (semconv v1.41.0
+/// registers no operation for a step, so the span carries no `gen_ai.operation.name`), with
+/// `llmscope.agent.step.index` (1-based, counted by the
 /// nearest agent) and `llmscope.agent.step.decision` (`call_tool`, `delegate` or
 /// `final_answer`): read from the return value when it implements [`Decided`] (e.g. returns a
 /// [`Decision`], `Result<Decision, E>`), else from a literal `decision = "…"` argument.
@@ -307,7 +319,7 @@ pub use llmscope_macros::rag_stage;
 ///     if round < 2 { Decision::CallTool } else { Decision::FinalAnswer }
 /// }
 ///
-/// #[llmscope::agent_step(agent = "helper", max_steps = 5)]
+/// #[llmscope::agent_step(agent = "helper", provider = "openai", max_steps = 5)]
 /// fn run() -> Result<(), String> {
 ///     let mut round = 0;
 ///     while think(round) != Decision::FinalAnswer { round += 1; }
@@ -327,6 +339,13 @@ pub use llmscope_macros::rag_stage;
 /// ```compile_fail
 /// #[llmscope::agent_step(step, decision = "final_anwser")]
 /// fn answer() {}
+/// ```
+///
+/// An agent without `provider` does not compile:
+///
+/// ```compile_fail
+/// #[llmscope::agent_step(agent = "helper")]
+/// fn run() {}
 /// ```
 pub use llmscope_macros::agent_step;
 

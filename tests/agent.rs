@@ -188,7 +188,7 @@ invoke_agent research_assistant [Internal]
     let span_sum: f64 = spans
         .iter()
         .filter(|span| span.span_kind == SpanKind::Client)
-        .filter_map(|span| double(span, "gen_ai.usage.cost.amount"))
+        .filter_map(|span| double(span, "llmscope.cost.total"))
         .sum();
     close(Some(span_sum), expected);
     assert_eq!(attribute(&root, "llmscope.agent.unpriced_llm_calls"), None);
@@ -282,7 +282,7 @@ fn ponder(round: u32) -> u32 {
     round + 1
 }
 
-#[llmscope::agent_step(agent = "looper", max_steps = 3)]
+#[llmscope::agent_step(agent = "looper", provider = "openai", max_steps = 3)]
 fn looper(limit: u32) -> u32 {
     let mut round = 0;
     while round < limit {
@@ -305,7 +305,7 @@ fn broken_read() -> Result<String, ToolFailure> {
     Err(ToolFailure)
 }
 
-#[llmscope::agent_step(agent = "fragile", max_steps = 3)]
+#[llmscope::agent_step(agent = "fragile", provider = "openai", max_steps = 3)]
 fn fragile() -> Result<String, ToolFailure> {
     ponder(0);
     broken_read()

@@ -45,7 +45,15 @@ fn content_goes_to_span_attributes_and_to_the_details_event() {
         .find(|event| event.name == "gen_ai.client.inference.operation.details")
         .expect("details event");
     let keys: Vec<&str> = event.attributes.iter().map(|kv| kv.key.as_str()).collect();
-    assert_eq!(keys, ["gen_ai.input.messages", "gen_ai.output.messages"]);
+    assert_eq!(
+        keys,
+        [
+            "gen_ai.operation.name",
+            "gen_ai.request.model",
+            "gen_ai.input.messages",
+            "gen_ai.output.messages"
+        ]
+    );
 }
 
 #[test]

@@ -337,7 +337,7 @@ fn quickstart_trace_reads_back_with_phoenix_cost() {
             call.completion_tokens
         );
 
-        let ours = attr(span, "gen_ai.usage.cost.amount")
+        let ours = attr(span, "llmscope.cost.total")
             .as_f64()
             .expect("our cost");
         let theirs = phoenix_cost(&url, span["context"]["span_id"].as_str().unwrap());
@@ -414,7 +414,7 @@ fn quickstart_trace_reads_back_with_phoenix_cost() {
     assert_eq!(got.len(), more.len());
     let mut worst = 0.0_f64;
     for span in &got {
-        let ours = attr(span, "gen_ai.usage.cost.amount")
+        let ours = attr(span, "llmscope.cost.total")
             .as_f64()
             .expect("our cost");
         let theirs = phoenix_cost(&url, span["context"]["span_id"].as_str().unwrap());

@@ -201,8 +201,7 @@ pub(crate) fn raw_sdk_with_cost(
         llmscope::price_registry().cost("openai", reply.model, &tokens, ServiceTier::Standard)
     {
         attributes.extend([
-            KeyValue::new("gen_ai.usage.cost.amount", cost.total),
-            KeyValue::new("gen_ai.usage.cost.currency", cost.currency),
+            KeyValue::new("llmscope.cost.total", cost.total),
             KeyValue::new("llm.cost.prompt", cost.prompt()),
             KeyValue::new("llm.cost.completion", cost.output),
             KeyValue::new("llm.cost.total", cost.total),
@@ -279,8 +278,7 @@ pub(crate) fn with_tracing_and_cost(req: &Request) -> Reply {
         gen_ai.response.model = tracing::field::Empty,
         gen_ai.response.id = tracing::field::Empty,
         gen_ai.response.finish_reasons = tracing::field::Empty,
-        gen_ai.usage.cost.amount = tracing::field::Empty,
-        gen_ai.usage.cost.currency = tracing::field::Empty,
+        llmscope.cost.total = tracing::field::Empty,
         llm.cost.prompt = tracing::field::Empty,
         llm.cost.completion = tracing::field::Empty,
         llm.cost.total = tracing::field::Empty,
@@ -308,8 +306,7 @@ pub(crate) fn with_tracing_and_cost(req: &Request) -> Reply {
     if let Some((matched, cost)) =
         llmscope::price_registry().cost("openai", reply.model, &tokens, ServiceTier::Standard)
     {
-        span.record("gen_ai.usage.cost.amount", cost.total);
-        span.record("gen_ai.usage.cost.currency", cost.currency);
+        span.record("llmscope.cost.total", cost.total);
         span.record("llm.cost.prompt", cost.prompt());
         span.record("llm.cost.completion", cost.output);
         span.record("llm.cost.total", cost.total);

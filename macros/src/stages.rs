@@ -456,6 +456,15 @@ fn agent_step(cx: &Ctxt, raw: Vec<RawArg>) -> Option<Spec> {
             );
             return None;
         };
+        if parsed.provider.is_none() {
+            cx.error_spanned_by(
+                &agent,
+                "an agent needs `provider = \"…\"`: semconv requires `gen_ai.provider.name` on \
+                 `invoke_agent` spans; name the provider its model calls go to, e.g. \
+                 `provider = \"openai\"`",
+            );
+            return None;
+        }
         let max_steps = value_of(&parsed, "llmscope.agent.max_steps");
         return Some(Spec {
             parsed,

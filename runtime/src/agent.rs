@@ -182,7 +182,7 @@ pub(crate) fn add_llm_usage(cx: &Context, usage: &UsageData<'_>, attributes: &[K
     };
     let cost = attributes
         .iter()
-        .find(|kv| kv.key.as_str() == keys::COST_AMOUNT)
+        .find(|kv| kv.key.as_str() == keys::COST_TOTAL)
         .and_then(|kv| match kv.value {
             Value::F64(cost) => Some(cost),
             _ => None,
@@ -293,7 +293,7 @@ mod tests {
     fn usage_rolls_up_to_every_enclosing_agent() {
         let (outer_cx, outer) = begin(&Context::new(), Some(3));
         let (inner_cx, inner) = begin(&outer_cx, None);
-        let cost = [KeyValue::new(keys::COST_AMOUNT, 0.25)];
+        let cost = [KeyValue::new(keys::COST_TOTAL, 0.25)];
         add_llm_usage(&inner_cx, &usage(10, 2), &cost);
         add_llm_usage(&outer_cx, &usage(5, 1), &[]);
         assert_eq!(next_step(&outer_cx), Some(1));

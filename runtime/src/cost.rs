@@ -110,8 +110,7 @@ pub(crate) fn write_cost(
         return;
     };
     attributes.extend([
-        KeyValue::new(keys::COST_AMOUNT, cost.total),
-        KeyValue::new(keys::COST_CURRENCY, cost.currency),
+        KeyValue::new(keys::COST_TOTAL, cost.total),
         KeyValue::new(keys::OPENINFERENCE_COST_PROMPT, cost.prompt()),
         KeyValue::new(keys::OPENINFERENCE_COST_COMPLETION, cost.output),
         KeyValue::new(keys::OPENINFERENCE_COST_TOTAL, cost.total),

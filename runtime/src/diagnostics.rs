@@ -18,7 +18,7 @@
 //! ```
 //! use llmscope::diagnostics::{self, Level, Sink};
 //!
-//! diagnostics::set_level(Level::Debug); // show each export
+//! diagnostics::set_level(Some(Level::Debug)); // show each export
 //! diagnostics::set_sink(Sink::Stderr);  // even though the app has a tracing subscriber
 //! assert_eq!(diagnostics::level(), Some(Level::Debug));
 //! ```

@@ -27,6 +27,9 @@ pub use opentelemetry::{Array, StringValue, Value};
 pub mod keys {
     /// `gen_ai.operation.name`
     pub const OPERATION_NAME: &str = "gen_ai.operation.name";
+    /// `llmscope.operation.name`: what a span is when no registered `gen_ai.operation.name`
+    /// fits (`rerank`, `prompt`, `postprocess`, `agent_step`, custom stages).
+    pub const LLMSCOPE_OPERATION_NAME: &str = "llmscope.operation.name";
     /// `gen_ai.provider.name`
     pub const PROVIDER_NAME: &str = "gen_ai.provider.name";
     /// `gen_ai.request.model`
@@ -66,10 +69,17 @@ pub mod keys {
     pub const RESPONSE_SERVICE_TIER: &str = "llmscope.response.service_tier";
     /// `llmscope.request.service_tier`: the service tier requested (prices the call).
     pub const REQUEST_SERVICE_TIER: &str = "llmscope.request.service_tier";
-    /// `gen_ai.usage.cost.amount`: total cost of the call (proposed GenAI name).
-    pub const COST_AMOUNT: &str = "gen_ai.usage.cost.amount";
-    /// `gen_ai.usage.cost.currency`: ISO 4217 code of the cost (always `USD`).
-    pub const COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
+    /// `llmscope.cost.total`: total cost of the call in USD (semconv v1.41.0 has no cost
+    /// attribute; the proposed `gen_ai.usage.cost.*` are added on export only with
+    /// `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`).
+    pub const COST_TOTAL: &str = "llmscope.cost.total";
+    /// `gen_ai.usage.cost.amount`: the proposed GenAI cost (not in semconv v1.41.0), written on
+    /// export with `gen_ai_latest_experimental` only.
+    pub const PROPOSED_COST_AMOUNT: &str = "gen_ai.usage.cost.amount";
+    /// `gen_ai.usage.cost.currency`: the proposed GenAI cost's ISO 4217 code (`USD`).
+    pub const PROPOSED_COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
+    /// `gen_ai.usage.cost.source`: the proposed GenAI cost's origin (`local`: computed here).
+    pub const PROPOSED_COST_SOURCE: &str = "gen_ai.usage.cost.source";
     /// `llm.cost.prompt` (OpenInference): input + cache read + cache write cost.
     pub const OPENINFERENCE_COST_PROMPT: &str = "llm.cost.prompt";
     /// `llm.cost.completion` (OpenInference): output cost.
@@ -92,10 +102,48 @@ pub mod keys {
     pub const PRICING_TIER: &str = "llmscope.pricing.tier";
 }
 
+/// The key that names a span's operation: `gen_ai.operation.name` for the values semconv
+/// v1.41.0 registers, else llmscope's own `llmscope.operation.name` (`rerank`, `prompt`,
+/// `postprocess`, `agent_step`, custom stages), so no span carries an unregistered value.
+#[inline]
+pub(crate) fn operation_key(operation: &str) -> &'static str {
+    use crate::semconv::gen_ai_operation_name as registered;
+    match operation {
+        registered::CHAT
+        | registered::GENERATE_CONTENT
+        | registered::TEXT_COMPLETION
+        | registered::EMBEDDINGS
+        | registered::RETRIEVAL
+        | registered::CREATE_AGENT
+        | registered::INVOKE_AGENT
+        | registered::EXECUTE_TOOL
+        | registered::INVOKE_WORKFLOW => keys::OPERATION_NAME,
+        _ => keys::LLMSCOPE_OPERATION_NAME,
+    }
+}
+
+/// Whether `operation` is an inference, the operations the
+/// `gen_ai.client.inference.operation.details` event describes.
+fn is_inference(operation: &str) -> bool {
+    use crate::semconv::gen_ai_operation_name as registered;
+    matches!(
+        operation,
+        registered::CHAT | registered::GENERATE_CONTENT | registered::TEXT_COMPLETION
+    )
+}
+
+/// The content attributes the `gen_ai.client.inference.operation.details` event defines.
+const DETAILS_EVENT_CONTENT: [&str; 3] = [
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+];
+
 /// The static description of an annotated function.
 #[derive(Debug)]
 pub struct Site {
-    /// `gen_ai.operation.name`, also the first word of the span name.
+    /// The operation, also the first word of the span name: written as `gen_ai.operation.name`
+    /// when semconv registers it, else as `llmscope.operation.name`.
     pub operation: &'static str,
     /// CLIENT for remote calls, INTERNAL for in-process work.
     pub kind: SpanKind,
@@ -444,7 +492,7 @@ pub fn start(
     };
     start
         .attributes
-        .push(KeyValue::new(keys::OPERATION_NAME, site.operation));
+        .push(KeyValue::new(operation_key(site.operation), site.operation));
     sampling(&mut start);
     let name = match (start.name.take(), &start.model) {
         (Some(name), _) => name,
@@ -497,6 +545,7 @@ pub fn start(
         attach,
         ended: false,
         capture: site.capture,
+        operation: site.operation,
         event: Vec::new(),
         provider: if recording { start.provider } else { None },
         model: if recording { start.model } else { None },
@@ -577,6 +626,8 @@ pub struct Call {
     attach: bool,
     ended: bool,
     capture: Option<CaptureMode>,
+    /// The site's operation (the details event names it).
+    operation: &'static str,
     /// Content for the `gen_ai.client.inference.operation.details` event, written at the end.
     event: Vec<KeyValue>,
     provider: Option<StringValue>,
@@ -593,6 +644,7 @@ impl Call {
             attach,
             ended: false,
             capture: site.capture,
+            operation: site.operation,
             event: Vec::new(),
             provider: None,
             model: None,
@@ -711,10 +763,31 @@ impl Call {
             finish_reason,
             &mut rendered,
         );
-        if !rendered.span.is_empty() {
-            self.cx.span().set_attributes(rendered.span);
+        // The details event carries only what semconv v1.41.0 defines for it: the messages and
+        // system instructions of an inference call. llmscope's own fingerprints (`*.hash`,
+        // `*.length`, `*.truncated`) go on the span when the policy sends content to the event
+        // only; tool arguments and results and the retrieval query have no event in v1.41.0
+        // and are written on spans only.
+        let on_span = !rendered.span.is_empty();
+        let mut span = rendered.span;
+        if !rendered.event.is_empty() {
+            let to_event = is_inference(self.operation)
+                && matches!(
+                    kind,
+                    ContentKind::Input | ContentKind::System | ContentKind::Output
+                );
+            for attribute in rendered.event {
+                let key = attribute.key.as_str();
+                if to_event && DETAILS_EVENT_CONTENT.contains(&key) {
+                    self.event.push(attribute);
+                } else if !on_span && key.starts_with("llmscope.") {
+                    span.push(attribute);
+                }
+            }
         }
-        self.event.extend(rendered.event);
+        if !span.is_empty() {
+            self.cx.span().set_attributes(span);
+        }
     }
 
     /// Reads usage from the returned value and writes the usage attributes.
@@ -844,10 +917,15 @@ impl Call {
         }
         let span = self.cx.span();
         if !self.event.is_empty() {
-            span.add_event(
-                "gen_ai.client.inference.operation.details",
-                std::mem::take(&mut self.event),
-            );
+            // The event's required `gen_ai.operation.name`, and the request model when known.
+            let content = std::mem::take(&mut self.event);
+            let mut event = Vec::with_capacity(content.len() + 2);
+            event.push(KeyValue::new(keys::OPERATION_NAME, self.operation));
+            if let Some(model) = self.model.take() {
+                event.push(KeyValue::new(keys::REQUEST_MODEL, Value::String(model)));
+            }
+            event.extend(content);
+            span.add_event("gen_ai.client.inference.operation.details", event);
         }
         span.end();
     }

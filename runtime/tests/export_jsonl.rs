@@ -125,7 +125,7 @@ fn each_span_is_an_otlp_json_request_line() {
             KeyValue::new("gen_ai.operation.name", "chat"),
             KeyValue::new("gen_ai.usage.input_tokens", 1_234),
             KeyValue::new("gen_ai.request.temperature", 0.7),
-            KeyValue::new("gen_ai.usage.cost.amount", 0.001845),
+            KeyValue::new("llmscope.cost.total", 0.001845),
             KeyValue::new(
                 "gen_ai.response.finish_reasons",
                 Value::Array(Array::String(vec![StringValue::from("stop")])),
@@ -242,7 +242,7 @@ fn each_span_is_an_otlp_json_request_line() {
         &json!({"doubleValue": 0.7})
     );
     assert_eq!(
-        attribute(chat_json, "gen_ai.usage.cost.amount"),
+        attribute(chat_json, "llmscope.cost.total"),
         &json!({"doubleValue": 0.001845})
     );
     assert_eq!(

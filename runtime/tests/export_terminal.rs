@@ -87,7 +87,7 @@ fn llm(model: &str, input: i64, cache_read: Option<i64>, output: i64, cost: f64)
         KeyValue::new("gen_ai.response.model", model.to_owned()),
         KeyValue::new("gen_ai.usage.input_tokens", input),
         KeyValue::new("gen_ai.usage.output_tokens", output),
-        KeyValue::new("gen_ai.usage.cost.amount", cost),
+        KeyValue::new("llmscope.cost.total", cost),
     ];
     if let Some(cache_read) = cache_read {
         attrs.push(KeyValue::new(
@@ -111,7 +111,7 @@ fn agent_trace(tracer: &SdkTracer) -> TraceId {
             // Aggregates of the children: shown on the line, never added to the footer again.
             KeyValue::new("gen_ai.usage.input_tokens", 3_234),
             KeyValue::new("gen_ai.usage.output_tokens", 156),
-            KeyValue::new("gen_ai.usage.cost.amount", 0.002245),
+            KeyValue::new("llmscope.cost.total", 0.002245),
         ],
     );
     let chat = start(
@@ -398,6 +398,46 @@ fn an_error_without_a_type_shows_the_status_description() {
             "── 1 span · 1 error"
         ]
     );
+    provider.shutdown().unwrap();
+}
+
+#[test]
+fn llmscope_cost_wins_over_the_proposed_gen_ai_cost() {
+    let out = Captured::default();
+    let (provider, tracer) = install(plain(&out));
+    // llmscope's own cost (USD) beside the proposed key (as `gen_ai_latest_experimental`
+    // writes it, or another instrumentation with another currency).
+    let ours = start(
+        &tracer,
+        "chat gpt-4o",
+        0,
+        &Context::new(),
+        vec![
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.usage.cost.amount", 9.0),
+            KeyValue::new("gen_ai.usage.cost.currency", "EUR"),
+            KeyValue::new("llmscope.cost.total", 0.002),
+        ],
+    );
+    ours.span().end_with_timestamp(at(1));
+    // Only the proposed key: another instrumentation's span.
+    let theirs = start(
+        &tracer,
+        "chat other",
+        0,
+        &Context::new(),
+        vec![
+            KeyValue::new("gen_ai.operation.name", "chat"),
+            KeyValue::new("gen_ai.usage.cost.amount", 0.5),
+            KeyValue::new("gen_ai.usage.cost.currency", "EUR"),
+        ],
+    );
+    theirs.span().end_with_timestamp(at(1));
+
+    let text = out.text();
+    assert!(text.contains("chat gpt-4o  1.00 ms  $0.002000"), "{text}");
+    assert!(!text.contains("9.0000"), "{text}");
+    assert!(text.contains("chat other  1.00 ms  0.500000 EUR"), "{text}");
     provider.shutdown().unwrap();
 }
 

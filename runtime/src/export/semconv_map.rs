@@ -1,4 +1,5 @@
-//! Extra attribute sets derived at export time: OpenInference and pre-1.37 GenAI names.
+//! Extra attribute sets derived at export time: OpenInference, pre-1.37 GenAI names, and the
+//! proposed GenAI attributes newer than semconv v1.41.0.
 
 use std::time::Duration;
 
@@ -7,12 +8,20 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
+use crate::private::keys;
+
 /// Which attribute sets to emit besides the GenAI semconv v1.41 ones.
 ///
 /// `OTEL_SEMCONV_STABILITY_OPT_IN` (comma-separated) selects them in [`crate::setup`]:
-/// `openinference` adds OpenInference attributes, `gen_ai/dup` adds the pre-1.37 names
-/// (`gen_ai.system`) next to the current ones. Other values (`gen_ai_latest_experimental`,
-/// `http`, …) are accepted and change nothing here: llmscope always emits the latest names.
+///
+/// | value | adds |
+/// |---|---|
+/// | `openinference` | `openinference.span.kind`, `llm.model_name`, `llm.provider`, `llm.token_count.*` |
+/// | `gen_ai/dup` | the pre-1.37 `gen_ai.system` next to `gen_ai.provider.name` (deprecated in v1.41.0) |
+/// | `gen_ai_latest_experimental` | the proposed cost attributes `gen_ai.usage.cost.amount` (= `llmscope.cost.total`), `gen_ai.usage.cost.currency` (`USD`), `gen_ai.usage.cost.source` (`local`), not in the v1.41.0 registry |
+///
+/// Without any of them the output conforms to the semconv v1.41.0 registry
+/// (`tests/conformance.rs`). Other values (`http`, …) are accepted and change nothing here.
 ///
 /// ```
 /// use llmscope::export::SemconvOptions;
@@ -28,6 +37,8 @@ pub struct SemconvOptions {
     pub openinference: bool,
     /// Add pre-1.37 GenAI names (`gen_ai.system`) alongside the current ones.
     pub legacy_names: bool,
+    /// Add the proposed GenAI attributes newer than semconv v1.41.0 (`gen_ai.usage.cost.*`).
+    pub latest_experimental: bool,
 }
 
 impl SemconvOptions {
@@ -38,6 +49,7 @@ impl SemconvOptions {
             match token {
                 "openinference" => options.openinference = true,
                 "gen_ai/dup" => options.legacy_names = true,
+                "gen_ai_latest_experimental" => options.latest_experimental = true,
                 _ => {}
             }
         }
@@ -56,8 +68,14 @@ impl SemconvOptions {
         self
     }
 
+    /// With or without the proposed GenAI attributes newer than semconv v1.41.0.
+    pub fn with_latest_experimental(mut self, on: bool) -> Self {
+        self.latest_experimental = on;
+        self
+    }
+
     fn any(self) -> bool {
-        self.openinference || self.legacy_names
+        self.openinference || self.legacy_names || self.latest_experimental
     }
 }
 
@@ -133,7 +151,8 @@ fn int(attributes: &[KeyValue], key: &str) -> Option<i64> {
     }
 }
 
-/// The OpenInference span kind of a GenAI operation name.
+/// The OpenInference span kind of a GenAI operation name (or of llmscope's own operation name,
+/// for spans no registered value fits).
 fn span_kind(operation: Option<&str>) -> &'static str {
     match operation {
         Some("chat" | "text_completion" | "generate_content") => "LLM",
@@ -159,8 +178,17 @@ fn map_span(attributes: &mut Vec<KeyValue>, options: SemconvOptions) {
             add(attributes, "gen_ai.system", provider.clone());
         }
     }
+    if options.latest_experimental {
+        if let Some(total @ Value::F64(_)) = find(attributes, keys::COST_TOTAL).cloned() {
+            add(attributes, keys::PROPOSED_COST_AMOUNT, total);
+            add(attributes, keys::PROPOSED_COST_CURRENCY, Value::from("USD"));
+            add(attributes, keys::PROPOSED_COST_SOURCE, Value::from("local"));
+        }
+    }
     if options.openinference {
-        let operation = find(attributes, "gen_ai.operation.name").map(|v| v.as_str());
+        let operation = find(attributes, keys::OPERATION_NAME)
+            .or_else(|| find(attributes, keys::LLMSCOPE_OPERATION_NAME))
+            .map(|v| v.as_str());
         add(
             attributes,
             "openinference.span.kind",
@@ -333,11 +361,58 @@ mod tests {
     }
 
     #[test]
+    fn latest_experimental_adds_the_proposed_cost_from_llmscope_cost() {
+        let mut attributes = llm_attributes();
+        attributes.push(KeyValue::new(keys::COST_TOTAL, 0.0042));
+        let before = attributes.len();
+        map_span(
+            &mut attributes,
+            SemconvOptions::default().with_latest_experimental(true),
+        );
+        assert_eq!(attributes.len(), before + 3);
+        assert_eq!(
+            get(&attributes, "gen_ai.usage.cost.amount"),
+            Some(&Value::F64(0.0042))
+        );
+        assert_eq!(
+            get(&attributes, "gen_ai.usage.cost.currency"),
+            Some(&Value::from("USD"))
+        );
+        assert_eq!(
+            get(&attributes, "gen_ai.usage.cost.source"),
+            Some(&Value::from("local"))
+        );
+        // An unpriced call gets none.
+        let mut unpriced = llm_attributes();
+        let before = unpriced.len();
+        map_span(
+            &mut unpriced,
+            SemconvOptions::default().with_latest_experimental(true),
+        );
+        assert_eq!(unpriced.len(), before);
+    }
+
+    #[test]
+    fn llmscope_operation_names_map_to_openinference_kinds() {
+        let mut rerank = vec![KeyValue::new(keys::LLMSCOPE_OPERATION_NAME, "rerank")];
+        map_span(
+            &mut rerank,
+            SemconvOptions::default().with_openinference(true),
+        );
+        assert_eq!(
+            get(&rerank, "openinference.span.kind"),
+            Some(&Value::from("RERANKER"))
+        );
+    }
+
+    #[test]
     fn opt_in_tokens() {
         assert_eq!(SemconvOptions::from_opt_in(""), SemconvOptions::default());
         let both =
             SemconvOptions::from_opt_in("gen_ai_latest_experimental,gen_ai/dup,openinference");
-        assert!(both.openinference && both.legacy_names);
+        assert!(both.openinference && both.legacy_names && both.latest_experimental);
+        let latest = SemconvOptions::from_opt_in("gen_ai_latest_experimental");
+        assert!(latest.latest_experimental && !latest.openinference && !latest.legacy_names);
         assert!(!SemconvOptions::from_opt_in("gen_ai").any());
     }
 }

@@ -23,8 +23,11 @@ const OPERATION_NAME: &str = "gen_ai.operation.name";
 const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
 const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
 const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
-const COST_AMOUNT: &str = "gen_ai.usage.cost.amount";
-const COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
+/// llmscope's cost (USD).
+const COST_TOTAL: &str = "llmscope.cost.total";
+/// The proposed GenAI cost (`gen_ai_latest_experimental`, or another instrumentation's spans).
+const PROPOSED_COST_AMOUNT: &str = "gen_ai.usage.cost.amount";
+const PROPOSED_COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
 const RESPONSE_MODEL: &str = "gen_ai.response.model";
 const ERROR_TYPE: &str = "error.type";
 
@@ -62,8 +65,9 @@ const CYAN: &str = "36";
 ///
 /// Token counts, cost and model come from the GenAI attributes `gen_ai.usage.input_tokens`,
 /// `gen_ai.usage.output_tokens`, `gen_ai.usage.cache_read.input_tokens`,
-/// `gen_ai.usage.cost.amount` (USD unless `gen_ai.usage.cost.currency` says otherwise) and
-/// `gen_ai.response.model`. The footer sums only model calls (`gen_ai.operation.name` is `chat`,
+/// `gen_ai.response.model`, and llmscope's `llmscope.cost.total` (USD); spans without it show
+/// the proposed `gen_ai.usage.cost.amount` (USD unless `gen_ai.usage.cost.currency` says
+/// otherwise), as other instrumentations may write it. The footer sums only model calls (`gen_ai.operation.name` is `chat`,
 /// `text_completion`, `generate_content` or `embeddings`).
 ///
 /// Each trace is written with a single `write_all`, so traces printed from several threads never
@@ -472,6 +476,7 @@ impl<'a> Facts<'a> {
     fn of(span: &'a SpanData) -> Facts<'a> {
         let mut facts = Facts::default();
         let mut error_type = None;
+        let mut total = None;
         for kv in &span.attributes {
             match kv.key.as_str() {
                 OPERATION_NAME => {
@@ -482,11 +487,16 @@ impl<'a> Facts<'a> {
                 INPUT_TOKENS => facts.input_tokens = as_int(&kv.value),
                 OUTPUT_TOKENS => facts.output_tokens = as_int(&kv.value),
                 CACHE_READ_TOKENS => facts.cache_read_tokens = as_int(&kv.value),
-                COST_AMOUNT => facts.cost = as_float(&kv.value),
-                COST_CURRENCY => facts.currency = as_str(&kv.value),
+                COST_TOTAL => total = as_float(&kv.value),
+                PROPOSED_COST_AMOUNT => facts.cost = as_float(&kv.value),
+                PROPOSED_COST_CURRENCY => facts.currency = as_str(&kv.value),
                 ERROR_TYPE => error_type = Some(kv.value.as_str().into_owned()),
                 _ => {}
             }
+        }
+        if total.is_some() {
+            facts.cost = total;
+            facts.currency = None;
         }
         facts.error = match (&span.status, error_type) {
             (_, Some(error_type)) => Some(error_type),
