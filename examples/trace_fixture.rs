@@ -1,7 +1,7 @@
 //! Simulated production traffic written to JSONL files: the fixtures of the `llmscope` command
 //! line's tests, and a way to try the CLI on more than one trace.
 //!
-//! Each trace is one request of a small app: a support answer (`gpt-4o-mini`/`gpt-4o`, cached
+//! Each trace is one request of a small app: a support answer (`gpt-4o-mini`, cached
 //! system prompt, an online relevance evaluation), a thread summary (`claude-haiku-4-5`,
 //! streamed: time to first chunk recorded), a translation (`gemini-2.5-flash`), the RAG
 //! pipeline of `examples/common/rag.rs` or the research agent of `examples/common/agent.rs`.
@@ -102,10 +102,6 @@ impl Random {
         let u2 = self.unit();
         let normal = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
         median * (sigma * normal).exp()
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next_u64() % items.len() as u64) as usize]
     }
 }
 
@@ -312,12 +308,11 @@ async fn request(index: usize, random: &mut Random, variant: Variant, provider: 
     async {
         match feature {
             "support_answer" => {
-                // Query rewrite on the small model, then the answer (gpt-4o for one in four).
+                // Query rewrite, then the answer.
                 let rewrite = draw(random, variant, feature, (420.0, 40.0, 9.0));
                 if support_answer("gpt-4o-mini", &rewrite).await.is_ok() {
-                    let model = *random.pick(&["gpt-4o-mini", "gpt-4o-mini", "gpt-4o-mini", "gpt-4o"]);
                     let answer = draw(random, variant, feature, (1800.0, 220.0, 24.0));
-                    let _ = support_answer(model, &answer).await;
+                    let _ = support_answer("gpt-4o-mini", &answer).await;
                 }
             }
             "summarise_thread" => {

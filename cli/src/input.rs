@@ -1,16 +1,19 @@
 //! Streaming read of JSONL trace files (or stdin): one line at a time, spans grouped into traces
 //! as they complete, so memory holds the traces still open, not the file.
 //!
-//! A trace is complete when its root span (no parent) has been read and the line holding it
-//! ends: exporters send a span when it ends, and a root ends after its children. Spans of a
-//! trace that arrive after that, and traces whose root never comes (a root continued from
-//! another service), are handed over at the end of the input.
+//! A trace is complete once its root span (no parent) has been read and the input has moved
+//! 10 s of span time past the root's end: exporters send a span when it ends and a root ends
+//! after its children, but exporters with per-thread buffers can write a child a little after
+//! its root. Spans of a trace that arrive later still, and traces whose root never comes (a
+//! root continued from another service), are handed over at the end of the input. Memory
+//! thus holds the traces of the last ~10 s of span time, whatever the file size.
 //!
 //! A malformed line is an error naming the file and line, unless `--lenient` (then skipped
 //! and counted). An incomplete last line without a newline (a writer that crashed mid-line)
 //! is always skipped and counted.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::PathBuf;
@@ -48,23 +51,39 @@ pub(crate) struct Scanned {
     pub(crate) skipped_lines: u64,
 }
 
+/// How long after a root span ends (by the latest end time read so far) its trace is handed
+/// over: exporters with per-thread buffers can write a child after its root, but not this much
+/// later in span time.
+const GRACE_NS: u64 = 10_000_000_000;
+
 /// The open traces, keyed by trace id.
 #[derive(Default)]
 struct Assembler {
     open: HashMap<String, Vec<Span>>,
-    rooted: Vec<String>,
+    /// Roots read, soonest-ending first: (root end, trace id).
+    rooted: BinaryHeap<Reverse<(u64, String)>>,
+    /// Latest span end read so far.
+    watermark: u64,
 }
 
 impl Assembler {
     fn push(&mut self, span: Span) {
+        self.watermark = self.watermark.max(span.end_ns);
         if span.parent_id.is_none() {
-            self.rooted.push(span.trace_id.clone());
+            self.rooted.push(Reverse((span.end_ns, span.trace_id.clone())));
         }
         self.open.entry(span.trace_id.clone()).or_default().push(span);
     }
 
+    /// Hands over the traces whose root ended more than `GRACE_NS` before the watermark.
     fn end_line(&mut self, visit: &mut dyn Visit, scanned: &mut Scanned) {
-        for trace_id in self.rooted.drain(..) {
+        while let Some(Reverse((end, _))) = self.rooted.peek() {
+            if end.saturating_add(GRACE_NS) > self.watermark {
+                break;
+            }
+            let Some(Reverse((_, trace_id))) = self.rooted.pop() else {
+                break;
+            };
             if let Some(spans) = self.open.remove(&trace_id) {
                 scanned.traces += 1;
                 visit.trace(spans);
