@@ -13,8 +13,11 @@ use crate::span::Span;
 use crate::time;
 use crate::trace::{TopN, TraceSummary};
 
-/// Chart time buckets, seconds: the finest that keeps at most `MAX_BUCKETS` buckets.
-const BUCKET_LADDER: [u64; 10] = [1, 5, 15, 60, 300, 900, 3600, 21_600, 86_400, 604_800];
+/// Chart time buckets, milliseconds: the finest that keeps at most `MAX_BUCKETS` buckets.
+const BUCKET_LADDER: [u64; 14] = [
+    100, 250, 500, 1_000, 5_000, 15_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000,
+    86_400_000, 604_800_000, 2_592_000_000,
+];
 const MAX_BUCKETS: usize = 120;
 
 /// Cost over time by one dimension, re-bucketed coarser as the time range grows.
@@ -27,7 +30,7 @@ struct Timeline {
 impl Timeline {
     fn add(&mut self, nanos: u64, key: &str, cost: f64) {
         let width = BUCKET_LADDER[self.step];
-        let bucket = nanos / 1_000_000_000 / width * width;
+        let bucket = nanos / 1_000_000 / width * width;
         *self.buckets.entry(bucket).or_default().entry(key.to_owned()).or_default() += cost;
         while self.buckets.len() > MAX_BUCKETS && self.step + 1 < BUCKET_LADDER.len() {
             self.step += 1;
@@ -114,6 +117,40 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A round axis step at least `raw`: 1, 2, 2.5 or 5 times a power of ten.
+fn nice_step(raw: f64) -> f64 {
+    if raw <= 0.0 || !raw.is_finite() {
+        return 1e-6;
+    }
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|step| *step >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * power)
+}
+
+/// A bucket's start on the time axis: `07:11:14.300` below a second, `07:11:14` above.
+fn bucket_label(start_ms: u64, width_ms: u64) -> String {
+    let clock = time::clock(start_ms * 1_000_000);
+    if width_ms < 1_000 {
+        format!("{clock}.{:03}", start_ms % 1_000)
+    } else {
+        clock
+    }
+}
+
+/// `250 ms`, `5 s`, `15 min`, `6 h`, `1 d`.
+fn bucket_width(ms: u64) -> String {
+    match ms {
+        ms if ms < 1_000 => format!("{ms} ms"),
+        ms if ms < 60_000 => format!("{} s", ms / 1_000),
+        ms if ms < 3_600_000 => format!("{} min", ms / 60_000),
+        ms if ms < 86_400_000 => format!("{} h", ms / 3_600_000),
+        ms => format!("{} d", ms / 86_400_000),
+    }
+}
+
 /// A stacked bar chart of cost per time bucket.
 fn stacked_chart(title: &str, timeline: &Timeline) -> String {
     let (width, height, left, bottom) = (860.0, 260.0, 70.0, 40.0);
@@ -129,12 +166,15 @@ fn stacked_chart(title: &str, timeline: &Timeline) -> String {
         let index = ordered.iter().position(|(k, _)| *k == key).unwrap_or(0);
         PALETTE[index % PALETTE.len()]
     };
-    let max = timeline
-        .buckets
-        .values()
-        .map(|c| c.values().sum::<f64>())
-        .fold(0.0, f64::max)
-        .max(1e-12);
+    let step = nice_step(
+        timeline
+            .buckets
+            .values()
+            .map(|c| c.values().sum::<f64>())
+            .fold(0.0, f64::max)
+            / 4.0,
+    );
+    let max = step * 4.0;
     let n = timeline.buckets.len().max(1) as f64;
     let plot_width = width - left - 10.0;
     let bar = plot_width / n;
@@ -144,7 +184,7 @@ fn stacked_chart(title: &str, timeline: &Timeline) -> String {
     );
     let plot_height = height - bottom - 10.0;
     for tick in 0..=4 {
-        let value = max * f64::from(tick) / 4.0;
+        let value = step * f64::from(tick);
         let y = 10.0 + plot_height - plot_height * f64::from(tick) / 4.0;
         let _ = write!(
             svg,
@@ -169,7 +209,7 @@ fn stacked_chart(title: &str, timeline: &Timeline) -> String {
                     x + 1.0,
                     (bar - 2.0).max(1.0),
                     color(key),
-                    time::clock(start * 1_000_000_000),
+                    bucket_label(*start, BUCKET_LADDER[timeline.step]),
                     escape(key),
                     money(*cost)
                 );
@@ -181,7 +221,7 @@ fn stacked_chart(title: &str, timeline: &Timeline) -> String {
                 r#"<text x="{:.1}" y="{}" class="axis" text-anchor="middle">{}</text>"#,
                 x + bar / 2.0,
                 height - bottom + 16.0,
-                time::clock(start * 1_000_000_000)
+                bucket_label(*start, BUCKET_LADDER[timeline.step])
             );
         }
     }
@@ -197,9 +237,9 @@ fn stacked_chart(title: &str, timeline: &Timeline) -> String {
         );
     }
     legend.push_str("</div>");
-    let width_label = BUCKET_LADDER[timeline.step];
+    let width_label = bucket_width(BUCKET_LADDER[timeline.step]);
     format!(
-        "<section class=\"card\"><h2>{}</h2><p class=\"note\">UTC, {width_label}-second buckets</p>{svg}{legend}</section>",
+        "<section class=\"card\"><h2>{}</h2><p class=\"note\">UTC, {width_label} buckets</p>{svg}{legend}</section>",
         escape(title)
     )
 }
@@ -370,6 +410,7 @@ main{padding:16px 24px;display:flex;flex-wrap:wrap;gap:16px}
 .legend span{margin-right:14px;font-size:12px;white-space:nowrap}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
 svg text{font-size:11px;fill:#333}svg text.axis{fill:#666}svg text.label.error{fill:#c0392b;font-weight:600}
 select{font:inherit;padding:2px 4px}
+#dashboard{display:flex;flex-wrap:wrap;gap:16px}
 body.only-waterfall #dashboard{display:none}
 "#;
 
@@ -387,8 +428,9 @@ window.addEventListener('error', function (event) {
       }
     });
   }
-  if (location.hash === '#waterfall') {
+  if (location.hash === '#only-waterfall') {
     document.body.classList.add('only-waterfall');
+    window.scrollTo(0, 0);
   }
   document.body.setAttribute('data-ready', '1');
 })();
@@ -453,7 +495,7 @@ pub(crate) fn render(report: Report, scanned: &Scanned, sources: &[String]) -> S
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>llmscope report</title><style>{STYLE}</style></head>
 <body><header><h1>llmscope report</h1><div>{}</div></header>
-<main><div id="dashboard" style="display:flex;flex-wrap:wrap;gap:16px">{kpis}{}{}{}{}</div>
+<main><div id="dashboard">{kpis}{}{}{}{}</div>
 <section class="card" id="waterfall"><h2>Trace waterfall</h2><p class="note">the costliest and slowest traces (hover a bar for details); blue: generation, green: retrieval, red: error</p>
 <select id="trace-select">{options}</select>{waterfalls}</section></main>
 <script>{SCRIPT}</script></body></html>
