@@ -1,13 +1,12 @@
-//! Quickstart: two simulated LLM calls (no network) annotated with `#[llm_call]`, printed as a
-//! trace tree by the embedded terminal exporter.
+//! Quickstart: two simulated LLM calls (no network) annotated with `#[llm_call]`, exported by
+//! `llmscope::init()`'s embedded default: a trace tree on stdout and a line in
+//! `./llmscope-traces.jsonl`, which the `llmscope` command line opens.
 //!
 //! Run: `cargo run --example quickstart`
 
 use std::time::Duration;
 
-use llmscope::export::TerminalExporter;
-use llmscope::opentelemetry::trace::{Tracer as _, TracerProvider as _};
-use llmscope::opentelemetry_sdk::trace::SdkTracerProvider;
+use llmscope::opentelemetry::trace::{TraceContextExt as _, Tracer as _, TracerProvider as _};
 
 /// The request your client sends.
 struct ChatRequest {
@@ -76,16 +75,14 @@ fn chat(req: &ChatRequest) -> Result<ChatResponse, ApiError> {
     })
 }
 
-fn main() {
-    // The embedded default: each finished trace is printed as a tree on stdout.
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(TerminalExporter::stdout())
-        .build();
-    llmscope::install(&provider).expect("installed once");
+fn main() -> Result<(), llmscope::SetupError> {
+    // The embedded default (no `OTEL_EXPORTER_OTLP_*` set): each finished trace is printed as a
+    // tree on stdout and appended to ./llmscope-traces.jsonl.
+    let telemetry = llmscope::init()?;
 
     // An application span (plain OpenTelemetry API) with two annotated calls under it.
-    let tracer = provider.tracer("quickstart");
-    tracer.in_span("handle_question", |_cx| {
+    let tracer = llmscope::opentelemetry::global::tracer_provider().tracer("quickstart");
+    let trace_id = tracer.in_span("handle_question", |cx| {
         let rewrite = ChatRequest {
             model: "gpt-4o-mini".to_owned(),
             temperature: 0.0,
@@ -99,7 +96,21 @@ fn main() {
         };
         let reply = chat(&answer).expect("simulated call succeeds");
         println!("answer: {}", reply.text);
+        cx.span().span_context().trace_id().to_string()
     });
 
-    provider.shutdown().expect("flushed");
+    drop(telemetry); // flushes: the tree is printed and the JSONL line written here
+                     // Where the embedded default writes (`Telemetry::builder().with_jsonl_path` changes it).
+    let file = "llmscope-traces.jsonl";
+    if std::path::Path::new(file).exists() {
+        println!(
+            "\nOpen these traces with the llmscope command line (`cargo install --path cli`):\n  \
+             llmscope traces {file}\n  \
+             llmscope show {} {file}\n  \
+             llmscope costs {file}\n  \
+             llmscope report {file} -o report.html",
+            &trace_id[..8]
+        );
+    }
+    Ok(())
 }

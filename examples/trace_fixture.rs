@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use llmscope::export::{BatchProcessor, JsonlExporter};
-use llmscope::opentelemetry::trace::{get_active_span, Span as _, Tracer as _, TracerProvider as _};
+use llmscope::opentelemetry::trace::{
+    get_active_span, Span as _, Tracer as _, TracerProvider as _,
+};
 use llmscope::opentelemetry::trace::{FutureExt as _, TraceContextExt as _};
 use llmscope::opentelemetry::KeyValue;
 use llmscope::opentelemetry_sdk::trace::SdkTracerProvider;
@@ -199,7 +201,12 @@ async fn support_answer(model: &str, draw: &Draw) -> Result<Reply, ProviderError
     })
 }
 
-#[llmscope::llm_call(provider = "anthropic", model = "claude-haiku-4-5", max_tokens = 1024, feature = "summarise_thread")]
+#[llmscope::llm_call(
+    provider = "anthropic",
+    model = "claude-haiku-4-5",
+    max_tokens = 1024,
+    feature = "summarise_thread"
+)]
 async fn summarise_thread(draw: &Draw) -> Result<AnthropicReply, ProviderError> {
     tag_user(&draw.user);
     // Streamed: the first chunk arrives after about a quarter of the call.
@@ -221,11 +228,20 @@ async fn summarise_thread(draw: &Draw) -> Result<AnthropicReply, ProviderError> 
         input_tokens: draw.input_tokens - draw.cached_tokens,
         output_tokens: draw.output_tokens,
         cache_read_input_tokens: draw.cached_tokens,
-        stop_reason: if draw.output_tokens > 900 { "length" } else { "end_turn" }.to_owned(),
+        stop_reason: if draw.output_tokens > 900 {
+            "length"
+        } else {
+            "end_turn"
+        }
+        .to_owned(),
     })
 }
 
-#[llmscope::llm_call(provider = "gcp.gemini", model = "gemini-2.5-flash", feature = "translate")]
+#[llmscope::llm_call(
+    provider = "gcp.gemini",
+    model = "gemini-2.5-flash",
+    feature = "translate"
+)]
 async fn translate(draw: &Draw) -> Result<Reply, ProviderError> {
     tag_user(&draw.user);
     tokio::time::sleep(draw.latency).await;
@@ -279,7 +295,12 @@ fn draw(
 }
 
 /// One request of the simulated app, under its root span.
-async fn request(index: usize, random: &mut Random, variant: Variant, provider: &SdkTracerProvider) {
+async fn request(
+    index: usize,
+    random: &mut Random,
+    variant: Variant,
+    provider: &SdkTracerProvider,
+) {
     let kind = random.next_u64() % 20;
     if kind == 0 {
         rag_scenario::answer_question(provider, "How long do refunds take?")
@@ -360,7 +381,10 @@ async fn write(out: &Path, variant: Variant, seed: u64, traces: usize) {
         task.await.expect("request task");
     }
     provider.shutdown().expect("flushed");
-    println!("wrote {} ({traces} traces, {variant:?}, seed {seed})", out.display());
+    println!(
+        "wrote {} ({traces} traces, {variant:?}, seed {seed})",
+        out.display()
+    );
 }
 
 #[tokio::main]
@@ -390,8 +414,20 @@ async fn main() {
         // each with its own seed.
         write(&dir.join("traces.jsonl"), Variant::Baseline, 1, 40).await;
         write(&dir.join("diff-before.jsonl"), Variant::Baseline, 11, 240).await;
-        write(&dir.join("diff-cost-regression.jsonl"), Variant::CostRegression, 12, 240).await;
-        write(&dir.join("diff-improvement.jsonl"), Variant::Improvement, 13, 240).await;
+        write(
+            &dir.join("diff-cost-regression.jsonl"),
+            Variant::CostRegression,
+            12,
+            240,
+        )
+        .await;
+        write(
+            &dir.join("diff-improvement.jsonl"),
+            Variant::Improvement,
+            13,
+            240,
+        )
+        .await;
         write(&dir.join("diff-noise.jsonl"), Variant::Noise, 14, 240).await;
         return;
     }

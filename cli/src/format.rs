@@ -68,7 +68,13 @@ impl Table {
                 .collect(),
             align: columns
                 .iter()
-                .map(|c| if c.starts_with('>') { Align::Right } else { Align::Left })
+                .map(|c| {
+                    if c.starts_with('>') {
+                        Align::Right
+                    } else {
+                        Align::Left
+                    }
+                })
                 .collect(),
             rows: Vec::new(),
         }
@@ -120,7 +126,11 @@ impl Table {
         let escape = |cell: &str| cell.replace('|', "\\|");
         let mut out = format!(
             "| {} |\n|{}|\n",
-            self.header.iter().map(|h| escape(h)).collect::<Vec<_>>().join(" | "),
+            self.header
+                .iter()
+                .map(|h| escape(h))
+                .collect::<Vec<_>>()
+                .join(" | "),
             self.align
                 .iter()
                 .map(|a| if *a == Align::Right { "---:" } else { "---" })
@@ -130,7 +140,10 @@ impl Table {
         for row in &self.rows {
             out.push_str(&format!(
                 "| {} |\n",
-                row.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | ")
+                row.iter()
+                    .map(|c| escape(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
             ));
         }
         out

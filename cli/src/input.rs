@@ -70,9 +70,13 @@ impl Assembler {
     fn push(&mut self, span: Span) {
         self.watermark = self.watermark.max(span.end_ns);
         if span.parent_id.is_none() {
-            self.rooted.push(Reverse((span.end_ns, span.trace_id.clone())));
+            self.rooted
+                .push(Reverse((span.end_ns, span.trace_id.clone())));
         }
-        self.open.entry(span.trace_id.clone()).or_default().push(span);
+        self.open
+            .entry(span.trace_id.clone())
+            .or_default()
+            .push(span);
     }
 
     /// Hands over the traces whose root ended more than `GRACE_NS` before the watermark.
@@ -142,16 +146,33 @@ pub(crate) fn scan(inputs: &Inputs, visit: &mut dyn Visit) -> Result<Scanned, St
     let mut assembler = Assembler::default();
     if stdin_only {
         let stdin = io::stdin();
-        read_one("<stdin>", stdin.lock(), inputs, &mut assembler, visit, &mut scanned, None)?;
+        read_one(
+            "<stdin>",
+            stdin.lock(),
+            inputs,
+            &mut assembler,
+            visit,
+            &mut scanned,
+            None,
+        )?;
     } else {
         for path in &inputs.paths {
             let name = path.display().to_string();
             if path.as_os_str() == "-" {
                 let stdin = io::stdin();
-                read_one("<stdin>", stdin.lock(), inputs, &mut assembler, visit, &mut scanned, None)?;
+                read_one(
+                    "<stdin>",
+                    stdin.lock(),
+                    inputs,
+                    &mut assembler,
+                    visit,
+                    &mut scanned,
+                    None,
+                )?;
                 continue;
             }
-            let file = File::open(path).map_err(|error| format!("cannot open `{name}`: {error}"))?;
+            let file =
+                File::open(path).map_err(|error| format!("cannot open `{name}`: {error}"))?;
             read_one(
                 &name,
                 BufReader::with_capacity(1 << 20, file),

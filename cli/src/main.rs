@@ -113,14 +113,16 @@ enum Command {
     },
     /// Cost by feature, model, provider, user and day; cost per call p50/p95/p99; cache hit
     /// rate and savings; the top calls and traces.
-    #[command(after_help = "Cache hit rate = cached (cache read) ÷ input tokens. The saving is estimated per model:
+    #[command(
+        after_help = "Cache hit rate = cached (cache read) ÷ input tokens. The saving is estimated per model:
 cache reads priced at the model's uncached input rate (from the calls' own llmscope.cost.input)
 minus what the reads cost. Percentiles come from a log-bucket sketch (±0.1 %).
 
 Examples:
   llmscope costs llmscope-traces.jsonl
   llmscope costs llmscope-traces.jsonl --format json | jq .by.feature
-  llmscope costs a.jsonl b.jsonl --format csv > costs.csv")]
+  llmscope costs a.jsonl b.jsonl --format csv > costs.csv"
+    )]
     Costs {
         #[command(flatten)]
         input: Input,
@@ -145,7 +147,8 @@ Examples:
     },
     /// The regression gate: compare two trace files per feature and model; exit 1 on a
     /// significant regression.
-    #[command(after_help = "Compared per feature and per model: calls, cost per call (mean), tokens per call (mean),
+    #[command(
+        after_help = "Compared per feature and per model: calls, cost per call (mean), tokens per call (mean),
 latency p50/p95, error rate, and evaluation scores (gen_ai.evaluation.result events) when present.
 
 A metric is a regression only when (1) each side has at least --min-samples calls, (2) the change
@@ -160,7 +163,8 @@ min_samples) and flags override them.
 Examples:
   llmscope diff main.jsonl branch.jsonl
   llmscope diff main.jsonl branch.jsonl --cost 0.05 --latency 0.3 --format markdown >> $GITHUB_STEP_SUMMARY
-  llmscope diff before.jsonl after.jsonl --config llmscope-diff.toml")]
+  llmscope diff before.jsonl after.jsonl --config llmscope-diff.toml"
+    )]
     Diff {
         /// The baseline trace file.
         before: PathBuf,
@@ -243,7 +247,13 @@ fn run(command: Command) -> Result<(String, bool), String> {
             let since_ns = since
                 .map(|text| time::parse_since(&text, now_nanos()))
                 .transpose()?;
-            let filter = Filter { feature, model, errors, min_cost, since_ns };
+            let filter = Filter {
+                feature,
+                model,
+                errors,
+                min_cost,
+                since_ns,
+            };
             let mut list = TraceList::new(filter, sort, limit);
             let scanned = scan(&input.inputs(false), &mut list)?;
             Ok((list.render(&scanned), false))
@@ -300,12 +310,19 @@ fn run(command: Command) -> Result<(String, bool), String> {
             }
             let read = |path: PathBuf| -> Result<Side, String> {
                 let mut side = Side::default();
-                let inputs = Inputs { paths: vec![path], lenient, details: false };
+                let inputs = Inputs {
+                    paths: vec![path],
+                    lenient,
+                    details: false,
+                };
                 scan(&inputs, &mut side)?;
                 Ok(side)
             };
             let outcome = command::diff::compare(&read(before)?, &read(after)?, thresholds);
-            Ok((command::diff::render(&outcome, format), outcome.regressions() > 0))
+            Ok((
+                command::diff::render(&outcome, format),
+                outcome.regressions() > 0,
+            ))
         }
         Command::Report {
             input,
@@ -319,12 +336,19 @@ fn run(command: Command) -> Result<(String, bool), String> {
             let sources: Vec<String> = if input.files.is_empty() {
                 vec!["<stdin>".into()]
             } else {
-                input.files.iter().map(|p| p.display().to_string()).collect()
+                input
+                    .files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect()
             };
             let html = command::report::render(report, &scanned, &sources);
             std::fs::write(&output, html)
                 .map_err(|error| format!("cannot write `{}`: {error}", output.display()))?;
-            Ok((format!("wrote {} ({} traces)\n", output.display(), scanned.traces), false))
+            Ok((
+                format!("wrote {} ({} traces)\n", output.display(), scanned.traces),
+                false,
+            ))
         }
     }
 }

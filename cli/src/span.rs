@@ -82,7 +82,9 @@ impl Span {
     }
 
     fn operation_in(&self, set: &[&str]) -> bool {
-        self.operation.as_deref().is_some_and(|op| set.contains(&op))
+        self.operation
+            .as_deref()
+            .is_some_and(|op| set.contains(&op))
     }
 
     /// A model call with usage and cost (chat, completion, embeddings).

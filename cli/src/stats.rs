@@ -183,7 +183,8 @@ fn normal_upper_tail(z: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     0.5 * poly * (-x * x).exp()
 }
 
@@ -193,13 +194,20 @@ fn ln_factorial(n: u64) -> f64 {
 
 /// Two-sided p-value of Fisher's exact test on a 2×2 table: `errors_before` of `n_before`
 /// against `errors_after` of `n_after` (exact at any sample size, which error counts need).
-pub(crate) fn fisher_exact(errors_before: u64, n_before: u64, errors_after: u64, n_after: u64) -> f64 {
+pub(crate) fn fisher_exact(
+    errors_before: u64,
+    n_before: u64,
+    errors_after: u64,
+    n_after: u64,
+) -> f64 {
     let errors = errors_before + errors_after;
     let total = n_before + n_after;
     if total == 0 || errors == 0 || errors == total {
         return 1.0;
     }
-    let base = ln_factorial(errors) + ln_factorial(total - errors) + ln_factorial(n_before)
+    let base = ln_factorial(errors)
+        + ln_factorial(total - errors)
+        + ln_factorial(n_before)
         + ln_factorial(n_after)
         - ln_factorial(total);
     let probability = |a: u64| -> f64 {
@@ -236,7 +244,10 @@ mod tests {
         for q in [0.5, 0.95, 0.99] {
             let exact = sample_quantile(&values, q).unwrap();
             let approx = sketch.quantile(q).unwrap();
-            assert!((approx - exact).abs() / exact < 0.001, "{q}: {approx} vs {exact}");
+            assert!(
+                (approx - exact).abs() / exact < 0.001,
+                "{q}: {approx} vs {exact}"
+            );
         }
     }
 

@@ -48,7 +48,12 @@ pub(crate) fn timestamp(nanos: u64) -> String {
 /// `07:15:02` (UTC), for chart axes.
 pub(crate) fn clock(nanos: u64) -> String {
     let of_day = (nanos / 1_000_000_000) % 86_400;
-    format!("{:02}:{:02}:{:02}", of_day / 3600, (of_day / 60) % 60, of_day % 60)
+    format!(
+        "{:02}:{:02}:{:02}",
+        of_day / 3600,
+        (of_day / 60) % 60,
+        of_day % 60
+    )
 }
 
 /// Parses `--since`: an RFC 3339 UTC time (`2026-11-28T07:00:00Z`), a date (`2026-11-28`), or
@@ -115,7 +120,10 @@ mod tests {
         assert_eq!(timestamp(nanos), "2026-11-28T07:15:02.000Z");
         assert_eq!(day(nanos), "2026-11-28");
         assert_eq!(parse_since("1970-01-02", 0).unwrap(), 86_400_000_000_000);
-        assert_eq!(parse_since("2h", 10 * 3600 * 1_000_000_000).unwrap(), 8 * 3600 * 1_000_000_000);
+        assert_eq!(
+            parse_since("2h", 10 * 3600 * 1_000_000_000).unwrap(),
+            8 * 3600 * 1_000_000_000
+        );
         assert!(parse_since("yesterday", 0).is_err());
     }
 }

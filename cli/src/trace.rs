@@ -38,7 +38,10 @@ impl TraceSummary {
             .map(|r| r.end_ns)
             .unwrap_or_else(|| spans.iter().map(|s| s.end_ns).max().unwrap_or(0));
         let mut summary = TraceSummary {
-            trace_id: spans.first().map(|s| s.trace_id.clone()).unwrap_or_default(),
+            trace_id: spans
+                .first()
+                .map(|s| s.trace_id.clone())
+                .unwrap_or_default(),
             root_name: root.map(|r| r.name.clone()),
             start_ns,
             end_ns,

@@ -18,7 +18,10 @@ fn verdicts(after: &str, extra: &[&str]) -> (i32, serde_json::Value) {
     args.extend_from_slice(extra);
     let output = run(&args);
     let code = output.status.code().expect("exit code");
-    (code, serde_json::from_slice(&output.stdout).expect("diff --format json is JSON"))
+    (
+        code,
+        serde_json::from_slice(&output.stdout).expect("diff --format json is JSON"),
+    )
 }
 
 fn findings(report: &serde_json::Value, verdict: &str) -> BTreeSet<(String, String, String)> {
@@ -60,8 +63,14 @@ fn cost_up_30_percent_on_one_feature_is_a_regression() {
 
     let before = fixture("diff-before.jsonl");
     let after = fixture("diff-cost-regression.jsonl");
-    golden("diff-cost-regression.md", &stdout_of(&["diff", &before, &after, "--format", "markdown"], 1));
-    golden("diff-cost-regression.txt", &stdout_of(&["diff", &before, &after], 1));
+    golden(
+        "diff-cost-regression.md",
+        &stdout_of(&["diff", &before, &after, "--format", "markdown"], 1),
+    );
+    golden(
+        "diff-cost-regression.txt",
+        &stdout_of(&["diff", &before, &after], 1),
+    );
 }
 
 #[test]
@@ -81,7 +90,16 @@ fn a_faster_cheaper_feature_is_an_improvement_not_a_failure() {
         .all(|(group, name, _)| group == "model" || name == "summarise_thread"));
     golden(
         "diff-improvement.md",
-        &stdout_of(&["diff", &fixture("diff-before.jsonl"), &fixture("diff-improvement.jsonl"), "--format", "markdown"], 0),
+        &stdout_of(
+            &[
+                "diff",
+                &fixture("diff-before.jsonl"),
+                &fixture("diff-improvement.jsonl"),
+                "--format",
+                "markdown",
+            ],
+            0,
+        ),
     );
 }
 
@@ -93,7 +111,14 @@ fn noise_does_not_fail() {
     assert_eq!(report["improvements"], 0);
     golden(
         "diff-noise.txt",
-        &stdout_of(&["diff", &fixture("diff-before.jsonl"), &fixture("diff-noise.jsonl")], 0),
+        &stdout_of(
+            &[
+                "diff",
+                &fixture("diff-before.jsonl"),
+                &fixture("diff-noise.jsonl"),
+            ],
+            0,
+        ),
     );
 }
 
@@ -121,7 +146,10 @@ fn small_samples_do_not_flap() {
         std::fs::write(&path, format!("{line}\n")).unwrap();
         path.to_str().unwrap().to_owned()
     };
-    let (before, after) = (head("diff-before.jsonl"), head("diff-cost-regression.jsonl"));
+    let (before, after) = (
+        head("diff-before.jsonl"),
+        head("diff-cost-regression.jsonl"),
+    );
     let output = run(&["diff", &before, &after, "--format", "json"]);
     assert_eq!(output.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -142,14 +170,26 @@ fn thresholds_come_from_a_config_file_and_flags_override_it() {
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["thresholds"]["cost"], 0.40);
     // The flag wins over the file.
-    let (code, _) = verdicts("diff-cost-regression.jsonl", &["--config", config, "--cost", "0.1"]);
+    let (code, _) = verdicts(
+        "diff-cost-regression.jsonl",
+        &["--config", config, "--cost", "0.1"],
+    );
     assert_eq!(code, 1);
     // An unknown key names the file and the key.
     std::fs::write(dir.join("bad.toml"), "costs = 0.1\n").unwrap();
     let bad = dir.join("bad.toml");
-    let output = run(&["diff", &fixture("diff-before.jsonl"), &fixture("diff-noise.jsonl"), "--config", bad.to_str().unwrap()]);
+    let output = run(&[
+        "diff",
+        &fixture("diff-before.jsonl"),
+        &fixture("diff-noise.jsonl"),
+        "--config",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad.toml") && stderr.contains("costs"), "{stderr}");
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("costs"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -8,7 +8,10 @@
 
 mod support;
 
-use support::{attribute_f64, attribute_str, crate_dir, fixture, golden, raw_spans, run, run_with_stdin, stdout_of};
+use support::{
+    attribute_f64, attribute_str, crate_dir, fixture, golden, raw_spans, run, run_with_stdin,
+    stdout_of,
+};
 
 const MODEL_CALLS: [&str; 4] = ["chat", "text_completion", "generate_content", "embeddings"];
 
@@ -26,14 +29,26 @@ fn traces_lists_every_trace() {
     let out = stdout_of(&["traces", &fixture("traces.jsonl")], 0);
     golden("traces.txt", &out);
     // 40 requests → 40 traces (the root of each is in the file).
-    assert!(out.ends_with("40 of 40 matching traces (40 read)\n"), "{out}");
+    assert!(
+        out.ends_with("40 of 40 matching traces (40 read)\n"),
+        "{out}"
+    );
     assert!(!out.contains("(no root)"));
 }
 
 #[test]
 fn traces_filters_and_sorts() {
     let out = stdout_of(
-        &["traces", &fixture("traces.jsonl"), "--feature", "support_answer", "--sort", "cost", "--limit", "5"],
+        &[
+            "traces",
+            &fixture("traces.jsonl"),
+            "--feature",
+            "support_answer",
+            "--sort",
+            "cost",
+            "--limit",
+            "5",
+        ],
         0,
     );
     golden("traces-support-by-cost.txt", &out);
@@ -53,7 +68,10 @@ fn traces_filters_and_sorts() {
         errors.contains(&format!("{n} of {n} matching traces", n = failed.len())),
         "{errors}"
     );
-    let expensive = stdout_of(&["traces", &fixture("traces.jsonl"), "--min-cost", "1000"], 0);
+    let expensive = stdout_of(
+        &["traces", &fixture("traces.jsonl"), "--min-cost", "1000"],
+        0,
+    );
     assert!(expensive.contains("0 of 0 matching traces"), "{expensive}");
 }
 
@@ -68,12 +86,18 @@ fn show_prints_the_agent_tree() {
     let trace_id = root["traceId"].as_str().unwrap();
     let out = stdout_of(&["show", &trace_id[..10], &fixture("traces.jsonl")], 0);
     golden("show-agent.txt", &out);
-    assert!(out.starts_with(&format!("trace {trace_id}  invoke_agent research_assistant")));
+    assert!(out.starts_with(&format!(
+        "trace {trace_id}  invoke_agent research_assistant"
+    )));
     // Every span of the trace is printed once.
     let count = spans.iter().filter(|s| s["traceId"] == trace_id).count();
     let printed = out.lines().filter(|l| l.contains('█')).count();
     assert_eq!(printed, count);
-    for expected in ["gen_ai.tool.call.id = call_read_4", "llmscope.agent.step.decision = delegate", "invoke_agent fact_checker"] {
+    for expected in [
+        "gen_ai.tool.call.id = call_read_4",
+        "llmscope.agent.step.decision = delegate",
+        "invoke_agent fact_checker",
+    ] {
         assert!(out.contains(expected), "missing {expected}");
     }
 }
@@ -89,14 +113,24 @@ fn show_marks_errors_and_streams() {
     let out = stdout_of(&["show", trace_id, &fixture("traces.jsonl")], 0);
     golden("show-error.txt", &out);
     let class = attribute_str(failed, "error.type").unwrap();
-    assert!(out.contains(&format!("ERROR {class}: simulated provider error: {class}")), "{out}");
+    assert!(
+        out.contains(&format!("ERROR {class}: simulated provider error: {class}")),
+        "{out}"
+    );
     assert!(out.contains("✗ "));
 
     let stream = spans
         .iter()
         .find(|s| attribute_f64(s, "gen_ai.response.time_to_first_chunk").is_some())
         .expect("the fixture holds a streamed call");
-    let out = stdout_of(&["show", stream["traceId"].as_str().unwrap(), &fixture("traces.jsonl")], 0);
+    let out = stdout_of(
+        &[
+            "show",
+            stream["traceId"].as_str().unwrap(),
+            &fixture("traces.jsonl"),
+        ],
+        0,
+    );
     assert!(out.contains("first chunk "), "{out}");
 }
 
@@ -107,7 +141,10 @@ fn show_rejects_unknown_and_ambiguous_prefixes() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("error: no trace id starts with `zz`"));
     // A one-character prefix shared by several traces of the fixture.
     let spans = raw_spans(&crate_dir().join(fixture("traces.jsonl")));
-    let mut ids: Vec<&str> = spans.iter().map(|s| s["traceId"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> = spans
+        .iter()
+        .map(|s| s["traceId"].as_str().unwrap())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     let shared = ids
@@ -132,8 +169,14 @@ fn costs_in_three_formats() {
     // Recompute from the raw spans: calls, total cost (llm.cost.total, as the runtime writes
     // it today), cached and input tokens, and the top call.
     let calls = model_calls();
-    let cost: f64 = calls.iter().filter_map(|s| attribute_f64(s, "llm.cost.total")).sum();
-    let input: f64 = calls.iter().filter_map(|s| attribute_f64(s, "gen_ai.usage.input_tokens")).sum();
+    let cost: f64 = calls
+        .iter()
+        .filter_map(|s| attribute_f64(s, "llm.cost.total"))
+        .sum();
+    let input: f64 = calls
+        .iter()
+        .filter_map(|s| attribute_f64(s, "gen_ai.usage.input_tokens"))
+        .sum();
     let cached: f64 = calls
         .iter()
         .filter_map(|s| attribute_f64(s, "gen_ai.usage.cache_read.input_tokens"))
@@ -177,7 +220,10 @@ fn costs_reads_stdin_like_a_file() {
 fn latency_in_two_formats() {
     let table = stdout_of(&["latency", &fixture("traces.jsonl")], 0);
     golden("latency.txt", &table);
-    let json = stdout_of(&["latency", &fixture("traces.jsonl"), "--format", "json"], 0);
+    let json = stdout_of(
+        &["latency", &fixture("traces.jsonl"), "--format", "json"],
+        0,
+    );
     golden("latency.json", &json);
     // The p99 of `chat` spans against the exact nearest-rank value (the sketch is within 0.1 %).
     let mut chat: Vec<f64> = raw_spans(&crate_dir().join(fixture("traces.jsonl")))
@@ -192,8 +238,16 @@ fn latency_in_two_formats() {
     let exact = chat[((0.99 * chat.len() as f64).ceil() as usize) - 1];
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let sketch = report["by_operation"]["chat"]["p99_ms"].as_f64().unwrap();
-    assert!((sketch - exact).abs() / exact < 0.001, "{sketch} vs {exact}");
-    assert!(report["time_to_first_chunk"]["claude-haiku-4-5-20251001"]["count"].as_u64().unwrap() > 0);
+    assert!(
+        (sketch - exact).abs() / exact < 0.001,
+        "{sketch} vs {exact}"
+    );
+    assert!(
+        report["time_to_first_chunk"]["claude-haiku-4-5-20251001"]["count"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 }
 
 #[test]
@@ -201,7 +255,15 @@ fn report_writes_one_html_file() {
     let dir = std::env::temp_dir().join(format!("llmscope-cli-golden-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let html = dir.join("report.html");
-    let out = stdout_of(&["report", &fixture("traces.jsonl"), "-o", html.to_str().unwrap()], 0);
+    let out = stdout_of(
+        &[
+            "report",
+            &fixture("traces.jsonl"),
+            "-o",
+            html.to_str().unwrap(),
+        ],
+        0,
+    );
     assert_eq!(out, format!("wrote {} (40 traces)\n", html.display()));
     let text = std::fs::read_to_string(&html).unwrap();
     golden("report.html", &text);

@@ -29,7 +29,11 @@ fn fixture_lines() -> Vec<String> {
 #[test]
 fn a_malformed_line_names_file_and_line_for_every_command() {
     let lines = fixture_lines();
-    let path = write_lines("malformed.jsonl", &[&lines[0], "{\"resourceSpans\": [oops", &lines[1]], true);
+    let path = write_lines(
+        "malformed.jsonl",
+        &[&lines[0], "{\"resourceSpans\": [oops", &lines[1]],
+        true,
+    );
     let path = path.to_str().unwrap();
     for args in [
         vec!["traces", path],
@@ -64,7 +68,10 @@ fn lenient_skips_and_counts_malformed_lines() {
     // The good lines give the same totals as the clean fixture.
     let clean = run(&["costs", &fixture("traces.jsonl")]);
     let first = |text: &str| text.lines().next().unwrap().to_owned();
-    assert_eq!(first(&stdout), first(&String::from_utf8(clean.stdout).unwrap()));
+    assert_eq!(
+        first(&stdout),
+        first(&String::from_utf8(clean.stdout).unwrap())
+    );
 }
 
 #[test]
@@ -73,8 +80,15 @@ fn an_incomplete_last_line_is_skipped_as_a_crashed_writer_leaves_it() {
     let cut = &lines[1][..lines[1].len() / 2];
     let path = write_lines("crashed.jsonl", &[&lines[0], cut], false);
     let output = run(&["traces", path.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8(output.stdout).unwrap().contains("skipped 1 malformed lines"));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .contains("skipped 1 malformed lines"));
 }
 
 #[test]
@@ -82,7 +96,10 @@ fn a_missing_file_is_named() {
     let output = run(&["costs", "no/such/file.jsonl"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.starts_with("error: cannot open `no/such/file.jsonl`: "), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot open `no/such/file.jsonl`: "),
+        "{stderr}"
+    );
 }
 
 #[test]

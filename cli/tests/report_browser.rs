@@ -61,7 +61,11 @@ fn chromium(dir: &Path, name: &str, url: &str, extra: &[&str]) -> Run {
         .current_dir(dir)
         .output()
         .expect("chromium runs");
-    assert!(output.status.success(), "chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let log = std::fs::read_to_string(&net_log).expect("chromium wrote its network log");
     Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -92,7 +96,10 @@ fn page_requests(run: &Run) -> Vec<String> {
 }
 
 fn console_lines(run: &Run) -> Vec<&str> {
-    run.stderr.lines().filter(|l| l.contains(":CONSOLE")).collect()
+    run.stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .collect()
 }
 
 fn file_url(path: &Path, fragment: &str) -> String {
@@ -119,7 +126,9 @@ fn the_checks_catch_a_page_that_errs_and_fetches() {
     )
     .unwrap();
     let run = chromium(&dir, "control", &file_url(&page, ""), &["--dump-dom"]);
-    assert!(page_requests(&run).iter().any(|u| u == "http://example.invalid/x.png"));
+    assert!(page_requests(&run)
+        .iter()
+        .any(|u| u == "http://example.invalid/x.png"));
     assert_eq!(console_lines(&run).len(), 2, "{}", run.stderr);
 }
 
@@ -131,22 +140,54 @@ fn the_report_runs_clean_offline_and_is_screenshotted() {
     let dir = temp_dir().join("report");
     std::fs::create_dir_all(&dir).unwrap();
     let html = dir.join("report.html");
-    stdout_of(&["report", &fixture("diff-before.jsonl"), "-o", html.to_str().unwrap()], 0);
+    stdout_of(
+        &[
+            "report",
+            &fixture("diff-before.jsonl"),
+            "-o",
+            html.to_str().unwrap(),
+        ],
+        0,
+    );
     let text = std::fs::read_to_string(&html).unwrap();
     // Nothing in the file could load anything: no URL, no src/href, no CSS url() or @import.
-    for forbidden in ["http:", "https:", "src=", "href=", "url(", "@import", "//cdn"] {
-        assert!(!text.contains(forbidden), "the report contains `{forbidden}`");
+    for forbidden in [
+        "http:", "https:", "src=", "href=", "url(", "@import", "//cdn",
+    ] {
+        assert!(
+            !text.contains(forbidden),
+            "the report contains `{forbidden}`"
+        );
     }
 
     let dom = chromium(&dir, "dom", &file_url(&html, ""), &["--dump-dom"]);
-    assert!(dom.stdout.contains("<body data-ready=\"1\""), "the report's script did not finish");
-    assert!(!dom.stdout.contains("data-errors=\""), "a script error was reported");
-    assert!(console_lines(&dom).is_empty(), "console output: {:?}", console_lines(&dom));
-    assert_eq!(page_requests(&dom), Vec::<String>::new(), "the page made requests");
+    assert!(
+        dom.stdout.contains("<body data-ready=\"1\""),
+        "the report's script did not finish"
+    );
+    assert!(
+        !dom.stdout.contains("data-errors=\""),
+        "a script error was reported"
+    );
+    assert!(
+        console_lines(&dom).is_empty(),
+        "console output: {:?}",
+        console_lines(&dom)
+    );
+    assert_eq!(
+        page_requests(&dom),
+        Vec::<String>::new(),
+        "the page made requests"
+    );
 
     let shots = [
         ("dashboard", "", "1280,1100", "cli-report-dashboard.png"),
-        ("waterfall", "#only-waterfall", "1280,760", "cli-report-waterfall.png"),
+        (
+            "waterfall",
+            "#only-waterfall",
+            "1280,760",
+            "cli-report-waterfall.png",
+        ),
     ];
     for (name, fragment, size, doc) in shots {
         let png = dir.join(format!("{name}.png"));
@@ -154,14 +195,26 @@ fn the_report_runs_clean_offline_and_is_screenshotted() {
             &dir,
             name,
             &file_url(&html, fragment),
-            &[&format!("--window-size={size}"), &format!("--screenshot={}", png.display())],
+            &[
+                &format!("--window-size={size}"),
+                &format!("--screenshot={}", png.display()),
+            ],
         );
-        assert!(console_lines(&run).is_empty(), "{name}: {:?}", console_lines(&run));
+        assert!(
+            console_lines(&run).is_empty(),
+            "{name}: {:?}",
+            console_lines(&run)
+        );
         assert_eq!(page_requests(&run), Vec::<String>::new(), "{name}");
         let bytes = std::fs::read(&png).expect("screenshot written");
-        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 20_000, "{name}: {} bytes", bytes.len());
+        assert!(
+            bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 20_000,
+            "{name}: {} bytes",
+            bytes.len()
+        );
         if std::env::var_os("LLMSCOPE_BLESS").is_some() {
-            std::fs::copy(&png, crate_dir().join("../docs").join(doc)).expect("docs screenshot copied");
+            std::fs::copy(&png, crate_dir().join("../docs").join(doc))
+                .expect("docs screenshot copied");
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();

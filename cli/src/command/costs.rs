@@ -150,8 +150,11 @@ impl CostReport {
 
     /// Groups of one grouping, most expensive first (then by name).
     pub(crate) fn ranked(&self, group: &str) -> Vec<(&String, &Totals)> {
-        let mut rows: Vec<(&String, &Totals)> =
-            self.groups.get(group).map(|g| g.iter().collect()).unwrap_or_default();
+        let mut rows: Vec<(&String, &Totals)> = self
+            .groups
+            .get(group)
+            .map(|g| g.iter().collect())
+            .unwrap_or_default();
         if group == "day" {
             return rows;
         }
@@ -227,13 +230,23 @@ pub(crate) enum CostFormat {
 }
 
 fn quantile_line(report: &CostReport) -> String {
-    let q = |p: f64| report.per_call.quantile(p).map(money).unwrap_or_else(|| "-".into());
+    let q = |p: f64| {
+        report
+            .per_call
+            .quantile(p)
+            .map(money)
+            .unwrap_or_else(|| "-".into())
+    };
     format!(
         "cost per call: p50 {}  p95 {}  p99 {}  mean {}",
         q(0.5),
         q(0.95),
         q(0.99),
-        report.per_call.mean().map(money).unwrap_or_else(|| "-".into())
+        report
+            .per_call
+            .mean()
+            .map(money)
+            .unwrap_or_else(|| "-".into())
     )
 }
 
@@ -272,10 +285,15 @@ fn render_table(report: CostReport, scanned: &Scanned) -> String {
         money(report.cache_savings()),
     ));
     if scanned.skipped_lines > 0 {
-        out.push_str(&format!("skipped {} malformed lines\n", scanned.skipped_lines));
+        out.push_str(&format!(
+            "skipped {} malformed lines\n",
+            scanned.skipped_lines
+        ));
     }
     for group in GROUPS {
-        let mut table = Table::new(&[group, ">calls", ">input", ">cached", ">output", ">cost", ">share"]);
+        let mut table = Table::new(&[
+            group, ">calls", ">input", ">cached", ">output", ">cost", ">share",
+        ]);
         for (key, row) in report.ranked(group) {
             table.row(vec![
                 key.clone(),
@@ -284,14 +302,20 @@ fn render_table(report: CostReport, scanned: &Scanned) -> String {
                 count(row.cache_read_tokens),
                 count(row.output_tokens),
                 money(row.cost),
-                if totals.cost > 0.0 { percent(row.cost / totals.cost) } else { "-".into() },
+                if totals.cost > 0.0 {
+                    percent(row.cost / totals.cost)
+                } else {
+                    "-".into()
+                },
             ]);
         }
         out.push_str(&format!("\nby {group}\n{}", table.render()));
     }
     let top = report.top;
     let (calls, traces) = report.into_tops();
-    let mut table = Table::new(&[">cost", "span", "model", "feature", ">input", ">output", "trace", "span id"]);
+    let mut table = Table::new(&[
+        ">cost", "span", "model", "feature", ">input", ">output", "trace", "span id",
+    ]);
     for call in calls {
         table.row(vec![
             money(call.cost),

@@ -74,7 +74,8 @@ impl Thresholds {
     pub(crate) fn from_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
-        toml::from_str(&text).map_err(|error| format!("invalid config `{}`: {error}", path.display()))
+        toml::from_str(&text)
+            .map_err(|error| format!("invalid config `{}`: {error}", path.display()))
     }
 }
 
@@ -128,7 +129,9 @@ impl Visit for Side {
                         samples.cost.add(cost);
                     }
                     if span.has_usage {
-                        samples.tokens.add((span.tokens.input + span.tokens.output) as f64);
+                        samples
+                            .tokens
+                            .add((span.tokens.input + span.tokens.output) as f64);
                     }
                     samples.latency_ms.add(span.duration_ns() as f64 / 1e6);
                 }
@@ -214,17 +217,27 @@ pub(crate) struct Outcome {
 impl Outcome {
     /// Number of regressions.
     pub(crate) fn regressions(&self) -> usize {
-        self.rows.iter().filter(|r| r.verdict == Verdict::Regression).count()
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regression)
+            .count()
     }
 
     fn improvements(&self) -> usize {
-        self.rows.iter().filter(|r| r.verdict == Verdict::Improvement).count()
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Improvement)
+            .count()
     }
 }
 
 fn relative(before: f64, after: f64) -> f64 {
     if before == 0.0 {
-        if after == 0.0 { 0.0 } else { f64::INFINITY }
+        if after == 0.0 {
+            0.0
+        } else {
+            f64::INFINITY
+        }
     } else {
         (after - before) / before
     }
@@ -273,10 +286,42 @@ pub(crate) fn compare(before: &Side, after: &Side, thresholds: Thresholds) -> Ou
         type Stat = fn(&[f64]) -> Option<f64>;
         let median: Stat = |v| sample_quantile(v, 0.5);
         let p95: Stat = |v| sample_quantile(v, 0.95);
-        let mut metrics: Vec<(String, &Reservoir, &Reservoir, Stat, fn(f64) -> String, f64, bool)> = vec![
-            ("cost/call".into(), &b.cost, &a.cost, mean as Stat, money as fn(f64) -> String, thresholds.cost, true),
-            ("tokens/call".into(), &b.tokens, &a.tokens, mean, |v| format!("{v:.0}"), thresholds.tokens, true),
-            ("latency p50".into(), &b.latency_ms, &a.latency_ms, median, |v| format!("{v:.1}ms"), thresholds.latency, true),
+        let mut metrics: Vec<(
+            String,
+            &Reservoir,
+            &Reservoir,
+            Stat,
+            fn(f64) -> String,
+            f64,
+            bool,
+        )> = vec![
+            (
+                "cost/call".into(),
+                &b.cost,
+                &a.cost,
+                mean as Stat,
+                money as fn(f64) -> String,
+                thresholds.cost,
+                true,
+            ),
+            (
+                "tokens/call".into(),
+                &b.tokens,
+                &a.tokens,
+                mean,
+                |v| format!("{v:.0}"),
+                thresholds.tokens,
+                true,
+            ),
+            (
+                "latency p50".into(),
+                &b.latency_ms,
+                &a.latency_ms,
+                median,
+                |v| format!("{v:.1}ms"),
+                thresholds.latency,
+                true,
+            ),
         ];
         let score_names: Vec<&String> = {
             let mut names: Vec<&String> = b.scores.keys().chain(a.scores.keys()).collect();
@@ -315,7 +360,13 @@ pub(crate) fn compare(before: &Side, after: &Side, thresholds: Thresholds) -> Ou
                 rows.push(row.clone());
                 pending.push((
                     rows.len() - 1,
-                    Pending { row, p_value, effect, threshold, higher_is_worse },
+                    Pending {
+                        row,
+                        p_value,
+                        effect,
+                        threshold,
+                        higher_is_worse,
+                    },
                 ));
             }
             if name == "latency p50" {
@@ -348,7 +399,13 @@ pub(crate) fn compare(before: &Side, after: &Side, thresholds: Thresholds) -> Ou
                 rows.push(row.clone());
                 pending.push((
                     rows.len() - 1,
-                    Pending { row, p_value, effect, threshold: thresholds.error_rate, higher_is_worse: true },
+                    Pending {
+                        row,
+                        p_value,
+                        effect,
+                        threshold: thresholds.error_rate,
+                        higher_is_worse: true,
+                    },
                 ));
             }
         }
@@ -364,13 +421,23 @@ pub(crate) fn compare(before: &Side, after: &Side, thresholds: Thresholds) -> Ou
             (true, false) => Verdict::Improvement,
             _ => Verdict::Unchanged,
         };
-        rows[index] = Row { p_value: Some(adjusted), verdict, ..test.row };
+        rows[index] = Row {
+            p_value: Some(adjusted),
+            verdict,
+            ..test.row
+        };
     }
-    Outcome { rows, tests, thresholds }
+    Outcome {
+        rows,
+        tests,
+        thresholds,
+    }
 }
 
 fn show_quantile(values: &[f64], stat: fn(&[f64]) -> Option<f64>) -> String {
-    stat(values).map(|v| format!("{v:.1}ms")).unwrap_or_else(|| "-".into())
+    stat(values)
+        .map(|v| format!("{v:.1}ms"))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn p_text(p: Option<f64>) -> String {
@@ -400,7 +467,16 @@ fn headline(outcome: &Outcome) -> String {
 
 /// Renders the outcome.
 pub(crate) fn render(outcome: &Outcome, format: DiffFormat) -> String {
-    let mut table = Table::new(&["group", "name", "metric", ">before", ">after", ">change", ">p (adj.)", "verdict"]);
+    let mut table = Table::new(&[
+        "group",
+        "name",
+        "metric",
+        ">before",
+        ">after",
+        ">change",
+        ">p (adj.)",
+        "verdict",
+    ]);
     for row in &outcome.rows {
         table.row(vec![
             row.group.to_owned(),
@@ -424,7 +500,11 @@ pub(crate) fn render(outcome: &Outcome, format: DiffFormat) -> String {
                 .collect();
             out.push_str(&format!("**{}**\n\n", headline(outcome)));
             for row in findings {
-                let icon = if row.verdict == Verdict::Regression { "🔴" } else { "🟢" };
+                let icon = if row.verdict == Verdict::Regression {
+                    "🔴"
+                } else {
+                    "🟢"
+                };
                 out.push_str(&format!(
                     "- {icon} {} `{}` {}: {} → {} ({}, p {})\n",
                     row.group,

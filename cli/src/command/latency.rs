@@ -31,9 +31,15 @@ pub(crate) struct LatencyReport {
 impl Visit for LatencyReport {
     fn span(&mut self, span: &Span) {
         let nanos = span.duration_ns() as f64;
-        self.by_name.entry(span.name.clone()).or_default().add(nanos);
+        self.by_name
+            .entry(span.name.clone())
+            .or_default()
+            .add(nanos);
         if let Some(operation) = &span.operation {
-            self.by_operation.entry(operation.clone()).or_default().add(nanos);
+            self.by_operation
+                .entry(operation.clone())
+                .or_default()
+                .add(nanos);
         }
         if let Some(seconds) = span.time_to_first_chunk {
             self.first_chunk
@@ -151,7 +157,10 @@ pub(crate) fn render(report: &LatencyReport, scanned: &Scanned, format: LatencyF
         share(&report.generation_share)
     ));
     if scanned.skipped_lines > 0 {
-        out.push_str(&format!("skipped {} malformed lines\n", scanned.skipped_lines));
+        out.push_str(&format!(
+            "skipped {} malformed lines\n",
+            scanned.skipped_lines
+        ));
     }
     out.push_str("\nby operation\n");
     out.push_str(&table("operation", &report.by_operation));

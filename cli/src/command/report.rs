@@ -15,8 +15,20 @@ use crate::trace::{TopN, TraceSummary};
 
 /// Chart time buckets, milliseconds: the finest that keeps at most `MAX_BUCKETS` buckets.
 const BUCKET_LADDER: [u64; 14] = [
-    100, 250, 500, 1_000, 5_000, 15_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000,
-    86_400_000, 604_800_000, 2_592_000_000,
+    100,
+    250,
+    500,
+    1_000,
+    5_000,
+    15_000,
+    60_000,
+    300_000,
+    900_000,
+    3_600_000,
+    21_600_000,
+    86_400_000,
+    604_800_000,
+    2_592_000_000,
 ];
 const MAX_BUCKETS: usize = 120;
 
@@ -31,7 +43,12 @@ impl Timeline {
     fn add(&mut self, nanos: u64, key: &str, cost: f64) {
         let width = BUCKET_LADDER[self.step];
         let bucket = nanos / 1_000_000 / width * width;
-        *self.buckets.entry(bucket).or_default().entry(key.to_owned()).or_default() += cost;
+        *self
+            .buckets
+            .entry(bucket)
+            .or_default()
+            .entry(key.to_owned())
+            .or_default() += cost;
         while self.buckets.len() > MAX_BUCKETS && self.step + 1 < BUCKET_LADDER.len() {
             self.step += 1;
             let width = BUCKET_LADDER[self.step];
@@ -81,10 +98,16 @@ impl Visit for Report {
         self.latency.span(span);
         if span.is_model_call() {
             if let Some(cost) = span.cost {
-                self.by_feature
-                    .add(span.start_ns, span.feature.as_deref().unwrap_or("(none)"), cost);
-                self.by_model
-                    .add(span.start_ns, span.model.as_deref().unwrap_or("(none)"), cost);
+                self.by_feature.add(
+                    span.start_ns,
+                    span.feature.as_deref().unwrap_or("(none)"),
+                    cost,
+                );
+                self.by_model.add(
+                    span.start_ns,
+                    span.model.as_deref().unwrap_or("(none)"),
+                    cost,
+                );
             }
         }
     }
@@ -92,7 +115,11 @@ impl Visit for Report {
     fn trace(&mut self, spans: Vec<Span>) {
         self.latency.trace(spans.clone());
         let summary = TraceSummary::of(&spans);
-        if self.chosen.iter().any(|c| summary.trace_id.starts_with(c.as_str())) {
+        if self
+            .chosen
+            .iter()
+            .any(|c| summary.trace_id.starts_with(c.as_str()))
+        {
             self.picked.push(spans.clone());
         }
         if self.slow.would_keep(summary.duration_ns() as f64) {
@@ -250,7 +277,10 @@ fn latency_chart(report: &LatencyReport) -> String {
         .by_operation
         .iter()
         .filter_map(|(name, q)| {
-            Some((name, [q.quantile(0.5)?, q.quantile(0.95)?, q.quantile(0.99)?]))
+            Some((
+                name,
+                [q.quantile(0.5)?, q.quantile(0.95)?, q.quantile(0.99)?],
+            ))
         })
         .collect();
     let max = rows.iter().map(|(_, v)| v[2]).fold(0.0, f64::max).max(1.0);
@@ -381,7 +411,9 @@ fn waterfall(spans: &[Span], index: usize) -> String {
             x + w + 4.0,
             y + 12.0,
             duration(span.duration_ns() as f64),
-            span.cost.map(|c| format!(" · {}", money(c))).unwrap_or_default()
+            span.cost
+                .map(|c| format!(" · {}", money(c)))
+                .unwrap_or_default()
         );
     }
     svg.push_str("</svg>");
@@ -455,13 +487,25 @@ pub(crate) fn render(report: Report, scanned: &Scanned, sources: &[String]) -> S
         .chain(expensive.into_sorted())
         .chain(slow.into_sorted())
     {
-        let id = spans.first().map(|s| s.trace_id.clone()).unwrap_or_default();
-        if !traces.iter().any(|t| t.first().is_some_and(|s| s.trace_id == id)) {
+        let id = spans
+            .first()
+            .map(|s| s.trace_id.clone())
+            .unwrap_or_default();
+        if !traces
+            .iter()
+            .any(|t| t.first().is_some_and(|s| s.trace_id == id))
+        {
             traces.push(spans);
         }
     }
     let totals = costs.totals;
-    let q = |p: f64| costs.per_call.quantile(p).map(money).unwrap_or_else(|| "-".into());
+    let q = |p: f64| {
+        costs
+            .per_call
+            .quantile(p)
+            .map(money)
+            .unwrap_or_else(|| "-".into())
+    };
     let kpis = format!(
         "<section class=\"card\"><div class=\"kpis\"><div>traces<b>{}</b></div><div>model calls<b>{}</b></div><div>cost<b>{}</b></div><div>cost per call p50 / p95 / p99<b>{} / {} / {}</b></div><div>cache hit rate<b>{}</b></div><div>trace p95<b>{}</b></div></div></section>",
         count(scanned.traces),

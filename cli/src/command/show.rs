@@ -37,7 +37,10 @@ impl Finder {
         let mut merged: BTreeMap<String, Vec<Span>> = BTreeMap::new();
         for spans in self.found.drain(..) {
             if let Some(first) = spans.first() {
-                merged.entry(first.trace_id.clone()).or_default().extend(spans);
+                merged
+                    .entry(first.trace_id.clone())
+                    .or_default()
+                    .extend(spans);
             }
         }
         match merged.len() {
@@ -47,7 +50,11 @@ impl Finder {
                 "trace id prefix `{}` is ambiguous: {}{}",
                 self.prefix,
                 merged.keys().cloned().collect::<Vec<_>>().join(", "),
-                if merged.len() >= MAX_MATCHES { ", …" } else { "" }
+                if merged.len() >= MAX_MATCHES {
+                    ", …"
+                } else {
+                    ""
+                }
             )),
         }
     }
@@ -201,8 +208,15 @@ pub(crate) fn render(spans: &[Span]) -> String {
             out.push_str(&format!(
                 "{indent}evaluation {}: {}{}\n",
                 evaluation.name,
-                evaluation.score.map(|s| format!("{s:.3}")).unwrap_or_else(|| "-".into()),
-                evaluation.label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()
+                evaluation
+                    .score
+                    .map(|s| format!("{s:.3}"))
+                    .unwrap_or_else(|| "-".into()),
+                evaluation
+                    .label
+                    .as_ref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default()
             ));
         }
         if span.is_error() {

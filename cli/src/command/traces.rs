@@ -31,11 +31,15 @@ pub(crate) struct Filter {
 
 impl Filter {
     fn keeps(&self, trace: &TraceSummary) -> bool {
-        self.feature.as_ref().is_none_or(|f| trace.features.contains(f))
-            && self
-                .model
-                .as_ref()
-                .is_none_or(|m| trace.models.iter().any(|model| model.starts_with(m.as_str())))
+        self.feature
+            .as_ref()
+            .is_none_or(|f| trace.features.contains(f))
+            && self.model.as_ref().is_none_or(|m| {
+                trace
+                    .models
+                    .iter()
+                    .any(|model| model.starts_with(m.as_str()))
+            })
             && (!self.errors || trace.errors > 0)
             && self.min_cost.is_none_or(|min| trace.cost >= min)
             && self.since_ns.is_none_or(|since| trace.start_ns >= since)
@@ -76,7 +80,15 @@ impl TraceList {
         let matched = self.matched;
         let rows = self.kept.into_sorted();
         let mut table = Table::new(&[
-            "trace", "root", "start (UTC)", ">duration", ">llm calls", ">tokens in", ">out", ">cost", "status",
+            "trace",
+            "root",
+            "start (UTC)",
+            ">duration",
+            ">llm calls",
+            ">tokens in",
+            ">out",
+            ">cost",
+            "status",
         ]);
         let shown = rows.len();
         for trace in rows {
@@ -108,7 +120,10 @@ impl TraceList {
             count(scanned.traces)
         ));
         if scanned.skipped_lines > 0 {
-            out.push_str(&format!("; skipped {} malformed lines", scanned.skipped_lines));
+            out.push_str(&format!(
+                "; skipped {} malformed lines",
+                scanned.skipped_lines
+            ));
         }
         out.push('\n');
         out
