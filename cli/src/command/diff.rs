@@ -186,6 +186,21 @@ pub(crate) struct Row {
     verdict: Verdict,
 }
 
+/// A statistic of a sample.
+type Stat = fn(&[f64]) -> Option<f64>;
+
+/// A continuous metric compared with the Mann–Whitney U test.
+struct Metric<'a> {
+    name: String,
+    before: &'a Reservoir,
+    after: &'a Reservoir,
+    /// The statistic whose relative change is the effect.
+    stat: Stat,
+    render: fn(f64) -> String,
+    threshold: f64,
+    higher_is_worse: bool,
+}
+
 /// A test to run: the samples, how to summarise them, and which direction is worse.
 struct Pending {
     row: Row,
@@ -282,46 +297,36 @@ pub(crate) fn compare(before: &Side, after: &Side, thresholds: Thresholds) -> Ou
                 signed_percent(relative(b.calls as f64, a.calls as f64)),
             ));
         }
-        // Continuous metrics: (name, before samples, after samples, statistic, render, threshold, higher is worse).
-        type Stat = fn(&[f64]) -> Option<f64>;
         let median: Stat = |v| sample_quantile(v, 0.5);
         let p95: Stat = |v| sample_quantile(v, 0.95);
-        let mut metrics: Vec<(
-            String,
-            &Reservoir,
-            &Reservoir,
-            Stat,
-            fn(f64) -> String,
-            f64,
-            bool,
-        )> = vec![
-            (
-                "cost/call".into(),
-                &b.cost,
-                &a.cost,
-                mean as Stat,
-                money as fn(f64) -> String,
-                thresholds.cost,
-                true,
-            ),
-            (
-                "tokens/call".into(),
-                &b.tokens,
-                &a.tokens,
-                mean,
-                |v| format!("{v:.0}"),
-                thresholds.tokens,
-                true,
-            ),
-            (
-                "latency p50".into(),
-                &b.latency_ms,
-                &a.latency_ms,
-                median,
-                |v| format!("{v:.1}ms"),
-                thresholds.latency,
-                true,
-            ),
+        let mut metrics = vec![
+            Metric {
+                name: "cost/call".into(),
+                before: &b.cost,
+                after: &a.cost,
+                stat: mean,
+                render: money,
+                threshold: thresholds.cost,
+                higher_is_worse: true,
+            },
+            Metric {
+                name: "tokens/call".into(),
+                before: &b.tokens,
+                after: &a.tokens,
+                stat: mean,
+                render: |v| format!("{v:.0}"),
+                threshold: thresholds.tokens,
+                higher_is_worse: true,
+            },
+            Metric {
+                name: "latency p50".into(),
+                before: &b.latency_ms,
+                after: &a.latency_ms,
+                stat: median,
+                render: |v| format!("{v:.1}ms"),
+                threshold: thresholds.latency,
+                higher_is_worse: true,
+            },
         ];
         let score_names: Vec<&String> = {
             let mut names: Vec<&String> = b.scores.keys().chain(a.scores.keys()).collect();
@@ -331,17 +336,26 @@ pub(crate) fn compare(before: &Side, after: &Side, thresholds: Thresholds) -> Ou
         };
         let empty_reservoir = Reservoir::new(0);
         for name in &score_names {
-            metrics.push((
-                format!("score {name}"),
-                b.scores.get(*name).unwrap_or(&empty_reservoir),
-                a.scores.get(*name).unwrap_or(&empty_reservoir),
-                mean,
-                |v| format!("{v:.3}"),
-                thresholds.score,
-                false,
-            ));
+            metrics.push(Metric {
+                name: format!("score {name}"),
+                before: b.scores.get(*name).unwrap_or(&empty_reservoir),
+                after: a.scores.get(*name).unwrap_or(&empty_reservoir),
+                stat: mean,
+                render: |v| format!("{v:.3}"),
+                threshold: thresholds.score,
+                higher_is_worse: false,
+            });
         }
-        for (name, bs, as_, stat, render, threshold, higher_is_worse) in metrics {
+        for Metric {
+            name,
+            before: bs,
+            after: as_,
+            stat,
+            render,
+            threshold,
+            higher_is_worse,
+        } in metrics
+        {
             let (bv, av) = (bs.values(), as_.values());
             if bv.is_empty() && av.is_empty() {
                 continue;
