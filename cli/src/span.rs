@@ -357,7 +357,9 @@ fn convert(raw: RawSpan<'_>, details: bool) -> Span {
             keys::COST_CACHE_READ => span.cost_parts.cache_read = value.as_f64(),
             keys::COST_CACHE_WRITE => span.cost_parts.cache_write = value.as_f64(),
             keys::ERROR_TYPE => span.error_type = owned(),
-            keys::TIME_TO_FIRST_CHUNK => span.time_to_first_chunk = value.as_f64(),
+            keys::TIME_TO_FIRST_CHUNK => {
+                span.time_to_first_chunk = value.as_f64().filter(|v| v.is_finite())
+            }
             keys::FINISH_REASONS => {
                 if let Some(array) = &value.array {
                     span.finish_reasons = array
@@ -428,4 +430,49 @@ fn convert(raw: RawSpan<'_>, details: bool) -> Span {
         }
     }
     span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span_with(attributes: &str) -> Span {
+        let line = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"ab","spanId":"cd","name":"chat x","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{attributes}]}}]}}]}}]}}"#
+        );
+        let mut spans = Vec::new();
+        decode_line(&line, true, &mut spans).unwrap();
+        spans.remove(0)
+    }
+
+    #[test]
+    fn cost_keys_are_read_in_priority_order_whatever_their_position() {
+        let both = span_with(
+            r#"{"key":"gen_ai.usage.cost.amount","value":{"doubleValue":3.0}},{"key":"llm.cost.total","value":{"doubleValue":2.0}},{"key":"llmscope.cost.total","value":{"doubleValue":1.0}}"#,
+        );
+        assert_eq!(both.cost, Some(1.0));
+        let openinference = span_with(
+            r#"{"key":"llm.cost.total","value":{"doubleValue":2.0}},{"key":"gen_ai.usage.cost.amount","value":{"doubleValue":3.0}}"#,
+        );
+        assert_eq!(openinference.cost, Some(2.0));
+        let proposed =
+            span_with(r#"{"key":"gen_ai.usage.cost.amount","value":{"doubleValue":3.0}}"#);
+        assert_eq!(proposed.cost, Some(3.0));
+    }
+
+    #[test]
+    fn model_user_and_numbers_follow_their_fallbacks() {
+        let span = span_with(
+            r#"{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"enduser.id","value":{"stringValue":"e-1"}},{"key":"user.id","value":{"stringValue":"u-1"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"1200"}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":7}},{"key":"gen_ai.response.time_to_first_chunk","value":{"doubleValue":"NaN"}}"#,
+        );
+        assert_eq!(span.model.as_deref(), Some("gpt-4o"));
+        assert_eq!(span.user.as_deref(), Some("u-1"));
+        assert_eq!((span.tokens.input, span.tokens.output), (1200, 7));
+        // A non-finite time ("NaN" in OTLP/JSON) is no time.
+        assert_eq!(span.time_to_first_chunk, None);
+        let answered = span_with(
+            r#"{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.response.model","value":{"stringValue":"gpt-4o-2024-08-06"}}"#,
+        );
+        assert_eq!(answered.model.as_deref(), Some("gpt-4o-2024-08-06"));
+    }
 }
