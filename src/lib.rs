@@ -305,7 +305,7 @@ pub use llmscope_macros::rag_stage;
 ///     if round < 2 { Decision::CallTool } else { Decision::FinalAnswer }
 /// }
 ///
-/// #[llmscope::agent_step(agent = "helper", max_steps = 5)]
+/// #[llmscope::agent_step(agent = "helper", provider = "openai", max_steps = 5)]
 /// fn run() -> Result<(), String> {
 ///     let mut round = 0;
 ///     while think(round) != Decision::FinalAnswer { round += 1; }

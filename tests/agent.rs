@@ -282,7 +282,7 @@ fn ponder(round: u32) -> u32 {
     round + 1
 }
 
-#[llmscope::agent_step(agent = "looper", max_steps = 3)]
+#[llmscope::agent_step(agent = "looper", provider = "openai", max_steps = 3)]
 fn looper(limit: u32) -> u32 {
     let mut round = 0;
     while round < limit {
@@ -305,7 +305,7 @@ fn broken_read() -> Result<String, ToolFailure> {
     Err(ToolFailure)
 }
 
-#[llmscope::agent_step(agent = "fragile", max_steps = 3)]
+#[llmscope::agent_step(agent = "fragile", provider = "openai", max_steps = 3)]
 fn fragile() -> Result<String, ToolFailure> {
     ponder(0);
     broken_read()

@@ -133,6 +133,7 @@ async fn check_step(notes: &str) -> Result<Decision, ResearchError> {
 
 #[llmscope::agent_step(
     agent = "fact_checker",
+    provider = "openai",
     id = "agent_fc_1",
     description = "Verifies claims against their sources",
     version = "0.3.0",

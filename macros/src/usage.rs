@@ -6,7 +6,7 @@ use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, Ident, Path, Type};
 
 use crate::ctxt::Ctxt;
-use crate::suggest::did_you_mean;
+use crate::message::{backticked, did_you_mean};
 
 /// What a field contributes to the usage.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,18 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let container = container(&cx, &input);
     let fields = fields(&cx, &input);
+    if fields.is_empty() && !any_field_has_a_role(&input) {
+        cx.error_spanned_by(
+            &input.ident,
+            format_args!(
+                "`#[derive(Usage)]` on `{}` records nothing: no field has a `#[usage(...)]` role; \
+                 mark the provider's counts (`#[usage(input_tokens)]`, `#[usage(output_tokens)]`, …), \
+                 or, to record no usage, remove the derive and write `usage = false` on the \
+                 `#[llm_call]` that returns it",
+                input.ident
+            ),
+        );
+    }
     match cx.check() {
         Ok(()) => expand(&input, &container, &fields),
         Err(error) => {
@@ -104,9 +116,7 @@ fn container(cx: &Ctxt, input: &DeriveInput) -> Container {
                     } else {
                         did_you_mean(other, CONTAINER.iter().copied())
                             .map(|near| format!("; did you mean `{near}`?"))
-                            .unwrap_or_else(|| {
-                                format!("; expected {}", crate::expand::backticked(CONTAINER))
-                            })
+                            .unwrap_or_else(|| format!("; expected {}", backticked(CONTAINER)))
                     };
                     cx.error_spanned_by(
                         ident,
@@ -351,6 +361,21 @@ fn stub(input: &DeriveInput, krate: &Path) -> TokenStream {
             }
         };
     }
+}
+
+/// Whether a field carries a `#[usage(...)]` attribute (valid or not: an invalid one has its
+/// own error).
+fn any_field_has_a_role(input: &DeriveInput) -> bool {
+    let Data::Struct(data) = &input.data else {
+        return true;
+    };
+    let Fields::Named(named) = &data.fields else {
+        return true;
+    };
+    named
+        .named
+        .iter()
+        .any(|field| field.attrs.iter().any(|attr| attr.path().is_ident("usage")))
 }
 
 fn mentions_any(tokens: TokenStream, params: &[&Ident]) -> bool {

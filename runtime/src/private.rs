@@ -157,6 +157,25 @@ macro_rules! forward_attr_value {
 }
 forward_attr_value!(&T, &mut T, Box<T>, std::sync::Arc<T>, std::rc::Rc<T>);
 
+/// Never implemented: its message is the error a user sees for a [`capture::Sensitive`] value
+/// given as an attribute (an attribute is always exported; sensitive content never is).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is `Sensitive` and cannot be an attribute: attributes are always exported",
+    label = "a `Sensitive` value given as an attribute",
+    note = "a `Sensitive` value is exported only as `[SENSITIVE]`, as content (`prompt = …`, `system = …`, `query = …`, `arguments = …`) under the capture policy",
+    note = "give the attribute a value that may be exported (an id, a tenant, a hash), not the sensitive value"
+)]
+pub trait NotSensitive {}
+
+impl<K, T> AttrValue<K> for capture::Sensitive<T>
+where
+    capture::Sensitive<T>: NotSensitive,
+{
+    fn attr_value(&self) -> Option<Value> {
+        None
+    }
+}
+
 impl<K, T: AttrValue<K>> AttrValue<K> for Option<T> {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
@@ -393,15 +412,6 @@ impl Start {
         if let Some(value) = value {
             self.attributes
                 .push(KeyValue::new(Key::from_static_str(key), value));
-        }
-    }
-
-    /// Sets an attribute whose key is only known at run time (`custom(...)` keys built from
-    /// expressions are not supported; this serves literal custom keys).
-    #[inline]
-    pub fn attribute_owned(&mut self, key: String, value: Option<Value>) {
-        if let Some(value) = value {
-            self.attributes.push(KeyValue::new(key, value));
         }
     }
 }
