@@ -138,7 +138,8 @@ pub mod kind {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not have the type this attribute expects",
     label = "wrong type for this attribute",
-    note = "string attributes take `&str`/`String`, integers any integer type, doubles `f64`/`f32`, and each may be wrapped in `Option`"
+    note = "string attributes take `&str`/`String`, integers any integer type, doubles `f64`/`f32`, and each may be wrapped in `Option`",
+    note = "a `Sensitive` value is never an attribute (attributes are always exported): give it as content, e.g. `prompt = …`, which exports it only as `[SENSITIVE]`"
 )]
 pub trait AttrValue<K> {
     /// The OpenTelemetry value, or `None` to leave the attribute out.
@@ -157,19 +158,14 @@ macro_rules! forward_attr_value {
 }
 forward_attr_value!(&T, &mut T, Box<T>, std::sync::Arc<T>, std::rc::Rc<T>);
 
-/// Never implemented: its message is the error a user sees for a [`capture::Sensitive`] value
-/// given as an attribute (an attribute is always exported; sensitive content never is).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is `Sensitive` and cannot be an attribute: attributes are always exported",
-    label = "a `Sensitive` value given as an attribute",
-    note = "a `Sensitive` value is exported only as `[SENSITIVE]`, as content (`prompt = …`, `system = …`, `query = …`, `arguments = …`) under the capture policy",
-    note = "give the attribute a value that may be exported (an id, a tenant, a hash), not the sensitive value"
-)]
-pub trait NotSensitive {}
+/// Implemented by nothing: it is the bound a [`capture::Sensitive`] value fails when given as
+/// an attribute, so the error says "`ExportableAttribute` is not implemented for
+/// `Sensitive<…>`" rather than listing every attribute type.
+pub trait ExportableAttribute {}
 
 impl<K, T> AttrValue<K> for capture::Sensitive<T>
 where
-    capture::Sensitive<T>: NotSensitive,
+    capture::Sensitive<T>: ExportableAttribute,
 {
     fn attr_value(&self) -> Option<Value> {
         None

@@ -1,4 +1,4 @@
-#[llmscope::agent_step(agent = "research_assistant", max_step = 5)]
+#[llmscope::agent_step(agent = "research_assistant", provider = "openai", max_step = 5)]
 fn run() {}
 
 fn main() {}
