@@ -13,6 +13,8 @@ mod ctxt;
 mod expand;
 mod kinds;
 mod message;
+#[cfg(test)]
+mod module_graph_tests;
 mod parse;
 mod registry;
 #[cfg(test)]
