@@ -222,9 +222,9 @@ pub(crate) fn choice(
     if let Some(found) = choices.iter().find(|choice| **choice == text) {
         return Some((found, span));
     }
-    let hint = crate::message::did_you_mean(&text, choices.iter().copied())
-        .map(|near| format!("; did you mean `{near}`?"))
-        .unwrap_or_else(|| format!("; expected one of {}", crate::message::backticked(choices)));
+    let hint = crate::message::hint_or(&text, choices.iter().copied(), || {
+        format!("; expected one of {}", crate::message::backticked(choices))
+    });
     cx.error_at(span, format_args!("unknown `{name}` value `{text}`{hint}"));
     None
 }

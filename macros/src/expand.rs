@@ -358,7 +358,7 @@ fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
                 "redacted" => quote!(Redacted),
                 _ => quote!(Full),
             };
-            quote!(::core::option::Option::Some(#krate::capture::CaptureMode::#variant))
+            quote!(::core::option::Option::Some(#private::CaptureMode::#variant))
         }
     };
     let ItemFn {

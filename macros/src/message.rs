@@ -18,6 +18,18 @@ pub(crate) fn hint<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str
         .unwrap_or_default()
 }
 
+/// "; did you mean `near`?" when a candidate is close to `input`, else `otherwise()` (what
+/// was expected, or how to write what was meant).
+pub(crate) fn hint_or<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    did_you_mean(input, candidates)
+        .map(|near| format!("; did you mean `{near}`?"))
+        .unwrap_or_else(otherwise)
+}
+
 /// "unknown `label` argument `name`" with a suggestion among `candidates`.
 pub(crate) fn unknown_argument<'a>(
     label: &str,

@@ -8,7 +8,7 @@ use syn::{Expr, Ident, LitStr, Path};
 use crate::args::{self, AttrKey, RawArg, RawValue};
 use crate::ctxt::Ctxt;
 use crate::kinds::{self, Decl, Macro, Target, CAPTURE_MODES};
-use crate::message::{backticked, did_you_mean, unknown_argument};
+use crate::message::{backticked, did_you_mean, hint_or, unknown_argument};
 use crate::registry::{self, AttrType};
 
 /// The interpreted arguments of one annotated function.
@@ -138,11 +138,9 @@ fn select_stage(cx: &Ctxt, raw: Vec<RawArg>) -> Option<Selected> {
         match (&arg.value, chosen.is_some()) {
             (RawValue::Flag, false) => {
                 let Some((_, decl)) = STAGES.iter().find(|(word, _)| *word == name) else {
-                    let hint = did_you_mean(&name, words.iter().copied().chain(["custom"]))
-                        .map(|near| format!("; did you mean `{near}`?"))
-                        .unwrap_or_else(|| {
-                            format!("; expected {} or `custom = \"name\"`", backticked(&words))
-                        });
+                    let hint = hint_or(&name, words.iter().copied().chain(["custom"]), || {
+                        format!("; expected {} or `custom = \"name\"`", backticked(&words))
+                    });
                     cx.error_spanned_by(
                         &arg.name,
                         format_args!("unknown stage kind `{name}`{hint}"),

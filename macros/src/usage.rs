@@ -6,7 +6,7 @@ use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, Ident, Path, Type};
 
 use crate::ctxt::Ctxt;
-use crate::message::{backticked, did_you_mean};
+use crate::message::{backticked, hint, hint_or};
 
 /// What a field contributes to the usage.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -114,9 +114,9 @@ fn container(cx: &Ctxt, input: &DeriveInput) -> Container {
                     let hint = if field_role {
                         format!("; `{other}` is a field role: put it on the field")
                     } else {
-                        did_you_mean(other, CONTAINER.iter().copied())
-                            .map(|near| format!("; did you mean `{near}`?"))
-                            .unwrap_or_else(|| format!("; expected {}", backticked(CONTAINER)))
+                        hint_or(other, CONTAINER.iter().copied(), || {
+                            format!("; expected {}", backticked(CONTAINER))
+                        })
                     };
                     cx.error_spanned_by(
                         ident,
@@ -193,9 +193,7 @@ fn fields<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<Field<'a>> {
                     let hint = if CONTAINER.contains(&name.as_str()) {
                         format!("; `{name}` is a container option: put it on the struct")
                     } else {
-                        did_you_mean(&name, ROLES.iter().map(|(known, _)| *known))
-                            .map(|near| format!("; did you mean `{near}`?"))
-                            .unwrap_or_default()
+                        hint(&name, ROLES.iter().map(|(known, _)| *known))
                     };
                     cx.error_spanned_by(ident, format_args!("unknown `usage` role `{name}`{hint}"));
                     return Ok(());

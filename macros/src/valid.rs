@@ -6,7 +6,7 @@ use syn::{Expr, Signature};
 
 use crate::args::{self, LiteralKind};
 use crate::ctxt::Ctxt;
-use crate::message::{backticked, did_you_mean};
+use crate::message::{backticked, did_you_mean, hint_or};
 use crate::parse::{Args, Origin};
 use crate::registry::{self, AttrType};
 
@@ -104,17 +104,18 @@ pub(crate) fn check(cx: &Ctxt, args: &Args) {
 
 fn check_semconv_entry(cx: &Ctxt, literal: &syn::LitStr, key: &str, expr: &Expr) {
     let Some(attribute) = registry::lookup(key) else {
-        let hint = did_you_mean(
+        let hint = hint_or(
             key,
             registry::ATTRIBUTES
                 .iter()
                 .filter(|a| a.deprecated.is_none())
                 .map(|a| a.name),
-        )
-        .map(|near| format!("; did you mean `{near}`?"))
-        .unwrap_or_else(|| {
-            format!("; write `custom(\"{key}\") = …` for a key outside the semantic conventions")
-        });
+            || {
+                format!(
+                    "; write `custom(\"{key}\") = …` for a key outside the semantic conventions"
+                )
+            },
+        );
         cx.error_spanned_by(literal, format_args!("unknown attribute `{key}`{hint}"));
         return;
     };
@@ -155,9 +156,9 @@ fn check_service_tier(cx: &Ctxt, expr: &Expr) {
     if SERVICE_TIERS.contains(&tier.as_str()) {
         return;
     }
-    let hint = did_you_mean(&tier, SERVICE_TIERS.iter().copied())
-        .map(|near| format!("; did you mean `{near}`?"))
-        .unwrap_or_else(|| format!("; expected {}", backticked(SERVICE_TIERS)));
+    let hint = hint_or(&tier, SERVICE_TIERS.iter().copied(), || {
+        format!("; expected {}", backticked(SERVICE_TIERS))
+    });
     cx.error_spanned_by(literal, format_args!("unknown service tier `{tier}`{hint}"));
 }
 

@@ -14,11 +14,12 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, ContextGuard, Key, KeyValue};
 
-use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
+use crate::capture::{self, Content, ContentKind, Message, Rendered};
 use crate::install;
 use crate::sampling::{self, Early};
 use crate::usage::{ErrorType, Usage, UsageData};
 
+pub use crate::capture::CaptureMode;
 pub use opentelemetry::context::FutureExt;
 pub use opentelemetry::trace::SpanKind as Kind;
 pub use opentelemetry::{Array, StringValue, Value};
