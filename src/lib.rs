@@ -105,33 +105,80 @@
 /// The span (kind CLIENT) is current while the body runs: `tracing` spans and OpenTelemetry
 /// spans created inside nest under it, and it nests under the caller's current span.
 ///
+/// # Examples
+///
+/// ```
+/// use llmscope::testing::{attribute, TestTelemetry};
+///
+/// #[derive(llmscope::Usage)]
+/// struct Reply {
+///     #[usage(input_tokens)]
+///     prompt_tokens: u32,
+///     #[usage(output_tokens)]
+///     completion_tokens: u32,
+/// }
+///
+/// struct Request { model: String, question: String }
+///
+/// #[llmscope::llm_call(provider = "openai", model = req.model, temperature = 0.2, prompt = req.question.as_str())]
+/// fn ask(req: &Request) -> Reply {
+///     Reply { prompt_tokens: 12, completion_tokens: 30 }
+/// }
+///
+/// let telemetry = TestTelemetry::new();
+/// {
+///     let _guard = telemetry.context().attach();
+///     ask(&Request { model: "gpt-4o-mini".to_owned(), question: "Why is the sky blue?".to_owned() });
+/// }
+/// let span = telemetry.span("chat gpt-4o-mini");
+/// assert_eq!(attribute(&span, "gen_ai.usage.input_tokens"), Some(&12i64.into()));
+/// assert_eq!(attribute(&span, "gen_ai.request.temperature"), Some(&0.2f64.into()));
+/// ```
+///
 /// # Expands to
 ///
-/// Roughly, for a sync function (async functions wrap the body in `async move` and poll it
-/// with the span's context current instead of attaching a guard):
+/// Every span macro generates the same wrapper; what differs per kind is shown on each macro.
+/// For the example above (names shortened: `__llmscope_` locals, `::llmscope::__private::`
+/// paths, `::core::option::Option` in the real code), a sync function becomes:
 ///
 /// ```text
-/// fn chat(req: &Request) -> Reply {
-///     static SITE: Site = Site { operation: "chat", kind: Client };
-///     let call = __private::start(&SITE, |start| {     // None when no provider: no work at all
-///         start.provider(Some("openai".into()));
-///         start.model(__private::value::<Str, _>(&(req.model)));
-///     });
-///     let body = move || { /* the original body */ };
+/// fn ask(req: &Request) -> Reply {
+///     static SITE: Site = Site { operation: "chat", kind: Kind::Client, capture: None };
+///     let mut call = __private::start(
+///         &SITE,
+///         |start| {                   // the name and the sampling-relevant attributes
+///             Start::provider(start, Some(Value::String("openai".into())));
+///             Start::model(start, __private::value::<kind::Str, _>(&(req.model)));
+///         },
+///         |start| {                   // the rest, only when the span records
+///             Start::attribute(start, "gen_ai.request.temperature", Some(Value::F64(0.2)));
+///         },
+///     );                              // None without a provider: nothing is built
+///     if let Some(call) = &mut call { // content, only as the capture policy allows
+///         Call::capture_input(call, &(req.question.as_str()));
+///     }
+///     let mut body = move || { /* the original body */ };
 ///     match call {
 ///         None => body(),
 ///         Some(mut call) => {
-///             let guard = call.enter();
+///             let guard = Call::enter(&mut call);    // the span is current in the body
 ///             let output = body();
 ///             drop(guard);
-///             __private::record_usage(&mut call, &output);   // requires `Reply: Usage`
-///             (&&&&Outcome(&output)).record_outcome(&mut call); // Err → error.type, event, status
-///             call.end();
+///             // the end strategy "the span ends when the body returns":
+///             __private::record_usage(&mut call, &output);       // requires `Reply: Usage`
+///             (&&&&Outcome(&output)).record_outcome(&mut call);  // Err → error.type, event, status
+///             Call::end(call);
 ///             output
 ///         }
 ///     }
 /// }
 /// ```
+///
+/// An `async fn` keeps its signature: the body becomes an `async move` block, polled with the
+/// span's context current (`Call::instrument`) instead of a guard; if the future is dropped
+/// first, the span ends as cancelled. A literal `model` makes the name a constant
+/// (`Start::name(start, Cow::Borrowed("chat gpt-4o"))`); with an expression the runtime joins
+/// `{operation} {model}`.
 ///
 /// # Errors at compile time
 ///
@@ -194,9 +241,40 @@ pub use llmscope_macros::llm_call;
 /// assert_eq!(data.input_tokens(), Some(9747));
 /// ```
 ///
+/// # Expands to
+///
+/// One impl in an anonymous `const` block (names shortened); each role is one statement, and
+/// a field of a generic type adds its bound (`T: TokenCount`) to the `where` clause:
+///
+/// ```text
+/// const _: () = {
+///     #[automatically_derived]
+///     impl ::llmscope::Usage for AnthropicUsage {
+///         fn record_usage<'a>(&'a self, usage: &mut ::llmscope::UsageData<'a>) {
+///             if let Some(tokens) = __private::tokens(&self.input_tokens) {
+///                 UsageData::set_input_tokens(usage, tokens);
+///             }
+///             // … one such statement per role …
+///             UsageData::set_input_excludes_cache(usage, true);
+///         }
+///     }
+/// };
+/// ```
+///
+/// # Errors at compile time
+///
+/// Enums, tuple structs, unknown roles (with a suggestion), a role given twice, a field type
+/// the role cannot read, and a struct with no role at all (it would record nothing: to record
+/// no usage, drop the derive and write `usage = false` on the call):
+///
 /// ```compile_fail
 /// #[derive(llmscope::Usage)]
 /// enum NotAStruct { A }
+/// ```
+///
+/// ```compile_fail
+/// #[derive(llmscope::Usage)]
+/// struct Reply { text: String, tokens: u32 }
 /// ```
 pub use llmscope_macros::Usage;
 
@@ -226,8 +304,8 @@ pub use llmscope_macros::Usage;
 /// **Content follows the capture policy** (nothing by default): the retrieval query
 /// (`query = …`, any [`capture::Content`] such as `&str`) is written as
 /// `gen_ai.retrieval.query.text` only as the policy, or the stage's `capture = …`, allows.
-/// Document contents ([`Document::content`]) and the assembled prompt reach hooks that record
-/// nothing yet (capture the prompt where it is sent, with `#[llm_call(prompt = …)]`).
+/// Document contents ([`Document::content`]) and the assembled prompt are not recorded
+/// (capture the prompt where it is sent, with `#[llm_call(prompt = …)]`).
 ///
 /// ```
 /// use std::borrow::Cow;
@@ -256,6 +334,38 @@ pub use llmscope_macros::Usage;
 /// );
 /// ```
 ///
+/// # Expands to
+///
+/// The wrapper of [`llm_call`] (see its "Expands to"), with the stage's own parts. For the
+/// retrieval above:
+///
+/// ```text
+/// static SITE: Site = Site { operation: "retrieval", kind: Kind::Client, capture: None };
+/// let mut call = __private::start(
+///     &SITE,
+///     |start| Start::name(start, Cow::Borrowed("retrieval kb-prod")),
+///     |start| {
+///         Start::attribute(start, stage_keys::STAGE, Some(Value::String("retrieve".into())));
+///         Start::attribute(start, "gen_ai.data_source.id", Some(Value::String("kb-prod".into())));
+///         Start::attribute(start, "gen_ai.request.top_k", Some(Value::F64(2.0)));
+///     },
+/// );
+/// if let Some(call) = &mut call {   // `query`: content, as the capture policy allows
+///     (&&ContentOf(&(question))).capture_content(call, Slot::RetrievalQuery);
+/// }
+/// // … the body runs as in `llm_call`; when it returns:
+/// __private::record_documents(&mut call, &output);   // requires `Vec<Chunk>: Retrieved`
+/// (&&&&Outcome(&output)).record_outcome(&mut call);
+/// Call::end(call);
+/// ```
+///
+/// The other kinds differ only in these parts: `embed` reads [`Usage`](trait@Usage) from the
+/// return value (`__private::record_usage`, as [`llm_call`]); `rerank` records the scores of
+/// `input` before the body (`__private::record_rerank_input`) and of the result after
+/// (`__private::record_rerank_output`); `prompt` records the length of a text result
+/// (`PromptOf(&output).record_prompt_length`); `postprocess` and custom stages record only
+/// `llmscope.stage`, errors and the duration.
+///
 /// An unknown kind is a compile error with a suggestion (`unknown stage kind `retreive`; did
 /// you mean `retrieve`?`), and so is a retrieval without its data source:
 ///
@@ -268,7 +378,11 @@ pub use llmscope_macros::rag_stage;
 /// Turns an agent run, or one step of it, into a span; the agent span totals what happens
 /// under it.
 ///
-/// # An agent: `#[agent_step(agent = "name", provider = "openai", ...)]`
+/// **The first argument decides which**: `agent = "…"` first makes an agent root;
+/// `step` first, a step argument first (`decision = …`) or no argument at all makes a step.
+/// An agent argument anywhere else is an error that says so.
+///
+/// # An agent: `#[agent_step(agent = "name", provider = "…", ...)]`
 ///
 /// Span `invoke_agent {agent}`, kind INTERNAL, `gen_ai.operation.name = "invoke_agent"`.
 /// `provider` is required: semconv v1.41.0 requires `gen_ai.provider.name` on `invoke_agent`
@@ -277,9 +391,9 @@ pub use llmscope_macros::rag_stage;
 ///
 /// | argument | type | writes |
 /// |---|---|---|
-/// | `agent` | string (**required**) | `gen_ai.agent.name`, the span name's second word |
+/// | `agent` | string (**required, first**) | `gen_ai.agent.name`, the span name's second word |
+/// | `provider` | string (**required**: semconv requires it on `invoke_agent`) | `gen_ai.provider.name` |
 /// | `id`, `description`, `version` | string | `gen_ai.agent.id`, `.description`, `.version` |
-/// | `provider` | string (**required**) | `gen_ai.provider.name` |
 /// | `conversation_id` | string | `gen_ai.conversation.id` |
 /// | `tools` | string array | `llmscope.agent.tools`: the tools it may call |
 /// | `max_steps` | integer | `llmscope.agent.max_steps`; decides the `step_limit` outcome |
@@ -336,6 +450,38 @@ pub use llmscope_macros::rag_stage;
 /// assert_eq!(attribute(&agent, "llmscope.agent.outcome"), Some(&"completed".into()));
 /// ```
 ///
+/// # Expands to
+///
+/// The wrapper of [`llm_call`] (see its "Expands to"), with these parts. An agent root runs
+/// its body inside the agent's accumulator instead of the plain span context:
+///
+/// ```text
+/// let max_steps = match &call { Some(_) => Some(Value::I64(5)), None => None };
+/// match call {
+///     None => body(),
+///     Some(mut call) => {
+///         let agent = Agent::begin(&call, max_steps);
+///         let guard = Agent::enter(&agent);          // async: Agent::instrument(&agent, body)
+///         let output = body();
+///         drop(guard);
+///         let failed = (&FailureOf(&output)).failed();
+///         Agent::finish(agent, &mut call, failed);   // the totals and the outcome
+///         (&&&&Outcome(&output)).record_outcome(&mut call);
+///         Call::end(call);
+///         output
+///     }
+/// }
+/// ```
+///
+/// A step counts itself in the nearest agent before the body (`__private::begin_step(call)`)
+/// and, when it returns, records the decision read from the value or declared:
+/// `__private::finish_step(&mut call, (&DecisionOf(&output)).read_decision(), Some("final_answer"))`.
+///
+/// # Errors at compile time
+///
+/// A misspelled argument gets a suggestion in the right mode (`unknown `agent_step` argument
+/// `agnet`; did you mean `agent`?`), and an agent root without its provider is an error:
+///
 /// ```compile_fail
 /// #[llmscope::agent_step(step, decision = "final_anwser")]
 /// fn answer() {}
@@ -344,7 +490,7 @@ pub use llmscope_macros::rag_stage;
 /// An agent without `provider` does not compile:
 ///
 /// ```compile_fail
-/// #[llmscope::agent_step(agent = "helper")]
+/// #[llmscope::agent_step(agent = "helper", max_steps = 5)]
 /// fn run() {}
 /// ```
 pub use llmscope_macros::agent_step;
@@ -372,6 +518,27 @@ pub use llmscope_macros::agent_step;
 /// async fn web_search(call_id: &str, query: &str) -> Result<Vec<String>, std::io::Error> {
 ///     Ok(vec![format!("https://example.org/?q={query}")])
 /// }
+/// ```
+///
+/// # Expands to
+///
+/// The wrapper of [`llm_call`] (see its "Expands to"), with these parts:
+///
+/// ```text
+/// static SITE: Site = Site { operation: "execute_tool", kind: Kind::Internal, capture: None };
+/// let mut call = __private::start(
+///     &SITE,
+///     |start| Start::name(start, Cow::Borrowed("execute_tool web_search")),
+///     |start| { /* gen_ai.tool.name, .call.id, .type, .description */ },
+/// );
+/// if let Some(call) = &mut call {
+///     (&&ContentOf(&(query))).capture_content(call, Slot::ToolArguments);
+///     __private::begin_tool(call);                 // counts in the nearest agent
+/// }
+/// // … the body runs as in `llm_call`; when it returns:
+/// (&&ContentOf(&output)).capture_content(&mut call, Slot::ToolResult);
+/// (&&&&Outcome(&output)).record_outcome(&mut call);
+/// Call::end(call);
 /// ```
 ///
 /// ```compile_fail

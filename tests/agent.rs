@@ -340,6 +340,38 @@ fn an_agent_that_runs_out_of_steps_reports_the_step_limit() {
 }
 
 #[test]
+fn an_agent_root_carries_its_provider_and_a_bare_step_is_a_step() {
+    let telemetry = TestTelemetry::new();
+    {
+        let _guard = telemetry.context().attach();
+        looper(1);
+    }
+    // `agent = …` first: an agent root, with the provider semconv requires on `invoke_agent`.
+    let agent = telemetry.span("invoke_agent looper");
+    assert_eq!(agent.span_kind, SpanKind::Internal);
+    assert_eq!(
+        string(&agent, "gen_ai.operation.name").as_deref(),
+        Some("invoke_agent")
+    );
+    assert_eq!(
+        string(&agent, "gen_ai.provider.name").as_deref(),
+        Some("openai")
+    );
+    assert_eq!(
+        string(&agent, "gen_ai.agent.name").as_deref(),
+        Some("looper")
+    );
+    // `step` first: a step under it.
+    let step = telemetry.span("agent_step");
+    assert_eq!(step.parent_span_id, agent.span_context.span_id());
+    assert_eq!(
+        string(&step, "gen_ai.operation.name").as_deref(),
+        Some("agent_step")
+    );
+    assert_eq!(attribute(&step, "gen_ai.agent.name"), None);
+}
+
+#[test]
 fn tool_errors_are_recorded_and_fail_the_agent() {
     let telemetry = TestTelemetry::new();
     {

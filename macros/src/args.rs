@@ -1,4 +1,5 @@
-//! Parsing of attribute-macro arguments into a generic list, then into each macro's arguments.
+//! The syntax of attribute-macro arguments: a generic list (`name`, `name = value`,
+//! `name(...)`) and readers for literal values. What each name means is `parse.rs`'s concern.
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt as _;
@@ -35,14 +36,6 @@ pub(crate) enum AttrKey {
     Semconv(LitStr),
     /// `custom("app.tenant")`: outside the registry, not checked.
     Custom(LitStr),
-}
-
-impl AttrKey {
-    pub(crate) fn literal(&self) -> &LitStr {
-        match self {
-            AttrKey::Semconv(lit) | AttrKey::Custom(lit) => lit,
-        }
-    }
 }
 
 impl Parse for RawArg {
@@ -219,7 +212,7 @@ pub(crate) fn choice(
                     expr,
                     format_args!(
                         "expected one of {} for `{name}`",
-                        crate::expand::backticked(choices)
+                        crate::message::backticked(choices)
                     ),
                 );
                 return None;
@@ -229,9 +222,9 @@ pub(crate) fn choice(
     if let Some(found) = choices.iter().find(|choice| **choice == text) {
         return Some((found, span));
     }
-    let hint = crate::suggest::did_you_mean(&text, choices.iter().copied())
-        .map(|near| format!("; did you mean `{near}`?"))
-        .unwrap_or_else(|| format!("; expected one of {}", crate::expand::backticked(choices)));
+    let hint = crate::message::hint_or(&text, choices.iter().copied(), || {
+        format!("; expected one of {}", crate::message::backticked(choices))
+    });
     cx.error_at(span, format_args!("unknown `{name}` value `{text}`{hint}"));
     None
 }

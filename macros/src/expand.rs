@@ -1,116 +1,40 @@
-//! Code generation shared by the span macros: the disabled fast path, sync and async
-//! wrapping, and recording of the returned value.
+//! The one generator of the span macros: from a span kind's declaration and the parsed
+//! arguments to the wrapped function (the disabled fast path, sync and async wrapping, the
+//! hooks, and the end strategy).
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned as _;
 use syn::{ItemFn, ReturnType};
 
-use crate::args;
 use crate::ctxt::Ctxt;
-use crate::span_args::{self, SpanArgs, Table, Target};
-use crate::valid;
-
-/// The span macros.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    LlmCall,
-}
-
-const LLM_OPERATIONS: &[&str] = &["chat", "text_completion", "generate_content", "embeddings"];
-
-const LLM_CALL: Table = Table {
-    macro_name: "llm_call",
-    args: &[
-        ("provider", Target::Provider),
-        ("model", Target::Model),
-        ("operation", Target::Operation(LLM_OPERATIONS)),
-        ("temperature", Target::Semconv("gen_ai.request.temperature")),
-        ("top_p", Target::Semconv("gen_ai.request.top_p")),
-        ("top_k", Target::Semconv("gen_ai.request.top_k")),
-        ("max_tokens", Target::Semconv("gen_ai.request.max_tokens")),
-        ("seed", Target::Semconv("gen_ai.request.seed")),
-        (
-            "frequency_penalty",
-            Target::Semconv("gen_ai.request.frequency_penalty"),
-        ),
-        (
-            "presence_penalty",
-            Target::Semconv("gen_ai.request.presence_penalty"),
-        ),
-        (
-            "stop_sequences",
-            Target::Semconv("gen_ai.request.stop_sequences"),
-        ),
-        (
-            "choice_count",
-            Target::Semconv("gen_ai.request.choice.count"),
-        ),
-        ("stream", Target::Semconv("gen_ai.request.stream")),
-        ("conversation_id", Target::Semconv("gen_ai.conversation.id")),
-        ("server_address", Target::Semconv("server.address")),
-        ("server_port", Target::Semconv("server.port")),
-        ("prompt_template", Target::Semconv("gen_ai.prompt.name")),
-        (
-            "prompt_version",
-            Target::Extension("llmscope.prompt.version", crate::registry::AttrType::String),
-        ),
-        (
-            "feature",
-            Target::Extension("llmscope.feature", crate::registry::AttrType::String),
-        ),
-        ("service_tier", Target::ServiceTier),
-        ("prompt", Target::Prompt),
-        ("system", Target::System),
-        ("capture", Target::Capture),
-        ("name", Target::Name),
-        ("usage", Target::Usage),
-        ("attrs", Target::Attrs),
-        ("crate", Target::Crate),
-    ],
+use crate::kinds::{
+    Before, End, Macro, NameRule, Operation, Return, Scope, SpanKind, Stage, SAMPLING_RELEVANT,
 };
+use crate::parse::{self, Args};
+use crate::registry::AttrType;
+use crate::{valid, value};
 
-/// Attributes semconv marks `sampling_relevant` for GenAI spans (besides the operation, the
-/// provider and the request model, which have their own arguments).
-const SAMPLING_RELEVANT: &[&str] = &["server.address", "server.port"];
-
-/// Entry point of every span macro.
-pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+/// Entry point of every span macro: parse, validate, generate; on an error the user's item
+/// comes back unchanged with every error recorded.
+pub(crate) fn attribute(which: Macro, args: TokenStream, item: TokenStream) -> TokenStream {
     let func: ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(error) => {
-            let error = valid::not_a_function(kind_name(kind), &item, error);
+            let error = valid::not_a_function(which.name(), &item, error);
             return with_error(item, error);
         }
     };
     let cx = Ctxt::new();
-    let raw = args::parse_list(&cx, args);
-    let table = match kind {
-        Kind::LlmCall => &LLM_CALL,
-    };
-    let parsed = span_args::interpret(&cx, table, raw);
-    for flag in &parsed.flags {
-        let hint = crate::suggest::did_you_mean(
-            &flag.to_string(),
-            table.args.iter().map(|(name, _)| *name),
-        )
-        .map(|near| format!("; did you mean `{near}`?"))
-        .unwrap_or_default();
-        cx.error_spanned_by(
-            flag,
-            format_args!("unknown `{}` argument `{flag}`{hint}", table.macro_name),
-        );
+    let parsed = parse::parse(&cx, which, args);
+    if let Some(parsed) = &parsed {
+        valid::check(&cx, parsed);
     }
-    valid::check_signature(&cx, kind_name(kind), &func.sig);
-    match cx.check() {
-        Ok(()) => function(kind, &parsed, func),
-        Err(error) => with_error(func.into_token_stream(), error),
-    }
-}
-
-pub(crate) fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::LlmCall => "llm_call",
+    valid::check_signature(&cx, which.name(), &func.sig);
+    match (cx.check(), parsed) {
+        (Ok(()), Some(parsed)) => function(&parsed, func),
+        (Err(error), _) => with_error(func.into_token_stream(), error),
+        (Ok(()), None) => unreachable!("a kind that cannot be told always records an error"),
     }
 }
 
@@ -120,47 +44,57 @@ pub(crate) fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {
     quote!(#item #error)
 }
 
-/// Formats names as "`a`, `b` or `c`".
-pub(crate) fn backticked(names: &[&str]) -> String {
-    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
-    match quoted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        Some((last, _)) => last.clone(),
-        None => String::new(),
-    }
-}
-
-fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
-    let krate = &parsed.krate;
+/// The wrapped function for valid arguments.
+fn function(args: &Args, func: ItemFn) -> TokenStream {
+    let decl = args.decl;
+    let krate = &args.krate;
     let private = quote!(#krate::__private);
-    let (operation, span_kind, default_usage) = match kind {
-        Kind::LlmCall => (
-            parsed.operation.map(|(op, _)| op).unwrap_or("chat"),
-            quote!(#private::Kind::Client),
-            true,
-        ),
+    let operation: &str = match decl.operation {
+        Operation::Fixed(operation) => operation,
+        Operation::Argument(default) => args.operation.unwrap_or(default),
+        Operation::CustomStage => args
+            .custom_stage
+            .as_deref()
+            .expect("a custom stage has a name"),
     };
-    let capture_usage = parsed.usage.unwrap_or(default_usage);
+    let span_kind = match decl.span_kind {
+        SpanKind::Client => quote!(#private::Kind::Client),
+        SpanKind::Internal => quote!(#private::Kind::Internal),
+    };
 
-    // Sampling-relevant attributes (semconv: provider, operation, request model, server
-    // address and port) and the name go to the sampler; the rest is added once the span records.
+    // The name and the sampling-relevant attributes go to the sampler; the rest is added once
+    // the span records.
     let mut sampling = Vec::new();
     let mut describe = Vec::new();
-    if let Some(provider) = &parsed.provider {
-        let value = span_args::value_tokens(krate, crate::registry::AttrType::String, provider);
+    let stage = match decl.stage {
+        Stage::None => None,
+        Stage::Fixed(word) => Some(word),
+        Stage::Custom => args.custom_stage.as_deref(),
+    };
+    if let Some(stage) = stage {
+        describe.push(quote! {
+            #private::Start::attribute(
+                __llmscope_start,
+                #private::stage_keys::STAGE,
+                ::core::option::Option::Some(#private::Value::String(#private::StringValue::from(#stage))),
+            );
+        });
+    }
+    if let Some(provider) = &args.provider {
+        let value = value::value_tokens(krate, AttrType::String, provider);
         sampling.push(quote!(#private::Start::provider(__llmscope_start, #value);));
     }
-    if let Some(model) = &parsed.model {
-        let value = span_args::value_tokens(krate, crate::registry::AttrType::String, model);
+    if let Some(model) = &args.model {
+        let value = value::value_tokens(krate, AttrType::String, model);
         sampling.push(quote!(#private::Start::model(__llmscope_start, #value);));
     }
-    if let Some(tier) = &parsed.service_tier {
-        let value = span_args::value_tokens(krate, crate::registry::AttrType::String, tier);
+    if let Some(tier) = &args.service_tier {
+        let value = value::value_tokens(krate, AttrType::String, tier);
         describe.push(quote!(#private::Start::service_tier(__llmscope_start, #value);));
     }
-    for value in &parsed.values {
+    for value in &args.values {
         let key = &value.key;
-        let tokens = span_args::value_tokens(krate, value.ty, &value.expr);
+        let tokens = value::value_tokens(krate, value.ty, &value.expr);
         let statement = quote!(#private::Start::attribute(__llmscope_start, #key, #tokens););
         if SAMPLING_RELEVANT.contains(&key.as_str()) {
             sampling.push(statement);
@@ -168,51 +102,129 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             describe.push(statement);
         }
     }
-    let name = match (
-        &parsed.name,
-        parsed.model.as_ref().and_then(span_args::literal_string),
-    ) {
-        (Some(name), _) => match span_args::literal_string(name) {
-            Some(_) => Some(quote!(::std::borrow::Cow::Borrowed(#name))),
-            None => Some(quote_spanned! {name.span()=>
-                ::std::borrow::Cow::Owned(::std::string::ToString::to_string(&(#name)))
-            }),
-        },
-        (None, Some(model)) => {
-            let name = span_args::static_name(&format!("{operation} {model}"), Span::call_site());
-            Some(quote!(::std::borrow::Cow::Borrowed(#name)))
-        }
-        (None, None) => None,
-    };
-    if let Some(name) = name {
+    if let Some(name) = span_name(args, operation) {
         sampling.push(quote!(#private::Start::name(__llmscope_start, #name);));
     }
 
-    let output_span = output_span(&func.sig);
-    let mut record = Vec::new();
-    if capture_usage {
-        record.push(quote_spanned! {output_span=>
-            #private::record_usage(&mut __llmscope_call, &__llmscope_output);
+    // Read from the parameters once the span records, before the body takes them.
+    let mut before = Vec::new();
+    if let Some(prompt) = &args.prompt {
+        before.push(quote_spanned! {prompt.span()=>
+            #private::Call::capture_input(__llmscope_call_ref, &(#prompt));
         });
     }
-    let mut capture_content = Vec::new();
-    if let Some(prompt) = &parsed.prompt {
-        capture_content.push(quote_spanned! {prompt.span()=>
-            #private::Call::capture_input(__llmscope_capture, &(#prompt));
+    if let Some(system) = &args.system {
+        before.push(quote_spanned! {system.span()=>
+            #private::Call::capture_system(__llmscope_call_ref, &(#system));
         });
     }
-    if let Some(system) = &parsed.system {
-        capture_content.push(quote_spanned! {system.span()=>
-            #private::Call::capture_system(__llmscope_capture, &(#system));
+    for (content, slot) in [
+        (&args.query, quote!(RetrievalQuery)),
+        (&args.tool_arguments, quote!(ToolArguments)),
+    ] {
+        if let Some(content) = content {
+            before.push(quote_spanned! {content.span()=>
+                {
+                    #[allow(unused_imports)]
+                    use #private::CaptureContent as _;
+                    (&&#private::ContentOf(&(#content)))
+                        .capture_content(__llmscope_call_ref, #private::Slot::#slot);
+                }
+            });
+        }
+    }
+    if let Some(input) = &args.rerank_input {
+        before.push(quote_spanned! {input.span()=>
+            #private::record_rerank_input(__llmscope_call_ref, &(#input));
         });
     }
-    let after_start = if capture_content.is_empty() {
+    for hook in decl.before {
+        before.push(match hook {
+            Before::BeginStep => quote!(#private::begin_step(__llmscope_call_ref);),
+            Before::BeginTool => quote!(#private::begin_tool(__llmscope_call_ref);),
+        });
+    }
+    let mut after_start = if before.is_empty() {
         TokenStream::new()
     } else {
         quote! {
-            if let ::core::option::Option::Some(__llmscope_capture) = &mut __llmscope_call {
-                #(#capture_content)*
+            if let ::core::option::Option::Some(__llmscope_call_ref) = &mut __llmscope_call {
+                #(#before)*
             }
+        }
+    };
+
+    // Read from the returned value, before the outcome and the end.
+    let output_span = output_span(&func.sig);
+    let mut record = Vec::new();
+    for hook in decl.returns {
+        record.push(match hook {
+            Return::Usage if args.usage == Some(false) => continue,
+            Return::Usage => quote_spanned! {output_span=>
+                #private::record_usage(&mut __llmscope_call, &__llmscope_output);
+            },
+            Return::Documents => quote_spanned! {output_span=>
+                #private::record_documents(&mut __llmscope_call, &__llmscope_output);
+            },
+            Return::RerankOutput => quote_spanned! {output_span=>
+                #private::record_rerank_output(&mut __llmscope_call, &__llmscope_output);
+            },
+            Return::PromptLength => quote! {{
+                #[allow(unused_imports)]
+                use #private::PromptLength as _;
+                (&&#private::PromptOf(&__llmscope_output)).record_prompt_length(&mut __llmscope_call);
+            }},
+            Return::StepDecision => {
+                let declared = match args.decision {
+                    Some(decision) => quote!(::core::option::Option::Some(#decision)),
+                    None => quote!(::core::option::Option::None),
+                };
+                quote! {{
+                    #[allow(unused_imports)]
+                    use #private::ReadDecision as _;
+                    let __llmscope_decision = (&#private::DecisionOf(&__llmscope_output)).read_decision();
+                    #private::finish_step(&mut __llmscope_call, __llmscope_decision, #declared);
+                }}
+            }
+            Return::ToolResult => quote! {{
+                #[allow(unused_imports)]
+                use #private::CaptureContent as _;
+                (&&#private::ContentOf(&__llmscope_output))
+                    .capture_content(&mut __llmscope_call, #private::Slot::ToolResult);
+            }},
+            Return::AgentTotals => quote! {{
+                #[allow(unused_imports)]
+                use #private::IsFailure as _;
+                let __llmscope_failed = (&#private::FailureOf(&__llmscope_output)).failed();
+                #private::Agent::finish(__llmscope_agent, &mut __llmscope_call, __llmscope_failed);
+            }},
+        });
+    }
+
+    let (begin, enter, instrument) = match decl.scope {
+        Scope::Call => (
+            TokenStream::new(),
+            quote!(#private::Call::enter(&mut __llmscope_call)),
+            quote!(#private::Call::instrument(&__llmscope_call, __llmscope_body)),
+        ),
+        Scope::Agent => {
+            let max_steps = match args.value("max_steps") {
+                Some(expr) => value::value_tokens(krate, AttrType::Int, expr),
+                None => quote!(::core::option::Option::None),
+            };
+            after_start.extend(quote! {
+                let __llmscope_max_steps = match &__llmscope_call {
+                    ::core::option::Option::Some(_) => #max_steps,
+                    ::core::option::Option::None => ::core::option::Option::None,
+                };
+            });
+            (
+                quote! {
+                    let __llmscope_agent = #private::Agent::begin(&__llmscope_call, __llmscope_max_steps);
+                },
+                quote!(#private::Agent::enter(&__llmscope_agent)),
+                quote!(#private::Agent::instrument(&__llmscope_agent, __llmscope_body)),
+            )
         }
     };
     wrap(
@@ -220,56 +232,109 @@ fn function(kind: Kind, parsed: &SpanArgs, func: ItemFn) -> TokenStream {
             krate,
             operation: quote!(#operation),
             span_kind,
-            capture: parsed.capture,
+            capture: args.capture,
             sampling,
             describe,
             after_start,
-            begin: TokenStream::new(),
-            enter: None,
-            instrument: None,
-            record,
+            begin,
+            enter,
+            instrument,
+            end: end(decl.end, krate, &record),
         },
         func,
     )
 }
 
+/// The span name, unless the runtime makes it (`{operation} {model}` for a model known only
+/// at run time, `{operation}` without one).
+fn span_name(args: &Args, operation: &str) -> Option<TokenStream> {
+    let krate = &args.krate;
+    if let Some(name) = &args.name {
+        return Some(match value::literal_string(name) {
+            Some(_) => quote!(::std::borrow::Cow::Borrowed(#name)),
+            None => quote_spanned! {name.span()=>
+                ::std::borrow::Cow::Owned(::std::string::ToString::to_string(&(#name)))
+            },
+        });
+    }
+    match args.decl.name {
+        NameRule::OperationModel => {
+            let model = value::literal_string(args.model.as_ref()?)?;
+            let name = value::static_name(&format!("{operation} {model}"), Span::call_site());
+            Some(quote!(::std::borrow::Cow::Borrowed(#name)))
+        }
+        NameRule::OperationThen(arg) => Some(match args.value(arg) {
+            Some(expr) => match value::literal_string(expr) {
+                Some(word) => {
+                    let name = value::static_name(&format!("{operation} {word}"), expr.span());
+                    quote!(::std::borrow::Cow::Borrowed(#name))
+                }
+                None => {
+                    let value = value::value_tokens(krate, AttrType::String, expr);
+                    quote!(#krate::__private::stage_name(#operation, #value))
+                }
+            },
+            None => quote!(::std::borrow::Cow::Borrowed(#operation)),
+        }),
+    }
+}
+
+/// The end of the recording branch, with `__llmscope_call` and `__llmscope_output` in scope:
+/// the return hooks, the outcome, the end of the span, and the value handed back. A new way to
+/// end a span (a returned stream that ends it when it finishes or is dropped) is one more arm.
+fn end(strategy: End, krate: &syn::Path, record: &[TokenStream]) -> TokenStream {
+    let private = quote!(#krate::__private);
+    match strategy {
+        End::BodyReturns => quote! {
+            #(#record)*
+            {
+                #[allow(unused_imports)]
+                use #private::RecordOutcome as _;
+                (&&&&#private::Outcome(&__llmscope_output)).record_outcome(&mut __llmscope_call);
+            }
+            #private::Call::end(__llmscope_call);
+            __llmscope_output
+        },
+    }
+}
+
 /// The span of the user's return type (or of the fn name when there is none): errors about
 /// the returned value point there.
-pub(crate) fn output_span(sig: &syn::Signature) -> Span {
+fn output_span(sig: &syn::Signature) -> Span {
     match &sig.output {
         ReturnType::Default => sig.ident.span(),
         ReturnType::Type(_, ty) => ty.span(),
     }
 }
 
-/// What each span macro puts around the wrapping all of them share.
-pub(crate) struct Wrapper<'a> {
-    pub(crate) krate: &'a syn::Path,
+/// What a span kind puts around the wrapping all of them share.
+struct Wrapper<'a> {
+    krate: &'a syn::Path,
     /// `gen_ai.operation.name` (a `&'static str` expression).
-    pub(crate) operation: TokenStream,
+    operation: TokenStream,
     /// `Kind::Client` or `Kind::Internal`.
-    pub(crate) span_kind: TokenStream,
+    span_kind: TokenStream,
     /// The call's own capture mode (`capture = …`).
-    pub(crate) capture: Option<&'static str>,
+    capture: Option<&'static str>,
     /// Statements on `__llmscope_start` run before the sampler decides.
-    pub(crate) sampling: Vec<TokenStream>,
+    sampling: Vec<TokenStream>,
     /// Statements on `__llmscope_start` run only when the span records.
-    pub(crate) describe: Vec<TokenStream>,
+    describe: Vec<TokenStream>,
     /// Runs after the span starts, with `__llmscope_call: Option<Call>` in scope.
-    pub(crate) after_start: TokenStream,
+    after_start: TokenStream,
     /// Runs first in the recording branch.
-    pub(crate) begin: TokenStream,
-    /// The guard of a sync body; default `Call::enter(&mut __llmscope_call)`.
-    pub(crate) enter: Option<TokenStream>,
-    /// The instrumented future of an async body; default `Call::instrument`.
-    pub(crate) instrument: Option<TokenStream>,
-    /// Reads `__llmscope_output` into `__llmscope_call` before the outcome and the end.
-    pub(crate) record: Vec<TokenStream>,
+    begin: TokenStream,
+    /// The guard of a sync body.
+    enter: TokenStream,
+    /// The instrumented future of an async body.
+    instrument: TokenStream,
+    /// The end of the recording branch ([`end`]).
+    end: TokenStream,
 }
 
 /// The function with its body run inside the span: the disabled fast path, sync or async
 /// wrapping, and recording of the returned value.
-pub(crate) fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
+fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
     let Wrapper {
         krate,
         operation,
@@ -281,7 +346,7 @@ pub(crate) fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
         begin,
         enter,
         instrument,
-        record,
+        end,
     } = wrapper;
     let private = quote!(#krate::__private);
     let capture = match capture {
@@ -293,17 +358,8 @@ pub(crate) fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
                 "redacted" => quote!(Redacted),
                 _ => quote!(Full),
             };
-            quote!(::core::option::Option::Some(#krate::capture::CaptureMode::#variant))
+            quote!(::core::option::Option::Some(#private::CaptureMode::#variant))
         }
-    };
-    let record = quote! {
-        #(#record)*
-        {
-            #[allow(unused_imports)]
-            use #private::RecordOutcome as _;
-            (&&&&#private::Outcome(&__llmscope_output)).record_outcome(&mut __llmscope_call);
-        }
-        #private::Call::end(__llmscope_call);
     };
     let ItemFn {
         attrs,
@@ -333,9 +389,6 @@ pub(crate) fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
         #after_start
     };
     let body = if sig.asyncness.is_some() {
-        let instrument = instrument.clone().unwrap_or_else(
-            || quote!(#private::Call::instrument(&__llmscope_call, __llmscope_body)),
-        );
         quote! {
             #site
             let __llmscope_body = async move {
@@ -347,15 +400,11 @@ pub(crate) fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
                 ::core::option::Option::Some(mut __llmscope_call) => {
                     #begin
                     let __llmscope_output = #instrument.await;
-                    #record
-                    __llmscope_output
+                    #end
                 }
             }
         }
     } else {
-        let enter = enter
-            .clone()
-            .unwrap_or_else(|| quote!(#private::Call::enter(&mut __llmscope_call)));
         quote! {
             #site
             #[allow(unused_mut, clippy::redundant_closure_call)]
@@ -370,8 +419,7 @@ pub(crate) fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
                     let __llmscope_guard = #enter;
                     let __llmscope_output = __llmscope_body();
                     ::core::mem::drop(__llmscope_guard);
-                    #record
-                    __llmscope_output
+                    #end
                 }
             }
         }

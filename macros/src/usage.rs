@@ -6,7 +6,7 @@ use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, Ident, Path, Type};
 
 use crate::ctxt::Ctxt;
-use crate::suggest::did_you_mean;
+use crate::message::{backticked, hint, hint_or};
 
 /// What a field contributes to the usage.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,18 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let container = container(&cx, &input);
     let fields = fields(&cx, &input);
+    if fields.is_empty() && !any_field_has_a_role(&input) {
+        cx.error_spanned_by(
+            &input.ident,
+            format_args!(
+                "`#[derive(Usage)]` on `{}` records nothing: no field has a `#[usage(...)]` role; \
+                 mark the provider's counts (`#[usage(input_tokens)]`, `#[usage(output_tokens)]`, …), \
+                 or, to record no usage, remove the derive and write `usage = false` on the \
+                 `#[llm_call]` that returns it",
+                input.ident
+            ),
+        );
+    }
     match cx.check() {
         Ok(()) => expand(&input, &container, &fields),
         Err(error) => {
@@ -102,11 +114,9 @@ fn container(cx: &Ctxt, input: &DeriveInput) -> Container {
                     let hint = if field_role {
                         format!("; `{other}` is a field role: put it on the field")
                     } else {
-                        did_you_mean(other, CONTAINER.iter().copied())
-                            .map(|near| format!("; did you mean `{near}`?"))
-                            .unwrap_or_else(|| {
-                                format!("; expected {}", crate::expand::backticked(CONTAINER))
-                            })
+                        hint_or(other, CONTAINER.iter().copied(), || {
+                            format!("; expected {}", backticked(CONTAINER))
+                        })
                     };
                     cx.error_spanned_by(
                         ident,
@@ -183,9 +193,7 @@ fn fields<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<Field<'a>> {
                     let hint = if CONTAINER.contains(&name.as_str()) {
                         format!("; `{name}` is a container option: put it on the struct")
                     } else {
-                        did_you_mean(&name, ROLES.iter().map(|(known, _)| *known))
-                            .map(|near| format!("; did you mean `{near}`?"))
-                            .unwrap_or_default()
+                        hint(&name, ROLES.iter().map(|(known, _)| *known))
                     };
                     cx.error_spanned_by(ident, format_args!("unknown `usage` role `{name}`{hint}"));
                     return Ok(());
@@ -351,6 +359,21 @@ fn stub(input: &DeriveInput, krate: &Path) -> TokenStream {
             }
         };
     }
+}
+
+/// Whether a field carries a `#[usage(...)]` attribute (valid or not: an invalid one has its
+/// own error).
+fn any_field_has_a_role(input: &DeriveInput) -> bool {
+    let Data::Struct(data) = &input.data else {
+        return true;
+    };
+    let Fields::Named(named) = &data.fields else {
+        return true;
+    };
+    named
+        .named
+        .iter()
+        .any(|field| field.attrs.iter().any(|attr| attr.path().is_ident("usage")))
 }
 
 fn mentions_any(tokens: TokenStream, params: &[&Ident]) -> bool {

@@ -151,8 +151,7 @@ pub(crate) fn parse_sink(value: &str) -> Option<Sink> {
 }
 
 fn sink() -> Sink {
-    let value = SINK.load(Ordering::Relaxed);
-    let sink = match value {
+    match SINK.load(Ordering::Relaxed) {
         1 => Sink::Auto,
         2 => Sink::Stderr,
         3 => Sink::Tracing,
@@ -163,10 +162,9 @@ fn sink() -> Sink {
                 .and_then(|v| parse_sink(&v))
                 .unwrap_or(Sink::Auto);
             let _ = SINK.compare_exchange(0, sink as u8, Ordering::Relaxed, Ordering::Relaxed);
-            return sink;
+            sink
         }
-    };
-    sink
+    }
 }
 
 /// Marks the global `tracing` subscriber as llmscope's own (it prints nothing).

@@ -14,11 +14,12 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, ContextGuard, Key, KeyValue};
 
-use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
+use crate::capture::{self, Content, ContentKind, Message, Rendered};
 use crate::install;
 use crate::sampling::{self, Early};
 use crate::usage::{ErrorType, Usage, UsageData};
 
+pub use crate::capture::CaptureMode;
 pub use opentelemetry::context::FutureExt;
 pub use opentelemetry::trace::SpanKind as Kind;
 pub use opentelemetry::{Array, StringValue, Value};
@@ -186,7 +187,8 @@ pub mod kind {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not have the type this attribute expects",
     label = "wrong type for this attribute",
-    note = "string attributes take `&str`/`String`, integers any integer type, doubles `f64`/`f32`, and each may be wrapped in `Option`"
+    note = "string attributes take `&str`/`String`, integers any integer type, doubles `f64`/`f32`, and each may be wrapped in `Option`",
+    note = "a `Sensitive` value is never an attribute (attributes are always exported): give it as content, e.g. `prompt = …`, which exports it only as `[SENSITIVE]`"
 )]
 pub trait AttrValue<K> {
     /// The OpenTelemetry value, or `None` to leave the attribute out.
@@ -204,6 +206,20 @@ macro_rules! forward_attr_value {
     )*};
 }
 forward_attr_value!(&T, &mut T, Box<T>, std::sync::Arc<T>, std::rc::Rc<T>);
+
+/// Implemented by nothing: it is the bound a [`capture::Sensitive`] value fails when given as
+/// an attribute, so the error says "`ExportableAttribute` is not implemented for
+/// `Sensitive<…>`" rather than listing every attribute type.
+pub trait ExportableAttribute {}
+
+impl<K, T> AttrValue<K> for capture::Sensitive<T>
+where
+    capture::Sensitive<T>: ExportableAttribute,
+{
+    fn attr_value(&self) -> Option<Value> {
+        None
+    }
+}
 
 impl<K, T: AttrValue<K>> AttrValue<K> for Option<T> {
     #[inline]
@@ -441,15 +457,6 @@ impl Start {
         if let Some(value) = value {
             self.attributes
                 .push(KeyValue::new(Key::from_static_str(key), value));
-        }
-    }
-
-    /// Sets an attribute whose key is only known at run time (`custom(...)` keys built from
-    /// expressions are not supported; this serves literal custom keys).
-    #[inline]
-    pub fn attribute_owned(&mut self, key: String, value: Option<Value>) {
-        if let Some(value) = value {
-            self.attributes.push(KeyValue::new(key, value));
         }
     }
 }

@@ -130,17 +130,6 @@ impl<T: ?Sized> CaptureContent for ContentOf<'_, T> {
     fn capture_content(self, _call: &mut Call, _slot: Slot) {}
 }
 
-/// Content hook: the documents' contents ([`crate::Document::content`]). Records nothing yet:
-/// semconv has no attribute for them besides `gen_ai.retrieval.documents`, which is written
-/// with ids and scores only.
-#[inline]
-pub fn capture_document_contents<R: ?Sized>(_call: &Call, _documents: &R) {}
-
-/// Content hook: the assembled prompt of a `prompt` stage. Records nothing yet (the prompt is
-/// captured where it is sent, on the `#[llm_call]` span with `prompt = …`).
-#[inline]
-pub fn capture_prompt<T: ?Sized>(_call: &Call, _prompt: &T) {}
-
 // ----- retrieve and rerank -----
 
 /// Checks at compile time that a retrieve stage returns documents, then writes
@@ -150,7 +139,6 @@ pub fn record_documents<R: Retrieved + ?Sized>(call: &mut Call, output: &R) {
         return;
     }
     let (json, _, count) = retrieval::documents_json(output);
-    capture_document_contents(call, output);
     set(
         call,
         vec![
@@ -228,7 +216,6 @@ impl<T: Text, E> PromptLength for &&PromptOf<'_, Result<T, E>> {
 
 impl<T: Text + ?Sized> PromptLength for &PromptOf<'_, T> {
     fn record_prompt_length(self, call: &mut Call) {
-        capture_prompt(call, self.0);
         if let Some(text) = self.0.text() {
             let length = count_value(text.chars().count());
             set(call, vec![KeyValue::new(stage_keys::PROMPT_LENGTH, length)]);

@@ -1,4 +1,46 @@
-//! "Did you mean" suggestions for misspelled names.
+//! Message helpers shared by every error of the macros: backticked name lists and "did you
+//! mean" suggestions for misspelled names.
+
+/// Formats names as "`a`, `b` or `c`".
+pub(crate) fn backticked(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// "; did you mean `near`?" when a candidate is close to `input`, else the empty string.
+pub(crate) fn hint<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(input, candidates)
+        .map(|near| format!("; did you mean `{near}`?"))
+        .unwrap_or_default()
+}
+
+/// "; did you mean `near`?" when a candidate is close to `input`, else `otherwise()` (what
+/// was expected, or how to write what was meant).
+pub(crate) fn hint_or<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    did_you_mean(input, candidates)
+        .map(|near| format!("; did you mean `{near}`?"))
+        .unwrap_or_else(otherwise)
+}
+
+/// "unknown `label` argument `name`" with a suggestion among `candidates`.
+pub(crate) fn unknown_argument<'a>(
+    label: &str,
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
+    format!(
+        "unknown `{label}` argument `{name}`{}",
+        hint(name, candidates)
+    )
+}
 
 /// The candidate closest to `input` by optimal-string-alignment distance (Levenshtein plus
 /// transposition of adjacent characters), if it is within `max(1, len / 3)` edits, where `len`
@@ -6,7 +48,6 @@
 ///
 /// On a tie the earliest candidate wins. A candidate equal to `input` is returned as is (distance
 /// 0), so callers only ask once an exact lookup has failed.
-#[allow(dead_code)] // used by the argument and attribute checks of the macros
 pub(crate) fn did_you_mean<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -56,7 +97,7 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{did_you_mean, edit_distance};
+    use super::{backticked, did_you_mean, edit_distance};
     use crate::registry::ATTRIBUTES;
 
     const ARGUMENTS: &[&str] = &[
@@ -78,6 +119,13 @@ mod tests {
 
     fn attribute_names() -> impl Iterator<Item = &'static str> {
         ATTRIBUTES.iter().map(|attribute| attribute.name)
+    }
+
+    #[test]
+    fn backticked_joins_with_commas_and_or() {
+        assert_eq!(backticked(&[]), "");
+        assert_eq!(backticked(&["a"]), "`a`");
+        assert_eq!(backticked(&["a", "b", "c"]), "`a`, `b` or `c`");
     }
 
     #[test]
