@@ -364,10 +364,13 @@ fn an_agent_root_carries_its_provider_and_a_bare_step_is_a_step() {
     // `step` first: a step under it.
     let step = telemetry.span("agent_step");
     assert_eq!(step.parent_span_id, agent.span_context.span_id());
+    // `agent_step` is not a registered `gen_ai.operation.name` value: the project's key says
+    // what the span is.
     assert_eq!(
-        string(&step, "gen_ai.operation.name").as_deref(),
+        string(&step, "llmscope.operation.name").as_deref(),
         Some("agent_step")
     );
+    assert_eq!(attribute(&step, "gen_ai.operation.name"), None);
     assert_eq!(attribute(&step, "gen_ai.agent.name"), None);
 }
 
