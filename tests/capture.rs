@@ -231,3 +231,33 @@ fn nothing_is_rendered_for_spans_that_do_not_record() {
     run(&recorded, counted);
     assert_eq!(RENDERED.with(|count| count.get()), 1);
 }
+
+#[llmscope::llm_call(provider = "openai", model = "tags", usage = false, capture = full,
+    attrs(custom("app.tags") = tags, custom("app.labels") = labels))]
+fn tagged(tags: &Vec<String>, labels: &[&str]) {}
+
+#[test]
+fn string_array_attributes_are_redacted_in_every_mode() {
+    let telemetry = TestTelemetry::new();
+    let tags = vec![
+        "plain".to_owned(),
+        "key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345".to_owned(),
+        r#"{"q":"Line one\n5105 1051 0510 5100"}"#.to_owned(),
+    ];
+    run(&telemetry, || {
+        tagged(&tags, &["ok", "mail jane.doe@example.com"])
+    });
+    let span = telemetry.span("chat tags");
+    let strings = |key: &str| match attribute(&span, key) {
+        Some(Value::Array(opentelemetry::Array::String(items))) => items
+            .iter()
+            .map(|item| item.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        other => panic!("`{key}` is not a string array: {other:?}"),
+    };
+    assert_eq!(
+        strings("app.tags"),
+        ["plain", "key [API_KEY]", r#"{"q":"Line one\n[CARD]"}"#]
+    );
+    assert_eq!(strings("app.labels"), ["ok", "mail [EMAIL]"]);
+}

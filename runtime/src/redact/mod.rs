@@ -9,8 +9,13 @@
 //!
 //! - Overlapping findings are merged into their union, labelled by the one that starts first (the
 //!   longest of those on a tie), so the output never contains any byte of a detected span.
-//! - Built-in detectors match ASCII only, so findings always start and end on character
-//!   boundaries; any UTF-8 text around them is kept intact.
+//! - Findings always start and end on character boundaries; any UTF-8 text around them is kept
+//!   intact. Built-in detectors match ASCII, except that an email address may hold non-ASCII
+//!   letters and digits (`josé.garcía@ejemplo.es`), taken in as whole characters.
+//! - Escapes are word boundaries: a backslash run and its escape letter (`\n`, `\\n`, `\"`,
+//!   `\u00a0`, `\/`, …) is scanned as spaces, so a secret right after one is found.
+//!   [`Redactor::redact_content`] goes further for JSON documents and redacts their decoded
+//!   strings.
 //! - Clean text is returned borrowed, without allocating.
 //! - Scanning is linear in the text: a prefilter finds candidates in two passes (SIMD bit masks
 //!   for digits, `:`, `@` and base64 runs; the Teddy searcher for key prefixes such as `sk-` or
@@ -44,7 +49,9 @@ mod block;
 mod checksum;
 mod detector;
 mod error;
+mod escape;
 mod hash;
+mod json;
 mod matchers;
 mod scan;
 
@@ -185,6 +192,44 @@ impl Redactor {
         Cow::Owned(out)
     }
 
+    /// Like [`redact`](Redactor::redact), for content that may be JSON text (tool arguments and
+    /// results, messages, attribute values): a JSON document (object, array or string) is
+    /// redacted on its decoded strings — object keys included — and numbers, each re-encoded in
+    /// place, so an escape next to a secret (`"Line one\n5105 1051 0510 5100"`) or inside it
+    /// (`\u0034111…`) hides nothing. A string holding JSON is decoded in turn (JSON escaped
+    /// twice), and a member's key is context for its value (`{"ssn": "078051120"}`). Anything
+    /// else goes to [`redact`](Redactor::redact).
+    ///
+    /// Borrowed (no allocation) when nothing is found; otherwise only the strings that changed
+    /// are rewritten, everything else keeps its bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use llmscope_runtime::redact::Redactor;
+    ///
+    /// let redactor = Redactor::builder().build();
+    /// assert_eq!(
+    ///     redactor.redact_content(r#"{"q":"Line one\n5105 1051 0510 5100","n":1}"#),
+    ///     r#"{"q":"Line one\n[CARD]","n":1}"#
+    /// );
+    /// assert_eq!(
+    ///     redactor.redact_content(r#"{"ssn": "078051120"}"#),
+    ///     r#"{"ssn": "[SSN]"}"#
+    /// );
+    /// ```
+    pub fn redact_content<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.redact_content_at(text, 0)
+    }
+
+    /// [`redact_content`](Redactor::redact_content) for a text found `depth` levels of JSON deep.
+    fn redact_content_at<'a>(&self, text: &'a str, depth: u32) -> Cow<'a, str> {
+        match json::redact(self, text, depth) {
+            Some(redacted) => redacted,
+            None => self.redact(text),
+        }
+    }
+
     /// The findings [`redact`](Redactor::redact) would replace: sorted, non-overlapping (overlaps
     /// already merged).
     pub fn find(&self, text: &str) -> Vec<Finding> {
@@ -210,6 +255,14 @@ impl Redactor {
     }
 
     fn hits(&self, text: &str) -> Vec<Hit> {
+        // Escapes are boundaries: scan a copy with each one masked by spaces (same offsets).
+        match escape::masked(text) {
+            Some(masked) => self.hits_unescaped(&masked),
+            None => self.hits_unescaped(text),
+        }
+    }
+
+    fn hits_unescaped(&self, text: &str) -> Vec<Hit> {
         let inner = &*self.inner;
         let mut hits = Vec::new();
         inner.scanner.scan(text.as_bytes(), &mut hits);
