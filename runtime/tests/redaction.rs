@@ -45,6 +45,9 @@ fn email() {
         ),
         ("почта: иван@пример.рф.", "почта: [EMAIL]."),
         ("連絡先：太郎@example.jp", "連絡先：[EMAIL]"),
+        ("'ñandú@пример.рфですv2", "'[EMAIL]v2"),
+        // Letters of another script right after the top-level domain are taken in with it.
+        ("taro@example.jpです", "[EMAIL]"),
         ("連絡先：taro@example.jp です", "連絡先：[EMAIL] です"),
         ("a@b-c.io,x@y.dev", "[EMAIL],[EMAIL]"),
     ]);

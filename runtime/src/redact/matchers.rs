@@ -151,22 +151,17 @@ fn letter_at(text: &[u8], start: usize) -> Option<usize> {
 }
 
 /// End of the run of domain-label characters (ASCII letters, digits and `-`, and non-ASCII
-/// letters and digits) from `from`; also whether the run holds only letters.
-fn domain_label_end(text: &[u8], from: usize) -> (usize, bool) {
+/// letters and digits) from `from`.
+fn domain_label_end(text: &[u8], from: usize) -> usize {
     let mut i = from;
-    let mut alphabetic = true;
     loop {
         let b = at(text, i);
         if b.is_ascii_alphanumeric() || b == b'-' {
-            alphabetic &= b.is_ascii_alphabetic();
             i += 1;
         } else if let Some(len) = letter_at(text, i) {
-            alphabetic &= std::str::from_utf8(&text[i..i + len])
-                .map(|c| c.chars().all(char::is_alphabetic))
-                .unwrap_or(false);
             i += len;
         } else {
-            return (i, alphabetic);
+            return i;
         }
     }
 }
@@ -197,17 +192,14 @@ pub(crate) fn email(text: &[u8], at_sign: usize) -> Option<Hit> {
     loop {
         let label_start = i;
         // A top-level domain may be followed by text in another script without a space
-        // (`taro@example.jpです`): its ASCII head is tried first, the whole label after.
-        let ascii_end = run_end(text, i, |b| b.is_ascii_alphabetic());
-        if labels >= 1
-            && ascii_end >= i + 2
-            && at(text, ascii_end) >= 0x80
-            && is_top_level_domain(&text[i..ascii_end], true)
-        {
-            end = Some(ascii_end);
+        // (`taro@example.jpです`, `ivan@пример.рфv2`): the head of the label up to the change
+        // of script is tried first, the whole label after.
+        if labels >= 1 {
+            if let Some(head_end) = script_head_end(text, i) {
+                end = Some(head_end);
+            }
         }
-        let (run_end, alphabetic) = domain_label_end(text, i);
-        i = run_end;
+        i = domain_label_end(text, i);
         let mut label_end = i;
         while label_end > label_start && text[label_end - 1] == b'-' {
             label_end -= 1;
@@ -216,7 +208,7 @@ pub(crate) fn email(text: &[u8], at_sign: usize) -> Option<Hit> {
             break;
         }
         labels += 1;
-        if labels >= 2 && is_top_level_domain(&text[label_start..label_end], alphabetic) {
+        if labels >= 2 && is_top_level_domain(&text[label_start..label_end]) {
             end = Some(label_end);
         }
         if label_end != i || at(text, i) != b'.' {
@@ -227,11 +219,47 @@ pub(crate) fn email(text: &[u8], at_sign: usize) -> Option<Hit> {
     end.map(|end| Hit::new(start, end, Detector::Email))
 }
 
+/// The end of the letters at `from` when they are two or more letters of one kind (ASCII or
+/// not) followed by a letter or digit of the other kind.
+fn script_head_end(text: &[u8], from: usize) -> Option<usize> {
+    let ascii = at(text, from).is_ascii_alphabetic();
+    let mut i = from;
+    let mut letters = 0;
+    loop {
+        let b = at(text, i);
+        if ascii && b.is_ascii_alphabetic() {
+            i += 1;
+        } else if let (false, Some(len)) = (ascii, letter_at(text, i)) {
+            if !std::str::from_utf8(&text[i..i + len])
+                .is_ok_and(|c| c.chars().all(char::is_alphabetic))
+            {
+                return None;
+            }
+            i += len;
+        } else {
+            break;
+        }
+        letters += 1;
+    }
+    let next = at(text, i);
+    let other_kind = if ascii {
+        letter_at(text, i).is_some()
+    } else {
+        next.is_ascii_alphanumeric()
+    };
+    (letters >= 2 && other_kind).then_some(i)
+}
+
 /// Whether a label may end an address: two or more letters (`es`, `рф`), or a punycode label.
-fn is_top_level_domain(label: &[u8], alphabetic: bool) -> bool {
-    let letters = std::str::from_utf8(label).map_or(0, |label| label.chars().count());
-    (letters >= 2 && alphabetic && !label.contains(&b'-'))
-        || (label.len() > 4 && label.starts_with(b"xn--"))
+fn is_top_level_domain(label: &[u8]) -> bool {
+    if label.len() > 4 && label.starts_with(b"xn--") {
+        return true;
+    }
+    if label.is_ascii() {
+        return label.len() >= 2 && label.iter().all(u8::is_ascii_alphabetic);
+    }
+    std::str::from_utf8(label)
+        .is_ok_and(|label| label.chars().count() >= 2 && label.chars().all(char::is_alphabetic))
 }
 
 // ---------------------------------------------------------------------------------------------
