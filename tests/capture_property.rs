@@ -18,10 +18,10 @@
 #[path = "../runtime/tests/support/secrets.rs"]
 mod secrets;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input};
 use llmscope::export::{JsonlExporter, TerminalExporter};
 use llmscope::opentelemetry_sdk::trace::SdkTracerProvider;
 use llmscope::setup::{Protocol, Telemetry};
@@ -150,39 +150,67 @@ fn forms(secret: &str) -> Vec<String> {
     forms
 }
 
-/// Fails if any form of any secret of `secrets` occurs in `exported`.
-fn assert_no_leak(exporter: &str, batch: usize, secrets: &[(Detector, String)], exported: &[u8]) {
-    let mut patterns = Vec::new();
-    let mut owners = Vec::new();
-    for (index, (_, secret)) in secrets.iter().enumerate() {
-        for form in forms(secret) {
-            patterns.push(form);
-            owners.push(index);
-        }
-    }
-    let automaton = AhoCorasick::new(&patterns).expect("patterns build");
-    if let Some(found) = automaton.find(exported) {
-        let (kind, secret) = &secrets[owners[found.pattern().as_usize()]];
-        let at = found.start();
-        let context = String::from_utf8_lossy(
-            &exported[at.saturating_sub(80)..(at + 120).min(exported.len())],
-        );
-        panic!(
-            "{exporter}, batch {batch}: {kind} secret {secret:?} leaked as {:?} in …{context}…",
-            patterns[found.pattern().as_usize()]
-        );
-    }
-}
-
-/// Checks each batch's secrets against the bytes exported for it and the next batch.
-fn check(exporter: &str, batches: &[Vec<(Detector, String)>], chunks: &[Vec<u8>]) -> usize {
+/// Fails if any form of any secret of a batch occurs in the bytes any exporter wrote for that
+/// batch or the next one (a span may be exported just after its batch was flushed). `outputs`
+/// holds, per exporter, its name and its bytes per batch. One automaton per batch serves every
+/// exporter. Returns how many secrets were checked.
+fn check(batches: &[Vec<(Detector, String)>], outputs: &[(&str, &[Vec<u8>])]) -> usize {
     let mut checked = 0;
     for (batch, secrets) in batches.iter().enumerate() {
-        let mut exported = chunks[batch].clone();
-        if let Some(next) = chunks.get(batch + 1) {
-            exported.extend_from_slice(next);
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (index, (_, secret)) in secrets.iter().enumerate() {
+            for form in forms(secret) {
+                patterns.push(form);
+                owners.push(index);
+            }
         }
-        assert_no_leak(exporter, batch, secrets, &exported);
+        let automaton = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+            .build(&patterns)
+            .expect("patterns build");
+        for (exporter, chunks) in outputs {
+            // The simple processor writes each span as it ends; only the batch processor
+            // behind OTLP may send a span of this batch with the next one.
+            let next = match *exporter {
+                "otlp" => chunks.get(batch + 1).map_or(&[][..], Vec::as_slice),
+                _ => &[][..],
+            };
+            for exported in [&chunks[batch][..], next] {
+                // A form made only of digits (a compact SSN or phone, a card with its separators
+                // stripped) counts inside a number of its own, not inside a longer run of digits
+                // such as a nanosecond timestamp, where it would occur by chance.
+                let digit_at = |i: usize| exported.get(i).is_some_and(u8::is_ascii_digit);
+                let mut from = 0;
+                let leak = loop {
+                    let Some(found) =
+                        automaton.find(Input::new(exported).span(from..exported.len()))
+                    else {
+                        break None;
+                    };
+                    let digits_only = patterns[found.pattern().as_usize()]
+                        .bytes()
+                        .all(|b| b.is_ascii_digit());
+                    let in_longer_number =
+                        (found.start() > 0 && digit_at(found.start() - 1)) || digit_at(found.end());
+                    if !(digits_only && in_longer_number) {
+                        break Some(found);
+                    }
+                    from = found.start() + 1;
+                };
+                if let Some(found) = leak {
+                    let (kind, secret) = &secrets[owners[found.pattern().as_usize()]];
+                    let at = found.start();
+                    let context = String::from_utf8_lossy(
+                        &exported[at.saturating_sub(80)..(at + 120).min(exported.len())],
+                    );
+                    panic!(
+                        "{exporter}, batch {batch}: {kind} secret {secret:?} leaked as {:?} in …{context}…",
+                        patterns[found.pattern().as_usize()]
+                    );
+                }
+            }
+        }
         checked += secrets.len();
     }
     checked
@@ -316,7 +344,10 @@ fn per_kind(
 }
 
 #[test]
-fn jsonl_and_terminal_bytes_never_contain_a_secret() {
+fn exported_bytes_never_contain_a_secret() {
+    let started = std::time::Instant::now();
+
+    // Phase 1: the JSONL file and the terminal tree, from one provider.
     let dir = std::env::temp_dir().join(format!("llmscope-capture-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let path = dir.join("traces.jsonl");
@@ -334,57 +365,21 @@ fn jsonl_and_terminal_bytes_never_contain_a_secret() {
                 .build(),
         )
         .build();
-
-    let mut read = 0;
+    let mut file = None;
     let (batches, chunks) = run_all(&provider, || {
-        let all = std::fs::read(&path).expect("exported file");
-        let chunk = all[read..].to_vec();
-        read = all.len();
+        let file = file.get_or_insert_with(|| std::fs::File::open(&path).expect("exported file"));
+        let mut chunk = Vec::new();
+        file.read_to_end(&mut chunk).expect("read");
         vec![chunk, terminal.take()]
     });
     provider.shutdown().expect("flushed");
+    let (jsonl, tree): (Vec<Vec<u8>>, Vec<Vec<u8>>) = chunks
+        .into_iter()
+        .map(|mut c| (c.remove(0), c.remove(0)))
+        .unzip();
+    let local = started.elapsed();
 
-    let jsonl: Vec<Vec<u8>> = chunks.iter().map(|c| c[0].clone()).collect();
-    let tree: Vec<Vec<u8>> = chunks.iter().map(|c| c[1].clone()).collect();
-    let all_jsonl = jsonl.concat();
-    let lines = all_jsonl
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .count();
-    // Per call: chat, two tools, a retrieval and a failed call.
-    assert_eq!(lines, PROMPTS / PROMPTS_PER_CALL * 5, "one line per span");
-    let all_jsonl = String::from_utf8(all_jsonl).unwrap();
-    for expected in [
-        "[EMAIL]",
-        "[API_KEY]",
-        "[SSN]",
-        "[PHONE]",
-        "gen_ai.tool.call.arguments",
-        "gen_ai.tool.call.result",
-        "gen_ai.retrieval.query.text",
-        "gen_ai.system_instructions",
-        "gen_ai.output.messages",
-        "app.tags",
-        "exception.message",
-    ] {
-        assert!(
-            all_jsonl.contains(expected),
-            "no `{expected}` in the JSONL output"
-        );
-    }
-    let tree_text = String::from_utf8(tree.concat()).unwrap();
-    assert!(tree_text.contains("execute_tool lookup") && tree_text.contains("chat gpt-4o"));
-
-    let checked = check("jsonl", &batches, &jsonl);
-    check("terminal", &batches, &tree);
-    let kinds = per_kind(&batches);
-    assert_eq!(kinds.len(), Detector::ALL.len(), "{kinds:?}");
-    assert!(checked > PROMPTS, "{checked} secrets checked");
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
-fn otlp_request_bodies_never_contain_a_secret() {
+    // Phase 2: the same calls through `llmscope::setup`'s OTLP/HTTP exporter.
     let server = OtlpServer::start();
     let telemetry = Telemetry::builder()
         .with_env(Vec::<(String, String)>::new())
@@ -394,8 +389,7 @@ fn otlp_request_bodies_never_contain_a_secret() {
         .build()
         .expect("otlp setup");
     let provider = telemetry.tracer_provider().expect("a provider").clone();
-
-    let (batches, chunks) = run_all(&provider, || vec![server.take()]);
+    let (otlp_batches, chunks) = run_all(&provider, || vec![server.take()]);
     assert_eq!(
         telemetry.dropped_spans(),
         0,
@@ -405,23 +399,68 @@ fn otlp_request_bodies_never_contain_a_secret() {
     let mut bodies: Vec<Vec<u8>> = chunks.into_iter().map(|mut c| c.remove(0)).collect();
     // Anything sent at shutdown belongs to the last batch.
     bodies.last_mut().unwrap().extend(server.take());
+    assert!(otlp_batches == batches, "both phases send the same secrets");
+    let otlp = started.elapsed() - local;
+
+    // The exporters did write the content, redacted.
+    let all_jsonl = String::from_utf8(jsonl.concat()).unwrap();
+    // Per call: chat, two tools, a retrieval and a failed call.
+    assert_eq!(
+        all_jsonl.lines().count(),
+        PROMPTS / PROMPTS_PER_CALL * 5,
+        "one line per span"
+    );
+    let all_bodies = bodies.concat();
+    let in_bodies = |needle: &str| {
+        all_bodies
+            .windows(needle.len())
+            .any(|window| window == needle.as_bytes())
+    };
+    for expected in [
+        "[EMAIL]",
+        "[API_KEY]",
+        "[SSN]",
+        "[PHONE]",
+        "[CARD]",
+        "gen_ai.input.messages",
+        "gen_ai.system_instructions",
+        "gen_ai.output.messages",
+        "gen_ai.tool.call.arguments",
+        "gen_ai.tool.call.result",
+        "gen_ai.retrieval.query.text",
+        "app.note",
+        "app.tags",
+        "exception.message",
+    ] {
+        assert!(
+            all_jsonl.contains(expected),
+            "no `{expected}` in the JSONL output"
+        );
+        assert!(
+            in_bodies(expected),
+            "no `{expected}` in the OTLP request bodies"
+        );
+    }
     for (batch, body) in bodies.iter().enumerate() {
         assert!(
             !body.is_empty(),
             "batch {batch}: nothing reached the OTLP server"
         );
     }
-    let all = bodies.concat();
-    let contains = |needle: &str| all.windows(needle.len()).any(|w| w == needle.as_bytes());
-    for expected in [
-        "[EMAIL]",
-        "[CARD]",
-        "gen_ai.input.messages",
-        "gen_ai.tool.call.arguments",
-        "exception.message",
-    ] {
-        assert!(contains(expected), "no `{expected}` in the OTLP bodies");
-    }
-    let checked = check("otlp", &batches, &bodies);
+    let tree_text = String::from_utf8(tree.concat()).unwrap();
+    assert!(tree_text.contains("execute_tool lookup") && tree_text.contains("chat gpt-4o"));
+
+    let checked = check(
+        &batches,
+        &[("jsonl", &jsonl), ("terminal", &tree), ("otlp", &bodies)],
+    );
+    let kinds = per_kind(&batches);
+    assert_eq!(kinds.len(), Detector::ALL.len(), "{kinds:?}");
     assert!(checked > PROMPTS, "{checked} secrets checked");
+    eprintln!(
+        "{checked} secrets checked in every form on 3 exporters ({kinds:?}); \
+         jsonl + terminal {local:.1?}, otlp {otlp:.1?}, check {:.1?}",
+        started.elapsed() - local - otlp
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -107,7 +107,13 @@ fn value_in_context<'a>(
 ) -> Cow<'a, str> {
     let alone = redactor.redact_content_at(value, depth + 1);
     let Some(key) = key else { return alone };
-    if matches!(alone, Cow::Owned(_)) || key.len() > 64 || looks_like_json(value) {
+    // Only a short value holding a compact number can need its key as context: skip the
+    // second pass for everything else (most values), which keeps JSON content cheap.
+    if matches!(alone, Cow::Owned(_))
+        || key.len() > 64
+        || value.len() > CONTEXT_VALUE_BYTES
+        || !has_digit_run(value, 9)
+    {
         return alone;
     }
     let prefix = format!("{key}: ");
@@ -119,6 +125,22 @@ fn value_in_context<'a>(
             None => alone,
         },
     }
+}
+
+/// The longest value read with its key as context: a compact number with a little text
+/// around it (`"078051120"`, `"+1 2025550143 (home)"`).
+const CONTEXT_VALUE_BYTES: usize = 48;
+
+/// Whether `text` has a run of at least `len` ASCII digits.
+fn has_digit_run(text: &str, len: usize) -> bool {
+    let mut run = 0;
+    for b in text.bytes() {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= len {
+            return true;
+        }
+    }
+    false
 }
 
 /// The end (after the closing quote) of the JSON string opening at `start`.
