@@ -33,6 +33,9 @@ const PROMPTS_PER_CALL: usize = 25;
 const CALLS_PER_BATCH: usize = 100;
 const SEED: u64 = 0xC0FF_EE00_1234_5678;
 
+/// The secrets that went into one batch of calls, with their kinds.
+type Secrets = Vec<(Detector, String)>;
+
 #[derive(llmscope::Usage)]
 struct Reply {
     #[usage(completion)]
@@ -319,7 +322,7 @@ impl Drop for OtlpServer {
 fn run_all(
     provider: &SdkTracerProvider,
     mut take: impl FnMut() -> Vec<Vec<u8>>,
-) -> (Vec<Vec<(Detector, String)>>, Vec<Vec<Vec<u8>>>) {
+) -> (Vec<Secrets>, Vec<Vec<Vec<u8>>>) {
     let mut rng = Rng(SEED);
     let mut kinds = Detector::ALL.into_iter().cycle();
     let mut batches = Vec::new();

@@ -165,12 +165,12 @@ pub(crate) fn line(rng: &mut Rng) -> Line {
             rng.digits(10)
         ),
         9 => format!(
-            "{}T{}.{}Z created_at={} updated_ms={}",
+            "{}T{}.{}Z created_at={} updated_ms=1{}",
             date(rng),
             time(rng),
             rng.digits(3),
             rng.range(1_000_000_000, 1_999_999_999),
-            format!("1{}", rng.digits(12))
+            rng.digits(12)
         ),
         10 => format!(
             "[{} {},{}] INFO worker-{} processed {} records in {}ms (batch {})",
