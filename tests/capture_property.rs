@@ -11,9 +11,13 @@
 //!   bodies that the real `opentelemetry-otlp` exporter, set up by `llmscope::setup`, posts to a
 //!   server on 127.0.0.1 (searched as raw bytes: protobuf stores strings as they are).
 //!
-//! The same 100,000 prompts (same seed) go once through a provider with the JSONL and terminal
-//! exporters and once through the OTLP setup. Secrets are checked per batch of calls against the
-//! bytes exported for that batch and the next (one Aho-Corasick pass per batch).
+//! The same 100,000 prompts (same seed; 4,000 calls of 25 prompts, each call followed by two tool
+//! calls, a retrieval and a failing call, ~216,000 secrets in all) go once through a provider
+//! with the JSONL and terminal exporters (simple processors) and once through the OTLP setup
+//! (batch processor). Secrets are checked per batch of 100 calls against the bytes exported for
+//! that batch (and, for OTLP, the next one), one Aho-Corasick automaton per batch. A form made
+//! only of digits counts as a leak when it stands as a number of its own, not inside a longer
+//! run of digits (nanosecond timestamps contain any 9-digit string sooner or later).
 
 #[path = "../runtime/tests/support/secrets.rs"]
 mod secrets;
