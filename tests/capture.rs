@@ -261,3 +261,32 @@ fn string_array_attributes_are_redacted_in_every_mode() {
     );
     assert_eq!(strings("app.labels"), ["ok", "mail [EMAIL]"]);
 }
+
+#[llmscope::tool(name = "search", arguments = arguments, capture = redacted)]
+fn search_tool(arguments: &str, result: &str) -> String {
+    result.to_owned()
+}
+
+#[test]
+fn json_tool_content_is_redacted_on_its_decoded_values() {
+    let telemetry = TestTelemetry::new();
+    // The issue's case: the `n` of `\n` touches the card number.
+    let arguments = r#"{"q":"Line one\n5105 1051 0510 5100"}"#;
+    // The result carries JSON inside a JSON string (escaped twice) and a key naming an SSN.
+    let result = serde_json::json!({
+        "inner": r#"{"note":"call me at\t2025550143"}"#,
+        "ssn": "078051120",
+    })
+    .to_string();
+    run(&telemetry, || search_tool(arguments, &result));
+    let span = telemetry.span("execute_tool search");
+    assert_eq!(
+        string_attr(&span, "gen_ai.tool.call.arguments").as_deref(),
+        Some(r#"{"q":"Line one\n[CARD]"}"#)
+    );
+    let exported = string_attr(&span, "gen_ai.tool.call.result").unwrap();
+    let value: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    assert_eq!(value["ssn"], "[SSN]", "{exported}");
+    let inner: serde_json::Value = serde_json::from_str(value["inner"].as_str().unwrap()).unwrap();
+    assert_eq!(inner["note"], "call me at\t[PHONE]", "{exported}");
+}
