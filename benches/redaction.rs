@@ -1,5 +1,7 @@
 //! Redaction throughput on 2 KB and 64 KB prompts, ASCII and mixed-script, clean and with
-//! secrets; and the cost of hashing a 2 KB prompt.
+//! secrets; JSON content (a chat message array, as tool arguments and messages arrive) through
+//! `redact` (escapes as boundaries) and `redact_content` (decoded values); and the cost of
+//! hashing a 2 KB prompt.
 //!
 //! Run with `cargo bench --bench redaction`. Figures are in `BENCHMARKS.md`.
 
@@ -131,6 +133,59 @@ fn redaction(c: &mut Criterion) {
     group.finish();
 }
 
+/// `prose` as the JSON a chat API receives: an array of user messages of about
+/// `SECRET_SPACING` bytes each, ending in a newline (JSON-escaped), with a secret (cycling
+/// through every kind) before it when `secrets` is set. Returns the JSON and the secret count.
+fn as_messages(prose: &str, secrets: bool) -> (String, usize) {
+    let mut messages = Vec::new();
+    let mut rest = prose;
+    while !rest.is_empty() {
+        let mut cut = SECRET_SPACING.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let secret = if secrets {
+            SECRETS[messages.len() % SECRETS.len()]
+        } else {
+            ""
+        };
+        let content = format!("{} {secret}\n", &rest[..cut]);
+        messages.push(serde_json::json!({"role": "user", "content": content}));
+        rest = &rest[cut..];
+    }
+    let count = if secrets { messages.len() } else { 0 };
+    (serde_json::Value::Array(messages).to_string(), count)
+}
+
+fn json_content(c: &mut Criterion) {
+    let redactor = Redactor::builder().build();
+    let mut group = c.benchmark_group("redact_json");
+    for (script, mixed) in [("ascii", false), ("non-ascii", true)] {
+        let (clean, _) = as_messages(&prose(2 * 1024, mixed), false);
+        assert!(redactor.is_clean(&clean), "benchmark corpus is not clean");
+        let (dirty, count) = as_messages(&prose(2 * 1024, mixed), true);
+        assert_eq!(
+            redactor.find(&dirty).len(),
+            count,
+            "every secret found once"
+        );
+        for (name, text) in [("clean", &clean), ("secrets", &dirty)] {
+            group.throughput(Throughput::Bytes(text.len() as u64));
+            group.bench_with_input(
+                BenchmarkId::new(format!("redact/{name}/{script}"), "2KB"),
+                text,
+                |b, text| b.iter(|| black_box(redactor.redact(black_box(text)))),
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("redact_content/{name}/{script}"), "2KB"),
+                text,
+                |b, text| b.iter(|| black_box(redactor.redact_content(black_box(text)))),
+            );
+        }
+    }
+    group.finish();
+}
+
 fn hashing(c: &mut Criterion) {
     let hasher = ContentHasher::new(b"benchmark deployment key, 32 bytes");
     let text = prose(2 * 1024, true);
@@ -147,6 +202,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2));
-    targets = redaction, hashing
+    targets = redaction, json_content, hashing
 }
 criterion_main!(benches);

@@ -231,3 +231,62 @@ fn nothing_is_rendered_for_spans_that_do_not_record() {
     run(&recorded, counted);
     assert_eq!(RENDERED.with(|count| count.get()), 1);
 }
+
+#[llmscope::llm_call(provider = "openai", model = "tags", usage = false, capture = full,
+    attrs(custom("app.tags") = tags, custom("app.labels") = labels))]
+fn tagged(tags: &Vec<String>, labels: &[&str]) {}
+
+#[test]
+fn string_array_attributes_are_redacted_in_every_mode() {
+    let telemetry = TestTelemetry::new();
+    let tags = vec![
+        "plain".to_owned(),
+        "key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345".to_owned(),
+        r#"{"q":"Line one\n5105 1051 0510 5100"}"#.to_owned(),
+    ];
+    run(&telemetry, || {
+        tagged(&tags, &["ok", "mail jane.doe@example.com"])
+    });
+    let span = telemetry.span("chat tags");
+    let strings = |key: &str| match attribute(&span, key) {
+        Some(Value::Array(opentelemetry::Array::String(items))) => items
+            .iter()
+            .map(|item| item.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        other => panic!("`{key}` is not a string array: {other:?}"),
+    };
+    assert_eq!(
+        strings("app.tags"),
+        ["plain", "key [API_KEY]", r#"{"q":"Line one\n[CARD]"}"#]
+    );
+    assert_eq!(strings("app.labels"), ["ok", "mail [EMAIL]"]);
+}
+
+#[llmscope::tool(name = "search", arguments = arguments, capture = redacted)]
+fn search_tool(arguments: &str, result: &str) -> String {
+    result.to_owned()
+}
+
+#[test]
+fn json_tool_content_is_redacted_on_its_decoded_values() {
+    let telemetry = TestTelemetry::new();
+    // The issue's case: the `n` of `\n` touches the card number.
+    let arguments = r#"{"q":"Line one\n5105 1051 0510 5100"}"#;
+    // The result carries JSON inside a JSON string (escaped twice) and a key naming an SSN.
+    let result = serde_json::json!({
+        "inner": r#"{"note":"call me at\t2025550143"}"#,
+        "ssn": "078051120",
+    })
+    .to_string();
+    run(&telemetry, || search_tool(arguments, &result));
+    let span = telemetry.span("execute_tool search");
+    assert_eq!(
+        string_attr(&span, "gen_ai.tool.call.arguments").as_deref(),
+        Some(r#"{"q":"Line one\n[CARD]"}"#)
+    );
+    let exported = string_attr(&span, "gen_ai.tool.call.result").unwrap();
+    let value: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    assert_eq!(value["ssn"], "[SSN]", "{exported}");
+    let inner: serde_json::Value = serde_json::from_str(value["inner"].as_str().unwrap()).unwrap();
+    assert_eq!(inner["note"], "call me at\t[PHONE]", "{exported}");
+}

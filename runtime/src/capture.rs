@@ -804,7 +804,7 @@ pub(crate) fn render(
         CaptureMode::Redacted | CaptureMode::Full => {
             let redact = |part: &str| -> Cow<'_, str> {
                 if mode == CaptureMode::Redacted {
-                    Cow::Owned(policy.redactor.redact(part).into_owned())
+                    Cow::Owned(policy.redactor.redact_content(part).into_owned())
                 } else {
                     Cow::Owned(part.to_owned())
                 }

@@ -529,11 +529,7 @@ pub fn start(
         // Values the application adds may carry secrets too: the same redaction applies.
         let redactor = capture::capture_policy().redactor();
         for attribute in &mut start.attributes {
-            if let Value::String(text) = &attribute.value {
-                if let Cow::Owned(clean) = redactor.redact(text.as_str()) {
-                    attribute.value = Value::String(clean.into());
-                }
-            }
+            redact_value(redactor, &mut attribute.value);
         }
         if !start.attributes.is_empty() {
             opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
@@ -558,6 +554,31 @@ pub fn start(
         model: if recording { start.model } else { None },
         service_tier: if recording { start.service_tier } else { None },
     })
+}
+
+/// Redacts every piece of text in an attribute value the application added: a string, and each
+/// string of a string array (as JSON content when it is JSON). Numbers and booleans carry no text.
+fn redact_value(redactor: &crate::redact::Redactor, value: &mut Value) {
+    match value {
+        Value::String(text) => {
+            if let Cow::Owned(clean) = redactor.redact_content(text.as_str()) {
+                *text = clean.into();
+            }
+        }
+        Value::Array(Array::String(items)) => {
+            for item in items {
+                if let Cow::Owned(clean) = redactor.redact_content(item.as_str()) {
+                    *item = clean.into();
+                }
+            }
+        }
+        // Exhaustive on purpose: a new value type that can hold text must be handled here.
+        Value::Bool(_)
+        | Value::I64(_)
+        | Value::F64(_)
+        | Value::Array(Array::Bool(_) | Array::I64(_) | Array::F64(_)) => {}
+        _ => {}
+    }
 }
 
 /// What [`start`] does, decided before anything is built.
@@ -898,7 +919,7 @@ impl Call {
         let redactor = capture::capture_policy().redactor();
         let message = message.map(|message| {
             let message = message.to_string();
-            match redactor.redact(&message) {
+            match redactor.redact_content(&message) {
                 Cow::Borrowed(_) => message,
                 Cow::Owned(clean) => clean,
             }

@@ -37,7 +37,17 @@ fn email() {
     assert_redacts(&[
         ("mail jane.doe+tag@mail.example.co.uk.", "mail [EMAIL]."),
         ("<bob_99@example.org>", "<[EMAIL]>"),
-        ("Grüße, jörg.x@example.de!", "Grüße, jö[EMAIL]!"),
+        ("Grüße, jörg.x@example.de!", "Grüße, [EMAIL]!"),
+        ("josé.garcía@ejemplo.es", "[EMAIL]"),
+        (
+            "écrire à «josé.garcía@correo.españa.es»",
+            "écrire à «[EMAIL]»",
+        ),
+        ("почта: иван@пример.рф.", "почта: [EMAIL]."),
+        ("連絡先：太郎@example.jp", "連絡先：[EMAIL]"),
+        ("'ñandú@пример.рфですv2", "'[EMAIL]v2"),
+        // Letters of another script right after the top-level domain are taken in with it.
+        ("taro@example.jpです", "[EMAIL]"),
         ("連絡先：taro@example.jp です", "連絡先：[EMAIL] です"),
         ("a@b-c.io,x@y.dev", "[EMAIL],[EMAIL]"),
     ]);
@@ -64,6 +74,23 @@ fn phone() {
         ("415-555-2671 or 415.555.2671", "[PHONE] or [PHONE]"),
         ("toll free 1-800-555-0199", "toll free [PHONE]"),
         ("電話 415 555 2671 まで", "電話 [PHONE] まで"),
+        // Compact: only where the words before it name a phone.
+        ("call me at 2025550143", "call me at [PHONE]"),
+        ("phone: +12025550143", "phone: [PHONE]"),
+        ("Phone: 12025550143", "Phone: [PHONE]"),
+        ("mobile 2025550143, thanks", "mobile [PHONE], thanks"),
+        (
+            "{\"phone_number\": 2025550143}",
+            "{\"phone_number\": [PHONE]}",
+        ),
+    ]);
+    assert_clean(&[
+        "took 2025550143 ns",
+        "call 2 functions, 2025550143 bytes",
+        "telemetry 2025550143",
+        "phone 1025550143",
+        "phone 2021550143",
+        "phone 20255501430",
     ]);
     assert_clean(&[
         "on 2024-01-15 at 12:30:45",
@@ -83,6 +110,22 @@ fn us_ssn() {
     assert_redacts(&[
         ("SSN 123-45-6789.", "SSN [SSN]."),
         ("ssn:078-05-1120", "ssn:[SSN]"),
+        // Compact: only where the words before it name an SSN.
+        ("SSN 078051120", "SSN [SSN]"),
+        ("ssn: 078051120.", "ssn: [SSN]."),
+        (
+            "my social security number is 078051120",
+            "my social security number is [SSN]",
+        ),
+        ("SS# 078051120", "SS# [SSN]"),
+    ]);
+    assert_clean(&[
+        "order 078051120",
+        "lessons 078051120",
+        "SSN 000051120",
+        "SSN 078001120",
+        "SSN 0780511200",
+        "SSN 078051120.5",
     ]);
     assert_clean(&[
         "000-12-3456",
@@ -583,4 +626,54 @@ impl IndexForTest for Detector {
     fn index_for_test(self) -> usize {
         Detector::ALL.iter().position(|&d| d == self).unwrap()
     }
+}
+
+/// A secret right after a JSON or C escape is found in plain text (escapes are boundaries), and
+/// in JSON content on the decoded values.
+#[test]
+fn escapes_are_boundaries_and_json_content_is_decoded() {
+    let redactor = redactor();
+    let card = "5105 1051 0510 5100";
+    for escape in [
+        r"\n", r"\t", r"\r", r#"\""#, r"\\", r"\/", r"\u00a0", r"\b", r"\f", r"\\n",
+    ] {
+        let text = format!(r#"{{"q":"Line one{escape}{card}"}}"#);
+        let expected = format!(r#"{{"q":"Line one{escape}[CARD]"}}"#);
+        assert_eq!(redactor.redact(&text), expected, "plain text {text}");
+        // Re-encoded strings may write an escape differently (`\/` as `/`): compare decoded.
+        let value = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap();
+        assert_eq!(
+            value(&redactor.redact_content(&text)),
+            value(&expected),
+            "json {text}"
+        );
+        // Not valid JSON (cut off): the escape is still a boundary.
+        let cut = format!(r#"{{"q":"Line one{escape}{card}, and"#);
+        assert!(!redactor.redact_content(&cut).contains(card), "{cut}");
+    }
+    // Secrets written with escapes are only visible decoded.
+    let escaped_digits = r#"{"card":"\u0035105 1051 0510 5100"}"#;
+    assert_eq!(
+        redactor.redact_content(escaped_digits),
+        r#"{"card":"[CARD]"}"#
+    );
+    let escaped_at = r#"["jane\u0040example.com"]"#;
+    assert_eq!(redactor.redact_content(escaped_at), r#"["[EMAIL]"]"#);
+    // Keys, numbers, and JSON inside a JSON string (escaped twice).
+    assert_eq!(
+        redactor.redact_content(r#"{"jane@example.com": 5105105105105100}"#),
+        r#"{"[EMAIL]": "[CARD]"}"#
+    );
+    let twice = serde_json::to_string(&format!(r#"{{"q":"x\n{card}"}}"#)).unwrap();
+    let redacted = redactor.redact_content(&twice);
+    let decoded: String = serde_json::from_str(&redacted).unwrap();
+    assert_eq!(decoded, r#"{"q":"x\n[CARD]"}"#);
+    // A member's key is context for its value.
+    assert_eq!(
+        redactor.redact_content(r#"{"ssn": "078051120", "order": "078051120"}"#),
+        r#"{"ssn": "[SSN]", "order": "078051120"}"#
+    );
+    // Untouched JSON is borrowed, its formatting kept.
+    let clean = "{ \"a\" : [1, 2.5e3, true, null], \"b\": \"line\\nbreak\" }";
+    assert!(matches!(redactor.redact_content(clean), Cow::Borrowed(_)));
 }

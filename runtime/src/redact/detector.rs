@@ -10,16 +10,26 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Detector {
-    /// An email address `local@domain.tld`: the local part in `[A-Za-z0-9._%+-]`, two or more
-    /// domain labels, and an alphabetic top-level domain of two or more letters. `[EMAIL]`.
+    /// An email address `local@domain.tld`: the local part in `[A-Za-z0-9._%+-]` or non-ASCII
+    /// letters and digits (`josé.garcía@…`, RFC 6531), two or more domain labels of letters,
+    /// digits and `-` (non-ASCII letters too: `correo.españa.es`), and a top-level domain of two
+    /// or more letters (`es`, `рф`) or punycode. Text of another script glued to either end
+    /// (`日本語jane@example.jpです`) is taken in with the address rather than cut inside it.
+    /// `[EMAIL]`.
     Email,
     /// A phone number: international (`+` and a country code, 8 to 15 digits in groups separated
     /// by single spaces, dashes, dots or parentheses) or North American (`(415) 555-2671`,
     /// `415-555-2671`, `415.555.2671`, `415 555 2671`). Dates, times and version numbers do not
-    /// match. `[PHONE]`.
+    /// match. A North American number without separators (`2025550143`, `12025550143`) matches
+    /// only when, within the 32 bytes before it, a word names a phone: `phone`, `telephone`,
+    /// `cellphone`, `tel`, `mobile`, `cell`, `fax`, `sms`, `whatsapp`, `call me`/`us`/`him`/
+    /// `her`/`them`/`at`, `calling`, `text me`, `reach me`, `dial` (any case, starting a word).
+    /// `[PHONE]`.
     Phone,
     /// A US social security number `123-45-6789`, excluding the never-issued areas `000`, `666`
-    /// and `9xx`, group `00` and serial `0000`. `[SSN]`.
+    /// and `9xx`, group `00` and serial `0000`. Nine digits without dashes (`078051120`) match
+    /// only when, within the 32 bytes before them, `SSN`, `social security` or `SS#` names
+    /// one (any case, starting a word). `[SSN]`.
     UsSsn,
     /// A payment card number: 13 to 19 digits starting with 2 to 6 and passing the Luhn check,
     /// compact or in groups separated by one space or one dash throughout, every group but the

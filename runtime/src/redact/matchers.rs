@@ -116,11 +116,69 @@ fn is_email_local(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
 }
 
-/// An email address around the `@` at `at_sign`.
+/// The non-ASCII character ending at `end`, with its length in bytes, when it is a letter or a
+/// digit (internationalised addresses, RFC 6531: `josé.garcía@ejemplo.es`). `text` is the bytes
+/// of a `str`, so a character ends at `end` whenever the byte before it is not ASCII.
+fn letter_before(text: &[u8], end: usize) -> Option<usize> {
+    if end == 0 || text[end - 1] < 0x80 {
+        return None;
+    }
+    let mut start = end - 1;
+    while start > 0 && end - start < 4 && text[start] & 0xC0 == 0x80 {
+        start -= 1;
+    }
+    let c = std::str::from_utf8(&text[start..end])
+        .ok()?
+        .chars()
+        .next()?;
+    c.is_alphanumeric().then_some(end - start)
+}
+
+/// The non-ASCII letter or digit starting at `start`, with its length in bytes.
+fn letter_at(text: &[u8], start: usize) -> Option<usize> {
+    let lead = at(text, start);
+    let len = match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(text.get(start..start + len)?)
+        .ok()?
+        .chars()
+        .next()?;
+    c.is_alphanumeric().then_some(len)
+}
+
+/// End of the run of domain-label characters (ASCII letters, digits and `-`, and non-ASCII
+/// letters and digits) from `from`.
+fn domain_label_end(text: &[u8], from: usize) -> usize {
+    let mut i = from;
+    loop {
+        let b = at(text, i);
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            i += 1;
+        } else if let Some(len) = letter_at(text, i) {
+            i += len;
+        } else {
+            return i;
+        }
+    }
+}
+
+/// An email address around the `@` at `at_sign`. The local part and the domain may hold
+/// non-ASCII letters; the address then starts and ends on character boundaries all the same,
+/// since only whole characters are taken in.
 pub(crate) fn email(text: &[u8], at_sign: usize) -> Option<Hit> {
     let mut start = at_sign;
-    while start > 0 && is_email_local(text[start - 1]) {
-        start -= 1;
+    loop {
+        if start > 0 && is_email_local(text[start - 1]) {
+            start -= 1;
+        } else if let Some(len) = letter_before(text, start) {
+            start -= len;
+        } else {
+            break;
+        }
     }
     while start < at_sign && text[start] == b'.' {
         start += 1;
@@ -133,7 +191,15 @@ pub(crate) fn email(text: &[u8], at_sign: usize) -> Option<Hit> {
     let mut end = None;
     loop {
         let label_start = i;
-        i = run_end(text, i, |b| b.is_ascii_alphanumeric() || b == b'-');
+        // A top-level domain may be followed by text in another script without a space
+        // (`taro@example.jpです`, `ivan@пример.рфv2`): the head of the label up to the change
+        // of script is tried first, the whole label after.
+        if labels >= 1 {
+            if let Some(head_end) = script_head_end(text, i) {
+                end = Some(head_end);
+            }
+        }
+        i = domain_label_end(text, i);
         let mut label_end = i;
         while label_end > label_start && text[label_end - 1] == b'-' {
             label_end -= 1;
@@ -153,9 +219,47 @@ pub(crate) fn email(text: &[u8], at_sign: usize) -> Option<Hit> {
     end.map(|end| Hit::new(start, end, Detector::Email))
 }
 
+/// The end of the letters at `from` when they are two or more letters of one kind (ASCII or
+/// not) followed by a letter or digit of the other kind.
+fn script_head_end(text: &[u8], from: usize) -> Option<usize> {
+    let ascii = at(text, from).is_ascii_alphabetic();
+    let mut i = from;
+    let mut letters = 0;
+    loop {
+        let b = at(text, i);
+        if ascii && b.is_ascii_alphabetic() {
+            i += 1;
+        } else if let (false, Some(len)) = (ascii, letter_at(text, i)) {
+            if !std::str::from_utf8(&text[i..i + len])
+                .is_ok_and(|c| c.chars().all(char::is_alphabetic))
+            {
+                return None;
+            }
+            i += len;
+        } else {
+            break;
+        }
+        letters += 1;
+    }
+    let next = at(text, i);
+    let other_kind = if ascii {
+        letter_at(text, i).is_some()
+    } else {
+        next.is_ascii_alphanumeric()
+    };
+    (letters >= 2 && other_kind).then_some(i)
+}
+
+/// Whether a label may end an address: two or more letters (`es`, `рф`), or a punycode label.
 fn is_top_level_domain(label: &[u8]) -> bool {
-    (label.len() >= 2 && label.iter().all(u8::is_ascii_alphabetic))
-        || (label.len() > 4 && label.starts_with(b"xn--"))
+    if label.len() > 4 && label.starts_with(b"xn--") {
+        return true;
+    }
+    if label.is_ascii() {
+        return label.len() >= 2 && label.iter().all(u8::is_ascii_alphabetic);
+    }
+    std::str::from_utf8(label)
+        .is_ok_and(|label| label.chars().count() >= 2 && label.chars().all(char::is_alphabetic))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,7 +532,57 @@ fn digits_at(text: &[u8], from: usize, len: usize) -> bool {
     from + len <= text.len() && text[from..from + len].iter().all(|&b| is_digit(b))
 }
 
+/// How far before a compact number (`078051120`, `2025550143`) the words that name it are
+/// looked for: `social security number: ` and `call me at +` fit.
+const CONTEXT_BYTES: usize = 32;
+
+/// Words that name a social security number.
+const SSN_WORDS: &[&[u8]] = &[b"ssn", b"social security", b"ss#", b"ss no"];
+
+/// Words that name a phone number.
+const PHONE_WORDS: &[&[u8]] = &[
+    b"phone",
+    b"telephone",
+    b"cellphone",
+    b"tel",
+    b"mobile",
+    b"cell",
+    b"fax",
+    b"sms",
+    b"whatsapp",
+    b"call me",
+    b"call us",
+    b"call him",
+    b"call her",
+    b"call them",
+    b"call at",
+    b"calling",
+    b"text me",
+    b"reach me",
+    b"dial",
+];
+
+/// Whether one of `words` (ASCII case ignored, starting a word and not followed by a letter)
+/// occurs in the `CONTEXT_BYTES` before `p`.
+fn named_before(text: &[u8], p: usize, words: &[&[u8]]) -> bool {
+    let from = p.saturating_sub(CONTEXT_BYTES);
+    let window = &text[from..p];
+    words.iter().any(|word| {
+        window
+            .windows(word.len())
+            .enumerate()
+            .any(|(i, candidate)| {
+                candidate.eq_ignore_ascii_case(word)
+                    && !before(text, from + i).is_ascii_alphabetic()
+                    && !at(text, from + i + word.len()).is_ascii_alphabetic()
+            })
+    })
+}
+
 fn ssn(text: &[u8], p: usize) -> Option<Hit> {
+    if run_end(text, p, is_digit) == p + 9 {
+        return compact_ssn(text, p);
+    }
     let shape = digits_at(text, p, 3)
         && at(text, p + 3) == b'-'
         && digits_at(text, p + 4, 2)
@@ -446,8 +600,44 @@ fn ssn(text: &[u8], p: usize) -> Option<Hit> {
     issued.then(|| Hit::new(p, p + 11, Detector::UsSsn))
 }
 
-/// `(415) 555-2671`, `415-555-2671`, `415.555.2671`, `415 555 2671`, `1-800-555-2671`.
+/// A 9-digit social security number without dashes, when the words before it name one
+/// (`SSN 078051120`, `social security number: 078051120`).
+fn compact_ssn(text: &[u8], p: usize) -> Option<Hit> {
+    let end = p + 9;
+    if linked_before(text, p) || linked_after(text, end) {
+        return None;
+    }
+    let issued = &text[p..p + 3] != b"000"
+        && &text[p..p + 3] != b"666"
+        && text[p] != b'9'
+        && &text[p + 3..p + 5] != b"00"
+        && &text[p + 5..end] != b"0000";
+    (issued && named_before(text, p, SSN_WORDS)).then(|| Hit::new(p, end, Detector::UsSsn))
+}
+
+/// A North American number without separators (`2025550143`, `12025550143`), when the words
+/// before it name a phone (`call me at 2025550143`, `phone: 12025550143`).
+fn compact_phone(text: &[u8], p: usize) -> Option<Hit> {
+    let end = run_end(text, p, is_digit);
+    let area = match end - p {
+        10 => p,
+        11 if text[p] == b'1' => p + 1,
+        _ => return None,
+    };
+    let plausible = (b'2'..=b'9').contains(&text[area]) && (b'2'..=b'9').contains(&text[area + 3]);
+    (plausible
+        && !linked_before(text, p)
+        && !linked_after(text, end)
+        && named_before(text, p, PHONE_WORDS))
+    .then(|| Hit::new(p, end, Detector::Phone))
+}
+
+/// `(415) 555-2671`, `415-555-2671`, `415.555.2671`, `415 555 2671`, `1-800-555-2671`, and
+/// compact numbers in a context that names a phone.
 fn north_american_phone(text: &[u8], p: usize) -> Option<Hit> {
+    if let Some(hit) = compact_phone(text, p) {
+        return Some(hit);
+    }
     let is_sep = |b: u8| matches!(b, b'-' | b'.' | b' ');
     let mut start = p;
     let mut i = p;

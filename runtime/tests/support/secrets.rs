@@ -62,6 +62,27 @@ pub(crate) const HEX: &[u8] = b"0123456789abcdef";
 /// A secret of the given kind, in one of the shapes its detector documents.
 pub(crate) fn secret(rng: &mut Rng, kind: Detector) -> String {
     match kind {
+        Detector::Email if rng.below(4) == 0 => {
+            // Internationalised: non-ASCII letters in the local part, sometimes the domain.
+            let local = rng.pick(&[
+                "josé.garcía",
+                "zoë",
+                "müller",
+                "иван.петров",
+                "太郎",
+                "søren.kierkegård",
+                "ñandú",
+            ]);
+            let domain = rng.pick(&[
+                "ejemplo.es",
+                "example.com",
+                "bücher.de",
+                "correo.españa.es",
+                "пример.рф",
+            ]);
+            let digits = rng.below(3);
+            format!("{local}{}@{domain}", rng.digits(digits))
+        }
         Detector::Email => {
             let local = format!(
                 "{}{}",
@@ -246,6 +267,46 @@ pub(crate) fn secret(rng: &mut Rng, kind: Detector) -> String {
     }
 }
 
+/// A secret and the words written right before it: empty for most, the words that name it for
+/// the compact forms that are only detected in context (`SSN 078051120`, `call me at
+/// 2025550143`).
+pub(crate) fn secret_in_context(rng: &mut Rng, kind: Detector) -> (&'static str, String) {
+    match kind {
+        Detector::UsSsn if rng.below(3) == 0 => {
+            let prefix = rng.pick(&[
+                "SSN ",
+                "ssn: ",
+                "social security number ",
+                "SSN#",
+                "my SSN is ",
+            ]);
+            let ssn = secret(rng, kind).replace('-', "");
+            (prefix, ssn)
+        }
+        Detector::Phone if rng.below(3) == 0 => {
+            let prefix = rng.pick(&[
+                "call me at ",
+                "phone: ",
+                "Phone ",
+                "mobile: ",
+                "tel. ",
+                "whatsapp ",
+            ]);
+            let trunk = if rng.below(2) == 0 { "1" } else { "" };
+            let number = format!(
+                "{trunk}{}{}{}{}{}",
+                rng.range(2, 9),
+                rng.digits(2),
+                rng.range(2, 9),
+                rng.digits(2),
+                rng.digits(4)
+            );
+            (prefix, number)
+        }
+        _ => ("", secret(rng, kind)),
+    }
+}
+
 /// Filler words: prose in several scripts, and near misses of the detectors.
 pub(crate) const FILLER: &[&str] = &[
     "the",
@@ -325,7 +386,8 @@ pub(crate) fn generate(
         }
         text.push_str(rng.pick(BEFORE));
         let kind = kinds.next().unwrap();
-        let value = secret(rng, kind);
+        let (context, value) = secret_in_context(rng, kind);
+        text.push_str(context);
         let start = text.len();
         text.push_str(&value);
         secrets.push((kind, start..text.len()));
