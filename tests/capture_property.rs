@@ -391,7 +391,7 @@ fn exported_bytes_never_contain_a_secret() {
     let telemetry = Telemetry::builder()
         .with_env(Vec::<(String, String)>::new())
         .with_service_name("capture-property")
-        .with_endpoint(server.url.clone())
+        .with_traces_endpoint(server.url.clone())
         .with_protocol(Protocol::HttpProtobuf)
         .build()
         .expect("otlp setup");
