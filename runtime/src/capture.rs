@@ -269,7 +269,7 @@ impl CapturePolicy {
                 .trim()
                 .parse::<usize>()
                 .ok()
-                .filter(|bytes| *bytes >= 64)
+                .filter(|bytes| *bytes >= MIN_MAX_BYTES)
                 .ok_or(CaptureError::InvalidValue {
                     variable: MAX_BYTES_VAR,
                     value,
@@ -327,7 +327,7 @@ impl CapturePolicyBuilder {
     }
     /// Sets the byte limit of each content attribute (at least 64).
     pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
-        self.policy.max_bytes = max_bytes.max(64);
+        self.policy.max_bytes = max_bytes.max(MIN_MAX_BYTES);
         self
     }
     /// Sets the redactor (detectors, user patterns, deny-lists).
@@ -707,9 +707,17 @@ fn per_part<F: for<'x> Fn(&'x str) -> Cow<'x, str>>(transform: F) -> F {
 /// What marks text that was cut.
 pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
 
-/// Cuts `text` to at most `max_bytes` on a char boundary, ending it with
-/// [`TRUNCATION_MARKER`]; borrowed when it already fits. Reads at most `max_bytes` of it.
-pub(crate) fn bound_text(text: &str, max_bytes: usize) -> Cow<'_, str> {
+/// The smallest byte limit a policy can have: strings no longer than this are never cut.
+pub(crate) const MIN_MAX_BYTES: usize = 64;
+
+/// Cuts `text` to the process policy's [`max_bytes`](CapturePolicy::max_bytes) on a char
+/// boundary, ending it with [`TRUNCATION_MARKER`]; borrowed when it already fits. Reads at most
+/// `max_bytes` of it.
+pub(crate) fn bound_text(text: &str) -> Cow<'_, str> {
+    if text.len() <= MIN_MAX_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let max_bytes = capture_policy().max_bytes;
     if text.len() <= max_bytes {
         return Cow::Borrowed(text);
     }
@@ -718,6 +726,81 @@ pub(crate) fn bound_text(text: &str, max_bytes: usize) -> Cow<'_, str> {
     out.push_str(&text[..cut]);
     out.push_str(TRUNCATION_MARKER);
     Cow::Owned(out)
+}
+
+/// The part of a string attribute value worth copying: all of a short one; of a long one, what
+/// [`bound_redacted`] may read (`max_bytes` and twice the redaction margin).
+#[inline]
+pub(crate) fn attribute_window(text: &str) -> &str {
+    if text.len() <= MIN_MAX_BYTES {
+        return text;
+    }
+    let limit = capture_policy()
+        .max_bytes
+        .saturating_add(2 * REDACTION_MARGIN);
+    &text[..floor_char_boundary(text, limit)]
+}
+
+/// A string the application adds (an attribute value or an error message), redacted and cut
+/// to the policy's [`max_bytes`](CapturePolicy::max_bytes) with [`TRUNCATION_MARKER`]. Reads
+/// and redacts at most `max_bytes` plus [`REDACTION_MARGIN`] of it.
+pub(crate) fn bound_redacted<'a>(policy: &CapturePolicy, text: &'a str) -> Cow<'a, str> {
+    let end = floor_char_boundary(text, policy.max_bytes.saturating_add(REDACTION_MARGIN));
+    redact_window(policy, &text[..end], end < text.len())
+}
+
+/// Formats `message` into at most `max_bytes` (plus the margin) — a huge `Display` is never
+/// written out whole — then redacts and cuts it like [`bound_redacted`].
+pub(crate) fn bound_display(policy: &CapturePolicy, message: &dyn fmt::Display) -> String {
+    let mut window = Window {
+        out: String::new(),
+        limit: policy.max_bytes.saturating_add(REDACTION_MARGIN),
+        full: false,
+    };
+    let _ = fmt::write(&mut window, format_args!("{message}"));
+    match redact_window(policy, &window.out, window.full) {
+        Cow::Borrowed(_) => window.out,
+        Cow::Owned(text) => text,
+    }
+}
+
+/// Redacts `window` (the beginning of a longer text when `windowed`) and cuts it to
+/// `max_bytes`; the last [`REDACTION_MARGIN`] bytes of a window are always dropped, so a
+/// secret cut by the window's end is never exported in part.
+fn redact_window<'a>(policy: &CapturePolicy, window: &'a str, windowed: bool) -> Cow<'a, str> {
+    let redacted = policy.redactor.redact(window);
+    if !windowed && redacted.len() <= policy.max_bytes {
+        return redacted;
+    }
+    let mut keep = policy.max_bytes.saturating_sub(TRUNCATION_MARKER.len());
+    if windowed {
+        keep = keep.min(redacted.len().saturating_sub(REDACTION_MARGIN));
+    }
+    let cut = floor_char_boundary(&redacted, keep);
+    let mut out = String::with_capacity(cut + TRUNCATION_MARKER.len());
+    out.push_str(&redacted[..cut]);
+    out.push_str(TRUNCATION_MARKER);
+    Cow::Owned(out)
+}
+
+/// A `fmt::Write` that keeps the first `limit` bytes and then stops the formatting.
+struct Window {
+    out: String,
+    limit: usize,
+    full: bool,
+}
+
+impl fmt::Write for Window {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let room = self.limit - self.out.len();
+        if text.len() <= room {
+            self.out.push_str(text);
+            return Ok(());
+        }
+        self.out.push_str(&text[..floor_char_boundary(text, room)]);
+        self.full = true;
+        Err(fmt::Error)
+    }
 }
 
 /// The largest char boundary of `text` at or below `index`.

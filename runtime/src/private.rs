@@ -14,6 +14,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, ContextGuard, Key, KeyValue};
 
+use crate::budget::{self, BudgetSpan};
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::install;
 use crate::sampling::{self, Early};
@@ -169,8 +170,9 @@ impl<K, T: AttrValue<K>> AttrValue<K> for Option<T> {
 impl AttrValue<kind::Str> for str {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
+        // A huge string is never copied whole: only the window the byte limit can keep.
         Some(Value::String(StringValue::from(
-            std::sync::Arc::<str>::from(self),
+            std::sync::Arc::<str>::from(capture::attribute_window(self)),
         )))
     }
 }
@@ -446,6 +448,7 @@ pub fn start(
         .attributes
         .push(KeyValue::new(keys::OPERATION_NAME, site.operation));
     sampling(&mut start);
+    bound_strings(&mut start.attributes);
     let name = match (start.name.take(), &start.model) {
         (Some(name), _) => name,
         (None, Some(model)) => {
@@ -468,18 +471,27 @@ pub fn start(
     });
     let recording = opentelemetry::trace::Span::is_recording(&span);
     let attach = opentelemetry::trace::Span::span_context(&span).is_valid();
+    let (mut application, mut application_dropped) = (0, 0);
     if recording {
         start.attributes = Vec::with_capacity(12);
         describe(&mut start);
-        // Values the application adds may carry secrets too: the same redaction applies.
-        let redactor = capture::capture_policy().redactor();
+        // Values the application adds may carry secrets too: the same redaction applies, and
+        // the same byte limit as content.
+        let policy = capture::capture_policy();
         for attribute in &mut start.attributes {
             if let Value::String(text) = &attribute.value {
-                if let Cow::Owned(clean) = redactor.redact(text.as_str()) {
+                if let Cow::Owned(clean) = capture::bound_redacted(policy, text.as_str()) {
                     attribute.value = Value::String(clean.into());
                 }
             }
         }
+        // The application's attributes leave room for llmscope's own (usage, cost, …).
+        let budget = budget::application_budget() as usize;
+        if start.attributes.len() > budget {
+            application_dropped = (start.attributes.len() - budget) as u32;
+            start.attributes.truncate(budget);
+        }
+        application = start.attributes.len() as u32;
         if !start.attributes.is_empty() {
             opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
         }
@@ -487,7 +499,7 @@ pub fn start(
     // A dropped span is made current only by its context, so its children are dropped too
     // (parent-based sampling) without boxing the SDK span.
     let cx = if recording {
-        parent.with_span(span)
+        parent.with_span(BudgetSpan::new(span, application, application_dropped))
     } else {
         parent.with_remote_span_context(opentelemetry::trace::Span::span_context(&span).clone())
     };
@@ -502,6 +514,31 @@ pub fn start(
         model: if recording { start.model } else { None },
         service_tier: if recording { start.service_tier } else { None },
     })
+}
+
+/// Cuts the string values (and string-array items) of sampling-relevant attributes to the
+/// capture policy's byte limit; short strings never look the policy up.
+#[inline]
+fn bound_strings(attributes: &mut [KeyValue]) {
+    for attribute in attributes {
+        match &mut attribute.value {
+            Value::String(text) if text.as_str().len() > capture::MIN_MAX_BYTES => {
+                if let Cow::Owned(cut) = capture::bound_text(text.as_str()) {
+                    *text = cut.into();
+                }
+            }
+            Value::Array(Array::String(items)) => {
+                for item in items {
+                    if item.as_str().len() > capture::MIN_MAX_BYTES {
+                        if let Cow::Owned(cut) = capture::bound_text(item.as_str()) {
+                            *item = cut.into();
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// What [`start`] does, decided before anything is built.
@@ -712,7 +749,7 @@ impl Call {
             &mut rendered,
         );
         if !rendered.span.is_empty() {
-            self.cx.span().set_attributes(rendered.span);
+            budget::own(|| self.cx.span().set_attributes(rendered.span));
         }
         self.event.extend(rendered.event);
     }
@@ -754,10 +791,16 @@ impl Call {
             usage.reasoning_tokens(),
         );
         if let Some(model) = usage.response_model() {
-            attributes.push(KeyValue::new(keys::RESPONSE_MODEL, model.to_owned()));
+            attributes.push(KeyValue::new(
+                keys::RESPONSE_MODEL,
+                capture::bound_text(model).into_owned(),
+            ));
         }
         if let Some(id) = usage.response_id() {
-            attributes.push(KeyValue::new(keys::RESPONSE_ID, id.to_owned()));
+            attributes.push(KeyValue::new(
+                keys::RESPONSE_ID,
+                capture::bound_text(id).into_owned(),
+            ));
         }
         if !usage.finish_reasons().is_empty() {
             attributes.push(KeyValue::new(
@@ -785,7 +828,7 @@ impl Call {
         }
         crate::agent::add_llm_usage(&self.cx, usage, &attributes);
         if !attributes.is_empty() {
-            self.cx.span().set_attributes(attributes);
+            budget::own(|| self.cx.span().set_attributes(attributes));
         }
         if !usage.completion().is_empty() {
             let mode = self.capture_mode();
@@ -815,23 +858,20 @@ impl Call {
             return;
         }
         let span = self.cx.span();
-        let redactor = capture::capture_policy().redactor();
-        let message = message.map(|message| {
-            let message = message.to_string();
-            match redactor.redact(&message) {
-                Cow::Borrowed(_) => message,
-                Cow::Owned(clean) => clean,
-            }
-        });
+        // Redacted and cut to the content byte limit: a huge error message is never formatted
+        // whole, and what is exported twice (event and status) is bounded.
+        let policy = capture::capture_policy();
+        let message = message.map(|message| capture::bound_display(policy, message));
+        let error_type = capture::bound_text(error_type);
         let mut event = Vec::with_capacity(2);
         event.push(KeyValue::new(keys::EXCEPTION_TYPE, exception_type));
         if let Some(message) = &message {
             event.push(KeyValue::new(keys::EXCEPTION_MESSAGE, message.clone()));
         }
         span.add_event("exception", event);
-        span.set_attribute(KeyValue::new(keys::ERROR_TYPE, error_type.to_owned()));
+        budget::own(|| span.set_attribute(KeyValue::new(keys::ERROR_TYPE, error_type.to_string())));
         span.set_status(Status::error(
-            message.unwrap_or_else(|| error_type.to_owned()),
+            message.unwrap_or_else(|| error_type.into_owned()),
         ));
     }
 
@@ -860,12 +900,14 @@ impl Drop for Call {
         }
         let span = self.cx.span();
         if self.recording {
-            if std::thread::panicking() {
-                span.set_attribute(KeyValue::new(keys::ERROR_TYPE, "panic"));
-                span.set_status(Status::error("the call panicked"));
-            } else {
-                span.set_attribute(KeyValue::new(keys::CANCELLED, true));
-            }
+            budget::own(|| {
+                if std::thread::panicking() {
+                    span.set_attribute(KeyValue::new(keys::ERROR_TYPE, "panic"));
+                    span.set_status(Status::error("the call panicked"));
+                } else {
+                    span.set_attribute(KeyValue::new(keys::CANCELLED, true));
+                }
+            });
         }
         span.end();
     }
