@@ -13,9 +13,23 @@
 //! | `full` | the content as semconv JSON |
 //!
 //! The JSON follows the semconv v1.41.0 schemas (`gen_ai.input.messages`,
-//! `gen_ai.output.messages`, `gen_ai.system_instructions`), is cut to
-//! [`CapturePolicy::max_bytes`] by shortening text parts so it always stays valid JSON, and is
-//! written as span attributes, as a `gen_ai.client.inference.operation.details` event, or both.
+//! `gen_ai.output.messages`, `gen_ai.system_instructions`) and is written as span attributes,
+//! as a `gen_ai.client.inference.operation.details` event, or both.
+//!
+//! # Size
+//!
+//! Each content attribute holds at most [`CapturePolicy::max_bytes`] and is always valid JSON.
+//! Content that does not fit is chosen, not shortened evenly: the **newest message** first (the
+//! turn the model answers; cut, keeping its beginning, if it alone is too long), then the
+//! **first message** (the system prompt or task that framed the exchange) in at most a quarter
+//! of the room left, then the messages just before the newest, as many as fit whole. The
+//! others are left out and counted in `llmscope.input.omitted_messages` (`…output…`,
+//! `…system_instructions…`); a cut text ends with `…[truncated]` and `llmscope.input.truncated`
+//! is set. The choice is made on the raw text in one pass that stops reading at the limit, and
+//! only the kept text is copied and redacted (with up to 4 KiB past a cut, then dropped, so a
+//! secret straddling the cut is redacted whole rather than exported in part): the work in the
+//! caller's thread is bounded by the limit, not by the size of the content. String attributes
+//! the application adds and exception messages are cut to the same limit.
 //! Content wrapped in [`Sensitive`] is exported as `[SENSITIVE]` in every mode. Nothing is
 //! rendered, hashed or redacted for a span that does not record.
 //!
@@ -296,7 +310,8 @@ impl CapturePolicy {
         self.destination
     }
 
-    /// The byte limit of one content attribute.
+    /// The byte limit of one content attribute, also applied to the string attributes the
+    /// application adds and to exception messages (see [size](crate::capture#size)).
     pub fn max_bytes(&self) -> usize {
         self.max_bytes
     }
