@@ -3,16 +3,17 @@
 //! The SDK keeps at most `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` attributes per span (128 by
 //! default) and silently drops every one set after that. llmscope writes usage, cost and
 //! content when a call *returns*, so an application that set many attributes during the call
-//! would push exactly those out. The span of an annotated call is therefore wrapped: the
-//! attributes the application sets (`attrs(...)` of the macros, and any set through the
-//! OpenTelemetry API while the call runs) may take the limit minus [`RESERVED`]; beyond that
-//! they are dropped, counted in `llmscope.attributes.dropped` on the span, and reported by a
-//! warning at most once per 10 seconds. llmscope's own attributes always find room.
+//! would push exactly those out. The span of an annotated call is therefore wrapped: once it
+//! holds the limit minus [`RESERVED`] attributes, the attributes the application sets
+//! (`attrs(...)` of the macros, and any set through the OpenTelemetry API while the call runs)
+//! are dropped, counted in `llmscope.attributes.dropped` on the span, and reported by a warning
+//! at most once per 10 seconds; the last [`RESERVED`] slots are llmscope's own (recognised by their keys:
+//! `llmscope.*`, usage, response, cost, content and `error.type`). Below that mark nothing is
+//! checked: an attribute costs one comparison more than on a bare SDK span.
 //!
 //! The limit is read from `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` as the SDK reads it; a limit set
 //! in code on the tracer provider is not visible to llmscope, which then assumes 128.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -34,29 +35,26 @@ const DEFAULT_LIMIT: u32 = 128;
 /// How often the warning may be logged.
 const WARN_INTERVAL: Duration = Duration::from_secs(10);
 
-thread_local! {
-    /// Whether llmscope itself is writing to a span on this thread.
-    static OWN: Cell<bool> = const { Cell::new(false) };
+/// Whether `key` is one llmscope writes after the call started (usage, cost, content, error,
+/// its own `llmscope.*` keys): such attributes always find room. The keys set when the span
+/// starts are counted before the application's and need no exception.
+fn is_own_key(key: &str) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "llmscope.",
+        "gen_ai.usage.",
+        "gen_ai.response.",
+        "gen_ai.tool.call.",
+        "gen_ai.retrieval.",
+        "llm.cost.",
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+    ];
+    PREFIXES.iter().any(|prefix| key.starts_with(prefix))
+        || key == "gen_ai.system_instructions"
+        || key == "error.type"
 }
 
-/// Runs `write` as llmscope's own write: attributes it sets are never refused by the budget.
-#[inline]
-pub(crate) fn own<R>(write: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            OWN.with(|own| own.set(self.0));
-        }
-    }
-    let _restore = Restore(OWN.with(|own| own.replace(true)));
-    write()
-}
-
-fn is_own() -> bool {
-    OWN.with(Cell::get)
-}
-
-/// How many attributes the application may set on one span.
+/// How many attributes a span may hold before the application's are refused.
 pub(crate) fn application_budget() -> u32 {
     static LIMIT: OnceLock<u32> = OnceLock::new();
     let limit = *LIMIT.get_or_init(|| {
@@ -72,25 +70,25 @@ pub(crate) fn application_budget() -> u32 {
 #[derive(Debug)]
 pub(crate) struct BudgetSpan {
     inner: opentelemetry_sdk::trace::Span,
-    /// Attributes the application has set.
-    application: u32,
-    /// How many it may set.
+    /// Attributes set so far (llmscope's and the application's).
+    attributes: u32,
+    /// From this many on, the application's attributes are refused.
     budget: u32,
     /// Attributes of the application dropped so far.
     dropped: u32,
 }
 
 impl BudgetSpan {
-    /// Wraps `inner`, on which the application already set `application` attributes and had
-    /// `dropped` more refused.
+    /// Wraps `inner`, which holds `attributes` attributes and had `dropped` more of the
+    /// application's refused.
     pub(crate) fn new(
         inner: opentelemetry_sdk::trace::Span,
-        application: u32,
+        attributes: u32,
         dropped: u32,
     ) -> Self {
         BudgetSpan {
             inner,
-            application,
+            attributes,
             budget: application_budget(),
             dropped,
         }
@@ -153,24 +151,13 @@ impl opentelemetry::trace::Span for BudgetSpan {
         self.inner.is_recording()
     }
 
+    #[inline]
     fn set_attribute(&mut self, attribute: KeyValue) {
-        if is_own() {
-            self.inner.set_attribute(attribute);
-        } else if self.application < self.budget {
-            self.application += 1;
+        if self.attributes < self.budget || is_own_key(attribute.key.as_str()) {
+            self.attributes = self.attributes.saturating_add(1);
             self.inner.set_attribute(attribute);
         } else {
             self.dropped = self.dropped.saturating_add(1);
-        }
-    }
-
-    fn set_attributes(&mut self, attributes: impl IntoIterator<Item = KeyValue>) {
-        if is_own() {
-            self.inner.set_attributes(attributes);
-        } else {
-            for attribute in attributes {
-                self.set_attribute(attribute);
-            }
         }
     }
 

@@ -461,6 +461,7 @@ pub fn start(
         (None, None) => Cow::Borrowed(site.operation),
     };
     let attributes = std::mem::take(&mut start.attributes);
+    let mut attribute_count = attributes.len() as u32;
     let builder = tracer
         .get()
         .span_builder(name)
@@ -471,7 +472,7 @@ pub fn start(
     });
     let recording = opentelemetry::trace::Span::is_recording(&span);
     let attach = opentelemetry::trace::Span::span_context(&span).is_valid();
-    let (mut application, mut application_dropped) = (0, 0);
+    let mut application_dropped = 0;
     if recording {
         start.attributes = Vec::with_capacity(12);
         describe(&mut start);
@@ -486,12 +487,12 @@ pub fn start(
             }
         }
         // The application's attributes leave room for llmscope's own (usage, cost, …).
-        let budget = budget::application_budget() as usize;
-        if start.attributes.len() > budget {
-            application_dropped = (start.attributes.len() - budget) as u32;
-            start.attributes.truncate(budget);
+        let room = budget::application_budget().saturating_sub(attribute_count) as usize;
+        if start.attributes.len() > room {
+            application_dropped = (start.attributes.len() - room) as u32;
+            start.attributes.truncate(room);
         }
-        application = start.attributes.len() as u32;
+        attribute_count += start.attributes.len() as u32;
         if !start.attributes.is_empty() {
             opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
         }
@@ -499,7 +500,7 @@ pub fn start(
     // A dropped span is made current only by its context, so its children are dropped too
     // (parent-based sampling) without boxing the SDK span.
     let cx = if recording {
-        parent.with_span(BudgetSpan::new(span, application, application_dropped))
+        parent.with_span(BudgetSpan::new(span, attribute_count, application_dropped))
     } else {
         parent.with_remote_span_context(opentelemetry::trace::Span::span_context(&span).clone())
     };
@@ -749,7 +750,7 @@ impl Call {
             &mut rendered,
         );
         if !rendered.span.is_empty() {
-            budget::own(|| self.cx.span().set_attributes(rendered.span));
+            self.cx.span().set_attributes(rendered.span);
         }
         self.event.extend(rendered.event);
     }
@@ -828,7 +829,7 @@ impl Call {
         }
         crate::agent::add_llm_usage(&self.cx, usage, &attributes);
         if !attributes.is_empty() {
-            budget::own(|| self.cx.span().set_attributes(attributes));
+            self.cx.span().set_attributes(attributes);
         }
         if !usage.completion().is_empty() {
             let mode = self.capture_mode();
@@ -869,7 +870,7 @@ impl Call {
             event.push(KeyValue::new(keys::EXCEPTION_MESSAGE, message.clone()));
         }
         span.add_event("exception", event);
-        budget::own(|| span.set_attribute(KeyValue::new(keys::ERROR_TYPE, error_type.to_string())));
+        span.set_attribute(KeyValue::new(keys::ERROR_TYPE, error_type.to_string()));
         span.set_status(Status::error(
             message.unwrap_or_else(|| error_type.into_owned()),
         ));
@@ -900,14 +901,12 @@ impl Drop for Call {
         }
         let span = self.cx.span();
         if self.recording {
-            budget::own(|| {
-                if std::thread::panicking() {
-                    span.set_attribute(KeyValue::new(keys::ERROR_TYPE, "panic"));
-                    span.set_status(Status::error("the call panicked"));
-                } else {
-                    span.set_attribute(KeyValue::new(keys::CANCELLED, true));
-                }
-            });
+            if std::thread::panicking() {
+                span.set_attribute(KeyValue::new(keys::ERROR_TYPE, "panic"));
+                span.set_status(Status::error("the call panicked"));
+            } else {
+                span.set_attribute(KeyValue::new(keys::CANCELLED, true));
+            }
         }
         span.end();
     }

@@ -71,7 +71,7 @@ pub fn stage_name(prefix: &'static str, value: Option<Value>) -> std::borrow::Co
 
 fn set(call: &Call, attributes: Vec<KeyValue>) {
     if call.is_recording() && !attributes.is_empty() {
-        crate::budget::own(|| call.context().span().set_attributes(attributes));
+        call.context().span().set_attributes(attributes);
     }
 }
 
