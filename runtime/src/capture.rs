@@ -13,9 +13,23 @@
 //! | `full` | the content as semconv JSON |
 //!
 //! The JSON follows the semconv v1.41.0 schemas (`gen_ai.input.messages`,
-//! `gen_ai.output.messages`, `gen_ai.system_instructions`), is cut to
-//! [`CapturePolicy::max_bytes`] by shortening text parts so it always stays valid JSON, and is
-//! written as span attributes, as a `gen_ai.client.inference.operation.details` event, or both.
+//! `gen_ai.output.messages`, `gen_ai.system_instructions`) and is written as span attributes,
+//! as a `gen_ai.client.inference.operation.details` event, or both.
+//!
+//! # Size
+//!
+//! Each content attribute holds at most [`CapturePolicy::max_bytes`] and is always valid JSON.
+//! Content that does not fit is chosen, not shortened evenly: the **newest message** first (the
+//! turn the model answers; cut, keeping its beginning, if it alone is too long), then the
+//! **first message** (the system prompt or task that framed the exchange) in at most a quarter
+//! of the room left, then the messages just before the newest, as many as fit whole. The
+//! others are left out and counted in `llmscope.input.omitted_messages` (`…output…`,
+//! `…system_instructions…`); a cut text ends with `…[truncated]` and `llmscope.input.truncated`
+//! is set. The choice is made on the raw text in one pass that stops reading at the limit, and
+//! only the kept text is copied and redacted (with up to 4 KiB past a cut, then dropped, so a
+//! secret straddling the cut is redacted whole rather than exported in part): the work in the
+//! caller's thread is bounded by the limit, not by the size of the content. String attributes
+//! the application adds and exception messages are cut to the same limit.
 //! Content wrapped in [`Sensitive`] is exported as `[SENSITIVE]` in every mode. Nothing is
 //! rendered, hashed or redacted for a span that does not record.
 //!
@@ -325,7 +339,7 @@ impl CapturePolicy {
                 .trim()
                 .parse::<usize>()
                 .ok()
-                .filter(|bytes| *bytes >= 64)
+                .filter(|bytes| *bytes >= MIN_MAX_BYTES)
                 .ok_or(CaptureError::InvalidValue {
                     variable: MAX_BYTES_VAR,
                     value,
@@ -353,7 +367,8 @@ impl CapturePolicy {
         self.destination
     }
 
-    /// The byte limit of one content attribute.
+    /// The byte limit of one content attribute, also applied to the string attributes the
+    /// application adds and to exception messages (see [size](crate::capture#size)).
     pub fn max_bytes(&self) -> usize {
         self.max_bytes
     }
@@ -397,7 +412,7 @@ impl CapturePolicyBuilder {
     }
     /// Sets the byte limit of each content attribute (at least 64).
     pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
-        self.policy.max_bytes = max_bytes.max(64);
+        self.policy.max_bytes = max_bytes.max(MIN_MAX_BYTES);
         self
     }
     /// Sets the redactor (detectors, user patterns, deny-lists).
@@ -745,6 +760,9 @@ impl ContentKind {
     fn truncated_attribute(self) -> String {
         format!("{}.truncated", self.prefix())
     }
+    fn omitted_attribute(self) -> String {
+        format!("{}.omitted_messages", self.prefix())
+    }
     fn is_text(self) -> bool {
         matches!(
             self,
@@ -773,6 +791,7 @@ pub(crate) fn render(
         return;
     }
     let mut attributes = Vec::with_capacity(3);
+    let layout = Layout::of(kind, finish_reason);
     match mode {
         CaptureMode::None => return,
         CaptureMode::Hash => {
@@ -782,14 +801,8 @@ pub(crate) fn render(
             if *source == HashKeySource::Random {
                 warn_random_key_once();
             }
-            let json = to_json(
-                kind,
-                messages,
-                finish_reason,
-                &|part| Cow::Borrowed(part),
-                usize::MAX,
-            )
-            .0;
+            // The hash covers the whole content: one linear pass, nothing cut.
+            let json = fit(&layout, messages, &|part| Cow::Borrowed(part), usize::MAX).text;
             attributes.push(KeyValue::new(kind.hash_attribute(), hasher.hash(&json)));
             let length: usize = messages
                 .iter()
@@ -802,27 +815,23 @@ pub(crate) fn render(
             ));
         }
         CaptureMode::Redacted | CaptureMode::Full => {
-            let redact = |part: &str| -> Cow<'_, str> {
+            let redact = per_part(|part| {
                 if mode == CaptureMode::Redacted {
-                    Cow::Owned(policy.redactor.redact_content(part).into_owned())
+                    policy.redactor.redact_content(part)
                 } else {
-                    Cow::Owned(part.to_owned())
+                    Cow::Borrowed(part)
                 }
-            };
-            let (json, truncated) = if kind.is_text() {
-                let text: String = messages
-                    .iter()
-                    .flat_map(|message| message.parts.iter())
-                    .map(|part| redact(part))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                cut_text(text, policy.max_bytes)
-            } else {
-                to_json(kind, messages, finish_reason, &redact, policy.max_bytes)
-            };
-            attributes.push(KeyValue::new(kind.attribute(), json));
-            if truncated {
+            });
+            let fitted = fit(&layout, messages, &redact, policy.max_bytes);
+            attributes.push(KeyValue::new(kind.attribute(), fitted.text));
+            if fitted.truncated {
                 attributes.push(KeyValue::new(kind.truncated_attribute(), true));
+            }
+            if fitted.omitted > 0 {
+                attributes.push(KeyValue::new(
+                    kind.omitted_attribute(),
+                    i64::try_from(fitted.omitted).unwrap_or(i64::MAX),
+                ));
             }
         }
     }
@@ -834,122 +843,603 @@ pub(crate) fn render(
     }
 }
 
-/// Cuts plain text to `max_bytes` on a char boundary, marking the cut.
-fn cut_text(mut text: String, max_bytes: usize) -> (String, bool) {
-    if text.len() <= max_bytes {
-        return (text, false);
+/// Gives a closure the signature of a per-part transform (borrowing from its input).
+fn per_part<F: for<'x> Fn(&'x str) -> Cow<'x, str>>(transform: F) -> F {
+    transform
+}
+
+/// What marks text that was cut.
+pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
+
+/// The smallest byte limit a policy can have: strings no longer than this are never cut.
+pub(crate) const MIN_MAX_BYTES: usize = 64;
+
+/// Cuts `text` to the process policy's [`max_bytes`](CapturePolicy::max_bytes) on a char
+/// boundary, ending it with [`TRUNCATION_MARKER`]; borrowed when it already fits. Reads at most
+/// `max_bytes` of it.
+pub(crate) fn bound_text(text: &str) -> Cow<'_, str> {
+    if text.len() <= MIN_MAX_BYTES {
+        return Cow::Borrowed(text);
     }
-    let marker = "…[truncated]";
-    let mut cut = max_bytes.saturating_sub(marker.len());
+    let max_bytes = capture_policy().max_bytes;
+    if text.len() <= max_bytes {
+        return Cow::Borrowed(text);
+    }
+    let cut = floor_char_boundary(text, max_bytes.saturating_sub(TRUNCATION_MARKER.len()));
+    let mut out = String::with_capacity(cut + TRUNCATION_MARKER.len());
+    out.push_str(&text[..cut]);
+    out.push_str(TRUNCATION_MARKER);
+    Cow::Owned(out)
+}
+
+/// The part of a string attribute value worth copying: all of a short one; of a long one, what
+/// [`bound_redacted`] may read (`max_bytes` and twice the redaction margin).
+#[inline]
+pub(crate) fn attribute_window(text: &str) -> &str {
+    if text.len() <= MIN_MAX_BYTES {
+        return text;
+    }
+    let limit = capture_policy()
+        .max_bytes
+        .saturating_add(2 * REDACTION_MARGIN);
+    &text[..floor_char_boundary(text, limit)]
+}
+
+/// A string the application adds (an attribute value or an error message), redacted and cut
+/// to the policy's [`max_bytes`](CapturePolicy::max_bytes) with [`TRUNCATION_MARKER`]. Reads
+/// and redacts at most `max_bytes` plus [`REDACTION_MARGIN`] of it.
+pub(crate) fn bound_redacted<'a>(policy: &CapturePolicy, text: &'a str) -> Cow<'a, str> {
+    let end = floor_char_boundary(text, policy.max_bytes.saturating_add(REDACTION_MARGIN));
+    redact_window(policy, &text[..end], end < text.len())
+}
+
+/// Formats `message` into at most `max_bytes` (plus the margin) — a huge `Display` is never
+/// written out whole — then redacts and cuts it like [`bound_redacted`].
+pub(crate) fn bound_display(policy: &CapturePolicy, message: &dyn fmt::Display) -> String {
+    let mut window = Window {
+        out: String::new(),
+        limit: policy.max_bytes.saturating_add(REDACTION_MARGIN),
+        full: false,
+    };
+    let _ = fmt::write(&mut window, format_args!("{message}"));
+    match redact_window(policy, &window.out, window.full) {
+        Cow::Borrowed(_) => window.out,
+        Cow::Owned(text) => text,
+    }
+}
+
+/// Redacts `window` (the beginning of a longer text when `windowed`) and cuts it to
+/// `max_bytes`; the last [`REDACTION_MARGIN`] bytes of a window are always dropped, so a
+/// secret cut by the window's end is never exported in part.
+fn redact_window<'a>(policy: &CapturePolicy, window: &'a str, windowed: bool) -> Cow<'a, str> {
+    // JSON content is redacted on its decoded values; other text (or JSON cut by the window)
+    // with every escape as a word boundary.
+    let redacted = policy.redactor.redact_content(window);
+    if !windowed && redacted.len() <= policy.max_bytes {
+        return redacted;
+    }
+    let mut keep = policy.max_bytes.saturating_sub(TRUNCATION_MARKER.len());
+    if windowed {
+        keep = keep.min(redacted.len().saturating_sub(REDACTION_MARGIN));
+    }
+    let cut = floor_char_boundary(&redacted, keep);
+    let mut out = String::with_capacity(cut + TRUNCATION_MARKER.len());
+    out.push_str(&redacted[..cut]);
+    out.push_str(TRUNCATION_MARKER);
+    Cow::Owned(out)
+}
+
+/// A `fmt::Write` that keeps the first `limit` bytes and then stops the formatting.
+struct Window {
+    out: String,
+    limit: usize,
+    full: bool,
+}
+
+impl fmt::Write for Window {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let room = self.limit - self.out.len();
+        if text.len() <= room {
+            self.out.push_str(text);
+            return Ok(());
+        }
+        self.out.push_str(&text[..floor_char_boundary(text, room)]);
+        self.full = true;
+        Err(fmt::Error)
+    }
+}
+
+/// The largest char boundary of `text` at or below `index`.
+fn floor_char_boundary(text: &str, index: usize) -> usize {
+    if index >= text.len() {
+        return text.len();
+    }
+    let mut cut = index;
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    text.truncate(cut);
-    text.push_str(marker);
-    (text, true)
+    cut
 }
 
-/// Serializes per the semconv schema, shortening text parts until the JSON fits `max_bytes`.
-fn to_json<'m>(
+/// Raw bytes read past a cut before redacting, then dropped after redacting: a secret that
+/// straddles the cut is seen whole by the redactor (up to this length) and never exported in
+/// part.
+const REDACTION_MARGIN: usize = 4096;
+
+/// A cut part keeps at least this many bytes of text, else it is left out.
+const MIN_CUT_TEXT: usize = 16;
+
+/// The serialized shape of one kind of content, and what each piece of it costs in bytes.
+struct Layout<'f> {
     kind: ContentKind,
-    messages: &'m [Message<'m>],
-    finish_reason: Option<&str>,
-    transform: &dyn Fn(&'m str) -> Cow<'m, str>,
-    max_bytes: usize,
-) -> (String, bool) {
-    let mut parts: Vec<Vec<String>> = messages
-        .iter()
-        .map(|message| {
-            message
-                .parts
-                .iter()
-                .map(|part| transform(part).into_owned())
-                .collect()
-        })
-        .collect();
-    let mut truncated = false;
-    loop {
-        let json = serialize(kind, messages, &parts, finish_reason);
-        if json.len() <= max_bytes {
-            return (json, truncated);
+    finish_reason: &'f str,
+}
+
+impl<'f> Layout<'f> {
+    fn of(kind: ContentKind, finish_reason: Option<&'f str>) -> Self {
+        Layout {
+            kind,
+            finish_reason: finish_reason.unwrap_or("stop"),
         }
-        truncated = true;
-        // Shorten the longest part by the excess (plus the marker), on a char boundary.
-        let excess = json.len() - max_bytes;
-        let longest = parts
-            .iter_mut()
-            .flat_map(|message| message.iter_mut())
-            .max_by_key(|part| part.len());
-        match longest {
-            Some(part) if !part.is_empty() => {
-                let marker = "…[truncated]";
-                let keep = part.len().saturating_sub(excess + marker.len() + 8);
-                let mut cut = keep.min(part.len());
-                while !part.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                part.truncate(cut);
-                if !part.ends_with(marker) {
-                    part.push_str(marker);
-                }
-                if cut == 0 {
-                    part.clear();
-                }
+    }
+
+    /// Bytes around everything (`[` `]` of a JSON array; nothing for plain text).
+    fn frame(&self) -> usize {
+        if self.kind.is_text() {
+            0
+        } else {
+            2
+        }
+    }
+
+    /// Bytes of a message without its parts, its separator included.
+    fn message_overhead(&self, role: &str) -> usize {
+        match self.kind {
+            // {"role":R,"parts":[…]},
+            ContentKind::Input => 8 + quoted_len(role) + 10 + 2 + 1,
+            // {"role":R,"parts":[…],"finish_reason":F},
+            ContentKind::Output => {
+                8 + quoted_len(role) + 10 + 1 + 17 + quoted_len(self.finish_reason) + 1 + 1
             }
-            _ => return ("[]".to_owned(), true),
+            _ => 0,
         }
+    }
+
+    /// Bytes of one part besides its text, its separator included.
+    fn part_overhead(&self) -> usize {
+        if self.kind.is_text() {
+            1 // "\n"
+        } else {
+            // {"type":"text","content":""},
+            25 + 2 + 1 + 1
+        }
+    }
+
+    /// Bytes of `text` once written, reading no further than needed to exceed `cap`.
+    fn text_len(&self, text: &str, cap: usize) -> usize {
+        if self.kind.is_text() {
+            text.len()
+        } else {
+            escaped_len(text, cap)
+        }
+    }
+
+    /// The longest prefix of `text` (a char boundary) whose written bytes fit `room`.
+    fn cut(&self, text: &str, room: usize) -> usize {
+        if self.kind.is_text() {
+            return floor_char_boundary(text, room);
+        }
+        let mut used = 0;
+        for (index, ch) in text.char_indices() {
+            used += escaped_char_len(ch);
+            if used > room {
+                return index;
+            }
+        }
+        text.len()
     }
 }
 
-fn serialize(
-    kind: ContentKind,
-    messages: &[Message<'_>],
-    parts: &[Vec<String>],
-    finish_reason: Option<&str>,
-) -> String {
-    use serde_json::{json, Value};
-    let text_parts = |texts: &[String]| -> Vec<Value> {
-        texts
-            .iter()
-            .map(|text| json!({"type": "text", "content": text}))
-            .collect()
-    };
-    let value = match kind {
-        ContentKind::System => {
-            Value::Array(parts.iter().flat_map(|texts| text_parts(texts)).collect())
+/// JSON-escaped length of `text` without quotes, as serde_json writes it; stops counting once
+/// past `cap` (the result is then some value above `cap`).
+fn escaped_len(text: &str, cap: usize) -> usize {
+    let mut len = 0usize;
+    for chunk in text.as_bytes().chunks(256) {
+        len += chunk.len();
+        for &byte in chunk {
+            len += match byte {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+                0..=0x1f => 5,
+                _ => 0,
+            };
         }
-        ContentKind::Input => Value::Array(
-            messages
-                .iter()
-                .zip(parts)
-                .map(|(message, texts)| json!({"role": message.role, "parts": text_parts(texts)}))
-                .collect(),
-        ),
-        ContentKind::ToolArguments | ContentKind::ToolResult | ContentKind::RetrievalQuery => {
-            Value::String(
-                parts
-                    .iter()
-                    .flatten()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
+        if len > cap {
+            return len;
         }
-        ContentKind::Output => Value::Array(
-            messages
+    }
+    len
+}
+
+fn escaped_char_len(ch: char) -> usize {
+    match ch {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        '\0'..='\u{1f}' => 6,
+        _ => ch.len_utf8(),
+    }
+}
+
+fn quoted_len(text: &str) -> usize {
+    escaped_len(text, usize::MAX) + 2
+}
+
+/// Writes `text` as a JSON string, escaped as serde_json escapes it.
+fn write_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    let mut copied = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[copied..index]);
+        if escape.is_empty() {
+            use fmt::Write as _;
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        copied = index + 1;
+    }
+    out.push_str(&text[copied..]);
+    out.push('"');
+}
+
+/// One part of a message being fitted.
+struct Piece<'t> {
+    text: Cow<'t, str>,
+    /// Already cut (it ends with the margin dropped after redaction).
+    cut: bool,
+}
+
+/// One message being fitted.
+struct Draft<'t> {
+    role: &'t str,
+    pieces: Vec<Piece<'t>>,
+}
+
+/// What is kept of one message: its first `parts` parts, the last of them cut at byte `cut`
+/// if set.
+#[derive(Clone, Copy)]
+struct Keep {
+    message: usize,
+    parts: usize,
+    cut: Option<usize>,
+}
+
+/// The fitted content.
+struct Fitted {
+    text: String,
+    truncated: bool,
+    omitted: usize,
+}
+
+/// Serializes `messages` per the semconv schema of the layout's kind in at most `max_bytes`,
+/// valid JSON whatever is cut, in time linear in what is kept (plus one step per message).
+///
+/// When everything does not fit, what is kept is, in this order of priority:
+/// 1. the newest message (cut, keeping its beginning, if it alone is too long);
+/// 2. the first message (the system prompt or task that framed the exchange), in at most a
+///    quarter of the room left, cut if longer;
+/// 3. the messages just before the newest, as many as fit whole.
+///
+/// Messages in between are left out (counted in `omitted`); a cut text ends with
+/// [`TRUNCATION_MARKER`]. Only kept text reaches `transform` (the redactor): a cut part is
+/// handed over with [`REDACTION_MARGIN`] more bytes, dropped again afterwards.
+fn fit<'m>(
+    layout: &Layout<'_>,
+    messages: &'m [Message<'m>],
+    transform: &dyn Fn(&'m str) -> Cow<'m, str>,
+    max_bytes: usize,
+) -> Fitted {
+    let raw: Vec<Draft<'m>> = messages
+        .iter()
+        .map(|message| Draft {
+            role: &message.role,
+            pieces: message
+                .parts
                 .iter()
-                .zip(parts)
-                .map(|(message, texts)| {
-                    json!({
-                        "role": message.role,
-                        "parts": text_parts(texts),
-                        "finish_reason": finish_reason.unwrap_or("stop"),
-                    })
+                .map(|part| Piece {
+                    text: Cow::Borrowed(&**part),
+                    cut: false,
                 })
                 .collect(),
-        ),
+        })
+        .collect();
+    if max_bytes == usize::MAX {
+        let keeps: Vec<Keep> = (0..raw.len())
+            .map(|message| Keep {
+                message,
+                parts: raw[message].pieces.len(),
+                cut: None,
+            })
+            .collect();
+        return Fitted {
+            text: write(layout, &raw, &keeps),
+            truncated: false,
+            omitted: 0,
+        };
+    }
+    let budget = max_bytes.saturating_sub(layout.frame());
+    // First pass on the raw text: which messages and how much of each, reading at most
+    // about `budget` bytes of text in all.
+    let first = select(layout, &raw, budget);
+    // Redact only what is kept; a cut part with a margin past the cut.
+    let mut drafts = Vec::with_capacity(first.len());
+    for keep in &first {
+        let message = &messages[keep.message];
+        let mut pieces = Vec::with_capacity(keep.parts);
+        for (index, part) in message.parts[..keep.parts].iter().enumerate() {
+            let part: &'m str = part;
+            let cut_here = if index + 1 == keep.parts {
+                keep.cut
+            } else {
+                None
+            };
+            let piece = match cut_here {
+                None => Piece {
+                    text: count_transformed(transform, part),
+                    cut: false,
+                },
+                Some(cut) => {
+                    let end = floor_char_boundary(part, cut.saturating_add(REDACTION_MARGIN));
+                    let mut text = count_transformed(transform, &part[..end]);
+                    let windowed = end < part.len();
+                    if windowed {
+                        let keep_to =
+                            floor_char_boundary(&text, text.len().saturating_sub(REDACTION_MARGIN));
+                        match &mut text {
+                            Cow::Borrowed(text) => *text = &text[..keep_to],
+                            Cow::Owned(text) => text.truncate(keep_to),
+                        }
+                    }
+                    Piece {
+                        text,
+                        cut: windowed,
+                    }
+                }
+            };
+            pieces.push(piece);
+        }
+        drafts.push(Draft {
+            role: &message.role,
+            pieces,
+        });
+    }
+    // Second pass on the redacted text (redaction changes lengths): bounded by what the first
+    // pass kept.
+    let second = select(layout, &drafts, budget);
+    let text = write(layout, &drafts, &second);
+    debug_assert!(text.len() <= max_bytes, "{} > {max_bytes}", text.len());
+    let truncated = second.len() < messages.len()
+        || second.iter().any(|keep| {
+            let draft = &drafts[keep.message];
+            let original = &messages[first[keep.message].message];
+            keep.cut.is_some()
+                || keep.parts < original.parts.len()
+                || draft.pieces[..keep.parts].iter().any(|piece| piece.cut)
+        });
+    Fitted {
+        text,
+        truncated,
+        omitted: messages.len() - second.len(),
+    }
+}
+
+/// Transforms (redacts) `text`, counting the bytes handed over for [`work`].
+fn count_transformed<'m>(
+    transform: &dyn Fn(&'m str) -> Cow<'m, str>,
+    text: &'m str,
+) -> Cow<'m, str> {
+    WORK.with(|work| work.set(work.get().saturating_add(text.len() as u64)));
+    transform(text)
+}
+
+thread_local! {
+    static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Bytes of content handed to the redactor on this thread so far (for tests: capture reads a
+/// bounded amount of text however large the content is).
+#[doc(hidden)]
+pub fn work() -> u64 {
+    WORK.with(std::cell::Cell::get)
+}
+
+/// Chooses what of `drafts` fits `budget` (see [`fit`] for the order), reading no more text
+/// than it keeps plus one part per message tried.
+fn select(layout: &Layout<'_>, drafts: &[Draft<'_>], budget: usize) -> Vec<Keep> {
+    let Some(newest) = drafts.len().checked_sub(1) else {
+        return Vec::new();
     };
-    value.to_string()
+    let mut keeps = Vec::new();
+    let mut room = budget;
+    let whole = |message: usize| Keep {
+        message,
+        parts: drafts[message].pieces.len(),
+        cut: None,
+    };
+    match place(layout, &drafts[newest], room) {
+        Placed::Whole(size) => {
+            room -= size;
+            keeps.push(whole(newest));
+        }
+        Placed::Cut(parts, cut, _) => {
+            keeps.push(Keep {
+                message: newest,
+                parts,
+                cut,
+            });
+            return keeps;
+        }
+        Placed::None => return keeps,
+    }
+    if newest > 0 {
+        match place(layout, &drafts[0], room / 4) {
+            Placed::Whole(size) => {
+                room -= size;
+                keeps.push(whole(0));
+            }
+            Placed::Cut(parts, cut, size) => {
+                room -= size;
+                keeps.push(Keep {
+                    message: 0,
+                    parts,
+                    cut,
+                });
+            }
+            Placed::None => {}
+        }
+        for message in (1..newest).rev() {
+            match place(layout, &drafts[message], room) {
+                Placed::Whole(size) => {
+                    room -= size;
+                    keeps.push(whole(message));
+                }
+                _ => break,
+            }
+        }
+    }
+    keeps.sort_unstable_by_key(|keep| keep.message);
+    keeps
+}
+
+/// How a message fits a room.
+enum Placed {
+    /// Whole, in this many bytes.
+    Whole(usize),
+    /// Its first parts, the last cut at a byte if set, in this many bytes.
+    Cut(usize, Option<usize>, usize),
+    /// Not at all.
+    None,
+}
+
+fn place(layout: &Layout<'_>, draft: &Draft<'_>, room: usize) -> Placed {
+    let mut used = layout.message_overhead(draft.role);
+    if used > room {
+        return Placed::None;
+    }
+    let marker = layout.text_len(TRUNCATION_MARKER, usize::MAX);
+    for (index, piece) in draft.pieces.iter().enumerate() {
+        let left = room - used;
+        let overhead = layout.part_overhead() + if piece.cut { marker } else { 0 };
+        let cost = overhead.saturating_add(layout.text_len(&piece.text, left));
+        if cost <= left {
+            used += cost;
+            continue;
+        }
+        // This part does not fit: cut it, or stop before it.
+        let text_room = left.saturating_sub(layout.part_overhead() + marker);
+        if text_room >= MIN_CUT_TEXT {
+            let cut = layout.cut(&piece.text, text_room);
+            let size = used
+                + layout.part_overhead()
+                + marker
+                + layout.text_len(&piece.text[..cut], usize::MAX);
+            return Placed::Cut(index + 1, Some(cut), size);
+        }
+        if index == 0 {
+            return Placed::None;
+        }
+        return Placed::Cut(index, None, used);
+    }
+    Placed::Whole(used)
+}
+
+/// Writes the kept parts of `drafts` in the layout's shape.
+fn write(layout: &Layout<'_>, drafts: &[Draft<'_>], keeps: &[Keep]) -> String {
+    let mut out = String::new();
+    let kept_text = |keep: &Keep, index: usize, piece: &Piece<'_>, out: &mut String, json: bool| {
+        let cut = if index + 1 == keep.parts {
+            keep.cut
+        } else {
+            None
+        };
+        let text = &piece.text[..cut.unwrap_or(piece.text.len())];
+        let marked = piece.cut || cut.is_some();
+        if json {
+            if marked {
+                let mut owned = String::with_capacity(text.len() + TRUNCATION_MARKER.len());
+                owned.push_str(text);
+                owned.push_str(TRUNCATION_MARKER);
+                write_json_str(out, &owned);
+            } else {
+                write_json_str(out, text);
+            }
+        } else {
+            out.push_str(text);
+            if marked {
+                out.push_str(TRUNCATION_MARKER);
+            }
+        }
+    };
+    let parts = |keep: &Keep, out: &mut String, first: &mut bool| {
+        for (index, piece) in drafts[keep.message].pieces[..keep.parts].iter().enumerate() {
+            if !std::mem::take(first) {
+                out.push(',');
+            }
+            out.push_str(r#"{"type":"text","content":"#);
+            kept_text(keep, index, piece, out, true);
+            out.push('}');
+        }
+    };
+    match layout.kind {
+        ContentKind::ToolArguments | ContentKind::ToolResult | ContentKind::RetrievalQuery => {
+            let mut first = true;
+            for keep in keeps {
+                for (index, piece) in drafts[keep.message].pieces[..keep.parts].iter().enumerate() {
+                    if !std::mem::take(&mut first) {
+                        out.push('\n');
+                    }
+                    kept_text(keep, index, piece, &mut out, false);
+                }
+            }
+        }
+        ContentKind::System => {
+            out.push('[');
+            let mut first = true;
+            for keep in keeps {
+                parts(keep, &mut out, &mut first);
+            }
+            out.push(']');
+        }
+        ContentKind::Input | ContentKind::Output => {
+            out.push('[');
+            for (position, keep) in keeps.iter().enumerate() {
+                if position > 0 {
+                    out.push(',');
+                }
+                out.push_str(r#"{"role":"#);
+                write_json_str(&mut out, drafts[keep.message].role);
+                out.push_str(r#","parts":["#);
+                parts(keep, &mut out, &mut true);
+                out.push(']');
+                if layout.kind == ContentKind::Output {
+                    out.push_str(r#","finish_reason":"#);
+                    write_json_str(&mut out, layout.finish_reason);
+                }
+                out.push('}');
+            }
+            out.push(']');
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -1060,6 +1550,158 @@ mod tests {
             attributes[1].key.as_str(),
             "llmscope.retrieval.query.truncated"
         );
+    }
+
+    fn fitted(kind: ContentKind, messages: &[Message<'_>], max_bytes: usize) -> Fitted {
+        fit(
+            &Layout::of(kind, None),
+            messages,
+            &|part| Cow::Borrowed(part),
+            max_bytes,
+        )
+    }
+
+    #[test]
+    fn the_escaped_length_is_what_serde_json_writes() {
+        for text in [
+            "plain",
+            "quote \" back \\ slash",
+            "line\nfeed\ttab\r",
+            "\u{1}\u{1f}\u{7f}",
+            "Grüße — ü",
+        ] {
+            let expected = serde_json::to_string(text).unwrap();
+            let mut written = String::new();
+            write_json_str(&mut written, text);
+            assert_eq!(written, expected);
+            assert_eq!(quoted_len(text), expected.len(), "{text:?}");
+            let chars: usize = text.chars().map(escaped_char_len).sum();
+            assert_eq!(chars + 2, expected.len(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn content_that_fits_is_the_schema_json_of_every_message() {
+        let messages = [
+            Message::system("Be brief."),
+            Message::user("Hi \"there\"\n"),
+        ];
+        let fitted = fitted(ContentKind::Input, &messages, 16 * 1024);
+        let expected = serde_json::json!([
+            {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+            {"role": "user", "parts": [{"type": "text", "content": "Hi \"there\"\n"}]},
+        ]);
+        let parsed: serde_json::Value = serde_json::from_str(&fitted.text).unwrap();
+        assert_eq!(parsed, expected);
+        assert!(!fitted.truncated);
+        assert_eq!(fitted.omitted, 0);
+    }
+
+    #[test]
+    fn too_many_messages_keep_the_first_and_the_newest() {
+        // 2,097 messages of 100 B: about 270 KB of JSON, cut to 16 KiB.
+        let texts: Vec<String> = (0..2_097)
+            .map(|i| format!("{i:05} {}", "x".repeat(94)))
+            .collect();
+        let messages: Vec<Message<'_>> = texts
+            .iter()
+            .map(|text| Message::user(text.as_str()))
+            .collect();
+        let fitted = fitted(ContentKind::Input, &messages, 16 * 1024);
+        assert!(fitted.text.len() <= 16 * 1024, "{}", fitted.text.len());
+        let parsed: Vec<serde_json::Value> = serde_json::from_str(&fitted.text).unwrap();
+        let kept: Vec<&str> = parsed
+            .iter()
+            .map(|message| message["parts"][0]["content"].as_str().unwrap())
+            .collect();
+        // Each message costs 27 + 29 + 100 = 156 bytes: about 104 of them fit in 16 KiB.
+        assert!(kept.len() > 90, "{}", kept.len());
+        assert_eq!(kept[0], texts[0]);
+        assert_eq!(*kept.last().unwrap(), texts[2_096]);
+        // The rest are the newest, contiguous and in order.
+        let tail = &texts[texts.len() - (kept.len() - 1)..];
+        assert_eq!(
+            &kept[1..],
+            tail.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        assert!(fitted.truncated);
+        assert_eq!(fitted.omitted, 2_097 - kept.len());
+    }
+
+    #[test]
+    fn one_long_message_keeps_its_beginning_and_stays_json() {
+        let text = "ü\"".repeat(50_000);
+        for kind in [ContentKind::Input, ContentKind::Output, ContentKind::System] {
+            for max_bytes in [64, 256, 1000, 4096] {
+                let fitted = fitted(kind, &[Message::user(text.as_str())], max_bytes);
+                assert!(
+                    fitted.text.len() <= max_bytes,
+                    "{kind:?} {max_bytes}: {}",
+                    fitted.text.len()
+                );
+                let parsed: serde_json::Value = serde_json::from_str(&fitted.text).unwrap();
+                assert!(fitted.truncated);
+                if max_bytes >= 256 {
+                    let part = if kind == ContentKind::System {
+                        &parsed[0]
+                    } else {
+                        &parsed[0]["parts"][0]
+                    };
+                    let content = part["content"].as_str().unwrap();
+                    assert!(content.starts_with("ü\"ü\""), "{content}");
+                    assert!(content.ends_with(TRUNCATION_MARKER), "{content}");
+                    // Nearly all the room is used (the marker and a char at most are lost).
+                    assert!(
+                        fitted.text.len() + 3 + 2 * 2 >= max_bytes,
+                        "{max_bytes}: {}",
+                        fitted.text.len()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn redaction_reads_only_what_is_kept_plus_the_margin() {
+        let big = "a".repeat(10 << 20);
+        let messages: Vec<Message<'_>> = (0..1_000)
+            .map(|_| Message::user(&big[..1024]))
+            .chain([Message::user(big.as_str())])
+            .collect();
+        let before = work();
+        let fitted = fitted_redacted(&messages, 16 * 1024);
+        let read = work() - before;
+        assert!(fitted.text.len() <= 16 * 1024);
+        // Only the newest message is kept (cut), and the redactor saw its kept part and the
+        // margin, not 10 MB.
+        assert!(read <= 16 * 1024 + REDACTION_MARGIN as u64, "{read}");
+        assert_eq!(fitted.omitted, 1_000);
+    }
+
+    fn fitted_redacted(messages: &[Message<'_>], max_bytes: usize) -> Fitted {
+        let redactor = Redactor::builder().build();
+        let redact = per_part(|part| redactor.redact(part));
+        fit(
+            &Layout::of(ContentKind::Input, None),
+            messages,
+            &redact,
+            max_bytes,
+        )
+    }
+
+    #[test]
+    fn a_secret_across_the_cut_is_redacted_not_exported_in_part() {
+        let secret = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+        for pad in 150..200 {
+            let text = format!("{} {secret} and more text after it", "x".repeat(pad));
+            let fitted = fitted_redacted(&[Message::user(text.as_str())], 256);
+            assert!(fitted.text.len() <= 256);
+            assert!(
+                !fitted.text.contains("sk-proj-AbC"),
+                "{pad}: {}",
+                fitted.text
+            );
+        }
     }
 
     #[test]

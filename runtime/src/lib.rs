@@ -6,6 +6,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod agent;
+mod budget;
 pub mod capture;
 mod cost;
 pub mod diagnostics;

@@ -14,6 +14,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, ContextGuard, Key, KeyValue};
 
+use crate::budget::{self, BudgetSpan};
 use crate::capture::{self, Content, ContentKind, Message, Rendered};
 use crate::install;
 use crate::sampling::{self, Early};
@@ -233,8 +234,9 @@ impl<K, T: AttrValue<K>> AttrValue<K> for Option<T> {
 impl AttrValue<kind::Str> for str {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
+        // A huge string is never copied whole: only the window the byte limit can keep.
         Some(Value::String(StringValue::from(
-            std::sync::Arc::<str>::from(self),
+            std::sync::Arc::<str>::from(capture::attribute_window(self)),
         )))
     }
 }
@@ -501,6 +503,7 @@ pub fn start(
         .attributes
         .push(KeyValue::new(operation_key(site.operation), site.operation));
     sampling(&mut start);
+    bound_strings(&mut start.attributes);
     let name = match (start.name.take(), &start.model) {
         (Some(name), _) => name,
         (None, Some(model)) => {
@@ -513,6 +516,7 @@ pub fn start(
         (None, None) => Cow::Borrowed(site.operation),
     };
     let attributes = std::mem::take(&mut start.attributes);
+    let mut attribute_count = attributes.len() as u32;
     let builder = tracer
         .get()
         .span_builder(name)
@@ -523,14 +527,23 @@ pub fn start(
     });
     let recording = opentelemetry::trace::Span::is_recording(&span);
     let attach = opentelemetry::trace::Span::span_context(&span).is_valid();
+    let mut application_dropped = 0;
     if recording {
         start.attributes = Vec::with_capacity(12);
         describe(&mut start);
-        // Values the application adds may carry secrets too: the same redaction applies.
-        let redactor = capture::capture_policy().redactor();
+        // Values the application adds may carry secrets too: the same redaction applies, and
+        // the same byte limit as content.
+        let policy = capture::capture_policy();
         for attribute in &mut start.attributes {
-            redact_value(redactor, &mut attribute.value);
+            redact_value(policy, &mut attribute.value);
         }
+        // The application's attributes leave room for llmscope's own (usage, cost, …).
+        let room = budget::application_budget().saturating_sub(attribute_count) as usize;
+        if start.attributes.len() > room {
+            application_dropped = (start.attributes.len() - room) as u32;
+            start.attributes.truncate(room);
+        }
+        attribute_count += start.attributes.len() as u32;
         if !start.attributes.is_empty() {
             opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
         }
@@ -538,7 +551,7 @@ pub fn start(
     // A dropped span is made current only by its context, so its children are dropped too
     // (parent-based sampling) without boxing the SDK span.
     let cx = if recording {
-        parent.with_span(span)
+        parent.with_span(BudgetSpan::new(span, attribute_count, application_dropped))
     } else {
         parent.with_remote_span_context(opentelemetry::trace::Span::span_context(&span).clone())
     };
@@ -556,18 +569,19 @@ pub fn start(
     })
 }
 
-/// Redacts every piece of text in an attribute value the application added: a string, and each
-/// string of a string array (as JSON content when it is JSON). Numbers and booleans carry no text.
-fn redact_value(redactor: &crate::redact::Redactor, value: &mut Value) {
+/// Redacts every piece of text in an attribute value the application added, and cuts it to the
+/// content byte limit: a string, and each string of a string array (as JSON content when it is
+/// JSON). Numbers and booleans carry no text.
+fn redact_value(policy: &capture::CapturePolicy, value: &mut Value) {
     match value {
         Value::String(text) => {
-            if let Cow::Owned(clean) = redactor.redact_content(text.as_str()) {
+            if let Cow::Owned(clean) = capture::bound_redacted(policy, text.as_str()) {
                 *text = clean.into();
             }
         }
         Value::Array(Array::String(items)) => {
             for item in items {
-                if let Cow::Owned(clean) = redactor.redact_content(item.as_str()) {
+                if let Cow::Owned(clean) = capture::bound_redacted(policy, item.as_str()) {
                     *item = clean.into();
                 }
             }
@@ -578,6 +592,31 @@ fn redact_value(redactor: &crate::redact::Redactor, value: &mut Value) {
         | Value::F64(_)
         | Value::Array(Array::Bool(_) | Array::I64(_) | Array::F64(_)) => {}
         _ => {}
+    }
+}
+
+/// Cuts the string values (and string-array items) of sampling-relevant attributes to the
+/// capture policy's byte limit; short strings never look the policy up.
+#[inline]
+fn bound_strings(attributes: &mut [KeyValue]) {
+    for attribute in attributes {
+        match &mut attribute.value {
+            Value::String(text) if text.as_str().len() > capture::MIN_MAX_BYTES => {
+                if let Cow::Owned(cut) = capture::bound_text(text.as_str()) {
+                    *text = cut.into();
+                }
+            }
+            Value::Array(Array::String(items)) => {
+                for item in items {
+                    if item.as_str().len() > capture::MIN_MAX_BYTES {
+                        if let Cow::Owned(cut) = capture::bound_text(item.as_str()) {
+                            *item = cut.into();
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -855,10 +894,16 @@ impl Call {
             usage.reasoning_tokens(),
         );
         if let Some(model) = usage.response_model() {
-            attributes.push(KeyValue::new(keys::RESPONSE_MODEL, model.to_owned()));
+            attributes.push(KeyValue::new(
+                keys::RESPONSE_MODEL,
+                capture::bound_text(model).into_owned(),
+            ));
         }
         if let Some(id) = usage.response_id() {
-            attributes.push(KeyValue::new(keys::RESPONSE_ID, id.to_owned()));
+            attributes.push(KeyValue::new(
+                keys::RESPONSE_ID,
+                capture::bound_text(id).into_owned(),
+            ));
         }
         if !usage.finish_reasons().is_empty() {
             attributes.push(KeyValue::new(
@@ -916,23 +961,20 @@ impl Call {
             return;
         }
         let span = self.cx.span();
-        let redactor = capture::capture_policy().redactor();
-        let message = message.map(|message| {
-            let message = message.to_string();
-            match redactor.redact_content(&message) {
-                Cow::Borrowed(_) => message,
-                Cow::Owned(clean) => clean,
-            }
-        });
+        // Redacted and cut to the content byte limit: a huge error message is never formatted
+        // whole, and what is exported twice (event and status) is bounded.
+        let policy = capture::capture_policy();
+        let message = message.map(|message| capture::bound_display(policy, message));
+        let error_type = capture::bound_text(error_type);
         let mut event = Vec::with_capacity(2);
         event.push(KeyValue::new(keys::EXCEPTION_TYPE, exception_type));
         if let Some(message) = &message {
             event.push(KeyValue::new(keys::EXCEPTION_MESSAGE, message.clone()));
         }
         span.add_event("exception", event);
-        span.set_attribute(KeyValue::new(keys::ERROR_TYPE, error_type.to_owned()));
+        span.set_attribute(KeyValue::new(keys::ERROR_TYPE, error_type.to_string()));
         span.set_status(Status::error(
-            message.unwrap_or_else(|| error_type.to_owned()),
+            message.unwrap_or_else(|| error_type.into_owned()),
         ));
     }
 

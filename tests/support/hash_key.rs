@@ -52,5 +52,9 @@ pub(crate) fn proto_string(span: &Span, key: &str) -> Option<String> {
 /// The semconv JSON of one user message holding `text`: what `hash` mode hashes, built here
 /// with `serde_json` (compact, keys in sorted order, as llmscope renders it).
 pub(crate) fn input_messages_json(text: &str) -> String {
-    serde_json::json!([{"role": "user", "parts": [{"type": "text", "content": text}]}]).to_string()
+    // Keys in the order of the semconv message schema, as llmscope writes them.
+    format!(
+        r#"[{{"role":"user","parts":[{{"type":"text","content":{}}}]}}]"#,
+        serde_json::to_string(text).unwrap()
+    )
 }

@@ -29,8 +29,21 @@ pub fn dropped_spans() -> u64 {
 }
 
 /// Counters of one [`BatchProcessor`], shared with whoever holds a clone.
-#[derive(Debug, Clone, Default)]
+///
+/// `{:?}` prints the counts: `ExportStats { queued: 3, exported: 2, failed: 1, dropped: 0 }`.
+#[derive(Clone, Default)]
 pub struct ExportStats(Arc<StatsInner>);
+
+impl fmt::Debug for ExportStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportStats")
+            .field("queued", &self.queued())
+            .field("exported", &self.exported())
+            .field("failed", &self.failed())
+            .field("dropped", &self.dropped())
+            .finish()
+    }
+}
 
 #[derive(Debug, Default)]
 struct StatsInner {

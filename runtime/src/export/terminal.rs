@@ -1,5 +1,6 @@
 //! A span exporter that prints each finished trace as a tree on a terminal.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::{self, Write as _};
 use std::io::{self, IsTerminal, Write};
@@ -23,13 +24,37 @@ const OPERATION_NAME: &str = "gen_ai.operation.name";
 const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
 const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
 const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
-/// llmscope's cost (USD).
-const COST_TOTAL: &str = "llmscope.cost.total";
-/// The proposed GenAI cost (`gen_ai_latest_experimental`, or another instrumentation's spans).
-const PROPOSED_COST_AMOUNT: &str = "gen_ai.usage.cost.amount";
-const PROPOSED_COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
+/// Cache writes: the v1.41.0 name, and the newer GenAI name (latest-experimental opt-in).
+const CACHE_WRITE_TOKENS: [&str; 2] = [
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.cache_write.input_tokens",
+];
+/// A call's total cost, in order of preference: llmscope's own key, OpenInference's, the
+/// proposed GenAI name.
+const COST_TOTAL: [&str; 3] = [
+    "llmscope.cost.total",
+    "llm.cost.total",
+    "gen_ai.usage.cost.amount",
+];
+const COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
 const RESPONSE_MODEL: &str = "gen_ai.response.model";
 const ERROR_TYPE: &str = "error.type";
+const CANCELLED: &str = "llmscope.cancelled";
+const ABANDONED: [&str; 2] = ["llmscope.abandoned", "llmscope.stream.abandoned"];
+const STEP_INDEX: &str = "llmscope.agent.step.index";
+const STEP_DECISION: &str = "llmscope.agent.step.decision";
+const AGENT_STEPS: &str = "llmscope.agent.steps";
+const AGENT_TOOL_CALLS: &str = "llmscope.agent.tool_calls";
+const AGENT_LLM_CALLS: &str = "llmscope.agent.llm_calls";
+const AGENT_INPUT_TOKENS: &str = "llmscope.agent.usage.input_tokens";
+const AGENT_OUTPUT_TOKENS: &str = "llmscope.agent.usage.output_tokens";
+/// The agent's total cost, in order of preference.
+const AGENT_COST: [&str; 2] = ["llmscope.agent.cost.total", "llmscope.agent.cost.amount"];
+const AGENT_OUTCOME: &str = "llmscope.agent.outcome";
+
+/// Nesting levels drawn with their own guide; deeper spans are drawn at this indentation with
+/// their depth written out, so a line never grows with the depth of the tree.
+const MAX_INDENT_LEVELS: usize = 16;
 
 /// Operations whose spans are model calls; only these count towards a trace's totals, so an
 /// agent span carrying aggregates of its children is not counted twice.
@@ -56,19 +81,30 @@ const CYAN: &str = "36";
 ///
 /// ```text
 /// trace 4bf92f3577b34da6a3ce929d0e0e4736
-/// invoke_agent research_assistant  1.24 s
-/// ├─ chat gpt-4o  812 ms  gpt-4o-2024-08-06 · in 1,234 · cache read 1,024 · out 56 tok · $0.001845
-/// │  └─ parse_answer  21.4 µs
-/// └─ execute_tool web_search  402 ms  ✗ timeout
-/// ── 4 spans · 1 llm call · 1 error · in 1,234 · cache read 1,024 · out 56 tok · $0.001845
+/// invoke_agent research_assistant  1.24 s  2 steps · 1 tool call · 1 llm call · in 1,234 · out 56 tok · $0.001845 · completed
+/// ├─ step  812 ms  #1 · call_tool
+/// │  ├─ chat gpt-4o  810 ms  gpt-4o-2024-08-06 · in 1,234 · cache read 1,024 · out 56 tok · $0.001845
+/// │  └─ execute_tool web_search  402 ms  ✗ timeout
+/// └─ step  3.10 ms  #2 · final_answer  ⊘ cancelled
+/// ── 5 spans · 1 llm call · 1 error · 1 cancelled · in 1,234 · cache read 1,024 · out 56 tok · $0.001845
 /// ```
 ///
 /// Token counts, cost and model come from the GenAI attributes `gen_ai.usage.input_tokens`,
 /// `gen_ai.usage.output_tokens`, `gen_ai.usage.cache_read.input_tokens`,
-/// `gen_ai.response.model`, and llmscope's `llmscope.cost.total` (USD); spans without it show
-/// the proposed `gen_ai.usage.cost.amount` (USD unless `gen_ai.usage.cost.currency` says
-/// otherwise), as other instrumentations may write it. The footer sums only model calls (`gen_ai.operation.name` is `chat`,
-/// `text_completion`, `generate_content` or `embeddings`).
+/// `gen_ai.usage.cache_creation.input_tokens` (or `gen_ai.usage.cache_write.input_tokens`), the
+/// cost total (`llmscope.cost.total`, else `llm.cost.total`, else `gen_ai.usage.cost.amount`;
+/// USD unless `gen_ai.usage.cost.currency` says otherwise) and `gen_ai.response.model`. Costs
+/// show at least three significant digits (`$0.0000200` for an embedding, never `$0.000000`).
+/// The footer sums only model calls (`gen_ai.operation.name` is `chat`, `text_completion`,
+/// `generate_content` or `embeddings`). Agent steps show their index and decision, an agent
+/// span its totals and outcome, and a call that was cancelled (its future dropped) or abandoned
+/// is marked `⊘`.
+///
+/// Span names and attribute values are printed with control characters (ANSI escape
+/// sequences included) and bidirectional overrides escaped (`\u{1b}[31m`), so a model name or
+/// error message can never restyle or rewrite the terminal. Nesting deeper than 16 levels is
+/// drawn at the 16th level's indentation with the depth written out (`[depth 40]`), so output
+/// grows linearly with the number of spans, whatever the depth.
 ///
 /// Each trace is written with a single `write_all`, so traces printed from several threads never
 /// interleave within one exporter.
@@ -467,16 +503,36 @@ struct Facts<'a> {
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
     cache_read_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
     cost: Option<f64>,
+    /// Position in [`COST_TOTAL`] of the key the cost came from.
+    cost_rank: usize,
     currency: Option<&'a str>,
     error: Option<String>,
+    /// `cancelled` or `abandoned`.
+    stopped: Option<&'static str>,
+    step_index: Option<i64>,
+    step_decision: Option<&'a str>,
+    agent: Option<AgentFacts<'a>>,
+}
+
+/// What an agent span says about its whole run.
+#[derive(Default)]
+struct AgentFacts<'a> {
+    steps: Option<i64>,
+    tool_calls: Option<i64>,
+    llm_calls: Option<i64>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    cost: Option<f64>,
+    cost_rank: usize,
+    outcome: Option<&'a str>,
 }
 
 impl<'a> Facts<'a> {
     fn of(span: &'a SpanData) -> Facts<'a> {
         let mut facts = Facts::default();
         let mut error_type = None;
-        let mut total = None;
         for kv in &span.attributes {
             match kv.key.as_str() {
                 OPERATION_NAME => {
@@ -487,15 +543,48 @@ impl<'a> Facts<'a> {
                 INPUT_TOKENS => facts.input_tokens = as_int(&kv.value),
                 OUTPUT_TOKENS => facts.output_tokens = as_int(&kv.value),
                 CACHE_READ_TOKENS => facts.cache_read_tokens = as_int(&kv.value),
-                COST_TOTAL => total = as_float(&kv.value),
-                PROPOSED_COST_AMOUNT => facts.cost = as_float(&kv.value),
-                PROPOSED_COST_CURRENCY => facts.currency = as_str(&kv.value),
+                key if CACHE_WRITE_TOKENS.contains(&key) => {
+                    facts.cache_write_tokens = as_int(&kv.value)
+                }
+                key if COST_TOTAL.contains(&key) => {
+                    let rank = COST_TOTAL.iter().position(|k| *k == key).unwrap_or(0);
+                    if facts.cost.is_none() || rank < facts.cost_rank {
+                        if let Some(cost) = as_float(&kv.value) {
+                            facts.cost = Some(cost);
+                            facts.cost_rank = rank;
+                        }
+                    }
+                }
+                COST_CURRENCY => facts.currency = as_str(&kv.value),
                 ERROR_TYPE => error_type = Some(kv.value.as_str().into_owned()),
+                CANCELLED if kv.value == Value::Bool(true) => facts.stopped = Some("cancelled"),
+                key if ABANDONED.contains(&key) && kv.value == Value::Bool(true) => {
+                    facts.stopped.get_or_insert("abandoned");
+                }
+                STEP_INDEX => facts.step_index = as_int(&kv.value),
+                STEP_DECISION => facts.step_decision = as_str(&kv.value),
+                AGENT_STEPS => facts.agent_mut().steps = as_int(&kv.value),
+                AGENT_TOOL_CALLS => facts.agent_mut().tool_calls = as_int(&kv.value),
+                AGENT_LLM_CALLS => facts.agent_mut().llm_calls = as_int(&kv.value),
+                AGENT_INPUT_TOKENS => facts.agent_mut().input_tokens = as_int(&kv.value),
+                AGENT_OUTPUT_TOKENS => facts.agent_mut().output_tokens = as_int(&kv.value),
+                AGENT_OUTCOME => facts.agent_mut().outcome = as_str(&kv.value),
+                key if AGENT_COST.contains(&key) => {
+                    let rank = AGENT_COST.iter().position(|k| *k == key).unwrap_or(0);
+                    let agent = facts.agent_mut();
+                    if agent.cost.is_none() || rank < agent.cost_rank {
+                        if let Some(cost) = as_float(&kv.value) {
+                            agent.cost = Some(cost);
+                            agent.cost_rank = rank;
+                        }
+                    }
+                }
                 _ => {}
             }
         }
-        if total.is_some() {
-            facts.cost = total;
+        // llmscope's and OpenInference's totals are USD; a currency applies to the proposed
+        // GenAI key only.
+        if facts.cost.is_some() && facts.cost_rank < 2 {
             facts.currency = None;
         }
         facts.error = match (&span.status, error_type) {
@@ -507,6 +596,10 @@ impl<'a> Facts<'a> {
             _ => None,
         };
         facts
+    }
+
+    fn agent_mut(&mut self) -> &mut AgentFacts<'a> {
+        self.agent.get_or_insert_with(AgentFacts::default)
     }
 }
 
@@ -549,15 +642,18 @@ struct Totals {
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
     cache_read_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
     cost: Option<f64>,
     currency: Option<String>,
     mixed_currencies: bool,
+    stopped: usize,
 }
 
 impl Totals {
     fn add(&mut self, facts: &Facts<'_>) {
         self.spans += 1;
         self.errors += usize::from(facts.error.is_some());
+        self.stopped += usize::from(facts.stopped.is_some());
         if !facts.model_call {
             return;
         }
@@ -565,6 +661,7 @@ impl Totals {
         add_opt(&mut self.input_tokens, facts.input_tokens);
         add_opt(&mut self.output_tokens, facts.output_tokens);
         add_opt(&mut self.cache_read_tokens, facts.cache_read_tokens);
+        add_opt(&mut self.cache_write_tokens, facts.cache_write_tokens);
         if let Some(cost) = facts.cost {
             *self.cost.get_or_insert(0.0) += cost;
             let currency = facts.currency.unwrap_or("USD");
@@ -629,19 +726,37 @@ fn render_trace(group: &[SpanData], completion: Completion, style: &Style, out: 
     out.push('\n');
 
     let mut totals = Totals::default();
-    // Depth-first, iteratively: (span index, prefix of its children, glyph before its name).
-    let mut stack: Vec<(usize, String, &str)> = roots
-        .iter()
-        .rev()
-        .map(|&index| (index, String::new(), ""))
-        .collect();
-    while let Some((index, prefix, glyph)) = stack.pop() {
+    // Depth-first, iteratively. The guides of the first `MAX_INDENT_LEVELS` levels are kept
+    // in one shared string (truncated when the walk goes back up), so neither memory nor a
+    // line grows with depth beyond that.
+    // Stack entries: (span index, depth, whether it is its parent's last child).
+    let mut stack: Vec<(usize, usize, bool)> =
+        roots.iter().rev().map(|&index| (index, 0, true)).collect();
+    // `guides[level]` is the byte length of `prefix` for children at `level + 1`.
+    let mut prefix = String::new();
+    let mut guides: Vec<usize> = Vec::new();
+    while let Some((index, depth, last)) = stack.pop() {
         let span = &group[index];
         let facts = Facts::of(span);
         totals.add(&facts);
-        let is_root = glyph.is_empty();
+        let is_root = depth == 0;
         if !is_root {
-            style.paint(out, DIM, &format!("{prefix}{glyph}"));
+            let level = (depth - 1).min(MAX_INDENT_LEVELS - 1);
+            prefix.truncate(guides.get(level).copied().unwrap_or(prefix.len()));
+            guides.truncate(level);
+            let glyph = if last { "└─ " } else { "├─ " };
+            if depth > MAX_INDENT_LEVELS {
+                style.paint(out, DIM, &format!("{prefix}{glyph}[depth {depth}] "));
+            } else {
+                style.paint(out, DIM, &format!("{prefix}{glyph}"));
+            }
+            if level + 1 < MAX_INDENT_LEVELS {
+                guides.push(prefix.len());
+                prefix.push_str(if last { "   " } else { "│  " });
+            }
+        } else {
+            prefix.clear();
+            guides.clear();
         }
         let orphan = is_root
             && completion == Completion::Incomplete
@@ -649,18 +764,8 @@ fn render_trace(group: &[SpanData], completion: Completion, style: &Style, out: 
         render_line(span, &facts, is_root, orphan, style, out);
 
         if let Some(kids) = children.get(&span.span_context.span_id()) {
-            let child_prefix = match glyph {
-                "" => prefix.clone(),
-                "└─ " => format!("{prefix}   "),
-                _ => format!("{prefix}│  "),
-            };
             for (position, &child) in kids.iter().enumerate().rev() {
-                let glyph = if position + 1 == kids.len() {
-                    "└─ "
-                } else {
-                    "├─ "
-                };
-                stack.push((child, child_prefix.clone(), glyph));
+                stack.push((child, depth + 1, position + 1 == kids.len()));
             }
         }
     }
@@ -675,10 +780,11 @@ fn render_line(
     style: &Style,
     out: &mut String,
 ) {
+    let name = escape(&span.name);
     if is_root {
-        style.paint(out, BOLD, &span.name);
+        style.paint(out, BOLD, &name);
     } else {
-        out.push_str(&span.name);
+        out.push_str(&name);
     }
     if style.durations {
         let duration = span
@@ -697,12 +803,43 @@ fn render_line(
             None => out.push_str(text),
         }
     };
+    if let Some(agent) = &facts.agent {
+        let count = |out: &mut String,
+                     value: Option<i64>,
+                     one: &str,
+                     many: &str,
+                     part: &mut dyn FnMut(&mut String, Option<&str>, &str)| {
+            if let Some(value) = value {
+                let noun = if value == 1 { one } else { many };
+                part(out, None, &format!("{} {noun}", group_thousands(value)));
+            }
+        };
+        count(out, agent.steps, "step", "steps", &mut part);
+        count(out, agent.tool_calls, "tool call", "tool calls", &mut part);
+        count(out, agent.llm_calls, "llm call", "llm calls", &mut part);
+        for text in token_parts(agent.input_tokens, None, None, agent.output_tokens) {
+            part(out, None, &text);
+        }
+        if let Some(cost) = agent.cost {
+            part(out, Some(YELLOW), &format_cost(cost, facts.currency));
+        }
+        if let Some(outcome) = agent.outcome {
+            part(out, None, &escape(outcome));
+        }
+    }
+    if let Some(index) = facts.step_index {
+        part(out, None, &format!("#{index}"));
+    }
+    if let Some(decision) = facts.step_decision {
+        part(out, None, &escape(decision));
+    }
     if let Some(model) = facts.model {
-        part(out, Some(CYAN), model);
+        part(out, Some(CYAN), &escape(model));
     }
     for text in token_parts(
         facts.input_tokens,
         facts.cache_read_tokens,
+        facts.cache_write_tokens,
         facts.output_tokens,
     ) {
         part(out, None, &text);
@@ -711,7 +848,10 @@ fn render_line(
         part(out, Some(YELLOW), &format_cost(cost, facts.currency));
     }
     if let Some(error) = &facts.error {
-        part(out, Some(RED), &format!("✗ {error}"));
+        part(out, Some(RED), &format!("✗ {}", escape(error)));
+    }
+    if let Some(stopped) = facts.stopped {
+        part(out, Some(YELLOW), &format!("⊘ {stopped}"));
     }
     if orphan {
         part(
@@ -731,16 +871,23 @@ fn render_footer(totals: &Totals, style: &Style, out: &mut String) {
     if totals.errors > 0 {
         parts.push(plural(totals.errors, "error", "errors"));
     }
+    if totals.stopped > 0 {
+        parts.push(format!("{} cancelled", totals.stopped));
+    }
     parts.extend(token_parts(
         totals.input_tokens,
         totals.cache_read_tokens,
+        totals.cache_write_tokens,
         totals.output_tokens,
     ));
     if let Some(cost) = totals.cost {
         if totals.mixed_currencies {
             parts.push("cost in mixed currencies".to_owned());
         } else {
-            parts.push(format_cost(cost, totals.currency.as_deref()));
+            parts.push(format_cost(
+                cost,
+                totals.currency.as_deref().map(escape).as_deref(),
+            ));
         }
     }
     style.paint(out, DIM, &format!("── {}", parts.join(" · ")));
@@ -751,14 +898,23 @@ fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
-/// `in 1,234 · cache read 1,000 · out 56 tok`, with only the counts that are known.
-fn token_parts(input: Option<i64>, cache_read: Option<i64>, output: Option<i64>) -> Vec<String> {
+/// `in 1,234 · cache read 1,000 · cache write 200 · out 56 tok`, with only the counts that
+/// are known.
+fn token_parts(
+    input: Option<i64>,
+    cache_read: Option<i64>,
+    cache_write: Option<i64>,
+    output: Option<i64>,
+) -> Vec<String> {
     let mut parts = Vec::new();
     if let Some(input) = input {
         parts.push(format!("in {}", group_thousands(input)));
     }
     if let Some(cache_read) = cache_read {
         parts.push(format!("cache read {}", group_thousands(cache_read)));
+    }
+    if let Some(cache_write) = cache_write {
+        parts.push(format!("cache write {}", group_thousands(cache_write)));
     }
     if let Some(output) = output {
         parts.push(format!("out {}", group_thousands(output)));
@@ -785,13 +941,53 @@ fn group_thousands(value: i64) -> String {
     out
 }
 
-/// `$0.001234` for USD (six decimals below one dollar, four above), `0.001234 EUR` otherwise.
+/// `$0.001234` for USD, `0.001234 EUR` otherwise: four decimals from one unit up, below that at
+/// least six decimals and at least three significant digits (`$0.0000200`, never a
+/// `$0.000000` that looks free), in scientific notation below a billionth (`$1.50e-15`).
 fn format_cost(amount: f64, currency: Option<&str>) -> String {
-    let decimals = if amount.abs() < 1.0 { 6 } else { 4 };
+    let magnitude = amount.abs();
+    let decimals = if magnitude >= 1.0 {
+        4
+    } else if magnitude == 0.0 || !magnitude.is_finite() {
+        6
+    } else {
+        // Digits after the point before the first significant one, plus three.
+        let leading_zeros = ((-magnitude.log10()).ceil() as usize).saturating_sub(1);
+        if leading_zeros + 3 > 12 {
+            // Smaller than any real price: scientific notation rather than a row of zeros.
+            return match currency {
+                None | Some("USD") => format!("${amount:.2e}"),
+                Some(currency) => format!("{amount:.2e} {currency}"),
+            };
+        }
+        (leading_zeros + 3).max(6)
+    };
     match currency {
         None | Some("USD") => format!("${amount:.decimals$}"),
         Some(currency) => format!("{amount:.decimals$} {currency}"),
     }
+}
+
+/// `text` with every control character (C0, DEL, C1: ANSI escape sequences start with one)
+/// and every bidirectional override written as a visible escape (`\u{1b}`), so printing it
+/// cannot restyle, move or rewrite what the terminal shows; borrowed when there is none.
+fn escape(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |ch: char| {
+        ch.is_control()
+            || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        if unsafe_char(ch) {
+            let _ = write!(out, "\\u{{{:x}}}", ch as u32);
+        } else {
+            out.push(ch);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Three significant digits in the largest unit that keeps the number at least 1:
@@ -853,15 +1049,39 @@ mod tests {
         assert_eq!(format_cost(0.001234, None), "$0.001234");
         assert_eq!(format_cost(12.5, Some("USD")), "$12.5000");
         assert_eq!(format_cost(0.5, Some("EUR")), "0.500000 EUR");
+        assert_eq!(format_cost(0.0, None), "$0.000000");
+    }
+
+    #[test]
+    fn small_costs_keep_three_significant_digits() {
+        // text-embedding-3-small at $0.02 per million tokens: 1,000 tokens cost 2e-5, 10
+        // tokens 2e-7.
+        assert_eq!(format_cost(1_000.0 * 2e-8, None), "$0.0000200");
+        assert_eq!(format_cost(10.0 * 2e-8, None), "$0.000000200");
+        assert_eq!(format_cost(0.000_123_4, None), "$0.000123");
+        assert_eq!(format_cost(1.5e-15, None), "$1.50e-15");
+    }
+
+    #[test]
+    fn control_characters_and_overrides_are_escaped() {
+        assert_eq!(escape("gpt-4o"), "gpt-4o");
+        assert!(matches!(escape("gpt-4o"), Cow::Borrowed(_)));
+        assert_eq!(escape("a\x1b[31mred\x07\n"), "a\\u{1b}[31mred\\u{7}\\u{a}");
+        assert_eq!(escape("x\u{9b}2J\u{202e}y"), "x\\u{9b}2J\\u{202e}y");
     }
 
     #[test]
     fn token_parts_end_with_unit() {
         assert_eq!(
-            token_parts(Some(1_234), Some(1_000), Some(56)),
-            ["in 1,234", "cache read 1,000", "out 56 tok"]
+            token_parts(Some(1_234), Some(1_000), Some(200), Some(56)),
+            [
+                "in 1,234",
+                "cache read 1,000",
+                "cache write 200",
+                "out 56 tok"
+            ]
         );
-        assert_eq!(token_parts(Some(5), None, None), ["in 5 tok"]);
-        assert!(token_parts(None, None, None).is_empty());
+        assert_eq!(token_parts(Some(5), None, None, None), ["in 5 tok"]);
+        assert!(token_parts(None, None, None, None).is_empty());
     }
 }
