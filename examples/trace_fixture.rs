@@ -359,7 +359,8 @@ async fn write(out: &Path, variant: Variant, seed: u64, traces: usize) {
         .build()
         .unwrap_or_else(|error| panic!("cannot open `{}`: {error}", out.display()));
     let provider = SdkTracerProvider::builder()
-        .with_span_processor(BatchProcessor::builder(exporter).build())
+        // Batches of 64 spans: files of several lines, as an app with steady traffic writes them.
+        .with_span_processor(BatchProcessor::builder(exporter).with_max_batch(64).build())
         .build();
     let mut random = Random(seed);
     let mut pending = Vec::new();
