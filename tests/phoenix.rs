@@ -493,7 +493,17 @@ fn backend_stopped_and_restarted() {
     );
     restart.expect("restart phoenix on the same ports");
     run("after_recovery", 3);
-    guard.flush().unwrap();
+    // The flush reports what was lost while Phoenix was down, and the spans made after the
+    // restart as exported.
+    match guard.flush() {
+        Err(llmscope::ExportError::Lost { report, last_error }) => {
+            assert_eq!(report.exported, 3, "{report}");
+            assert_eq!(report.failed + report.dropped, 5000, "{report}");
+            let last_error = last_error.unwrap_or_default();
+            assert!(last_error.contains(&url), "{last_error}");
+        }
+        other => panic!("expected the losses while down to be reported, got {other:?}"),
+    }
     let start = Instant::now();
     let recovered = loop {
         let got = spans(&url, &project);
