@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use llmscope::export::FailureCause;
 use llmscope::opentelemetry::trace::{Tracer as _, TracerProvider as _};
 use llmscope::opentelemetry_sdk::error::OTelSdkResult;
 use llmscope::opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
@@ -105,6 +106,10 @@ fn a_400_is_never_retried_and_flush_reports_the_loss() {
         "{last_error}"
     );
     assert_eq!(server.requests(), 1, "a 400 is not retried");
+    assert_eq!(
+        guard.stats().failed_by_cause(),
+        vec![(FailureCause::HttpStatus(400), 5)]
+    );
 
     // Counts are per call: once the backend accepts, the next flush is clean.
     server.set_mode(Mode::Accept);
@@ -133,6 +138,10 @@ fn an_overloaded_backend_is_retried_within_the_export_timeout_then_counted() {
         "{}",
         server.requests()
     );
+    assert_eq!(
+        guard.stats().failed_by_cause(),
+        vec![(FailureCause::HttpStatus(503), 4)]
+    );
 }
 
 #[test]
@@ -153,6 +162,10 @@ fn a_refused_connection_is_named_with_the_endpoint() {
         "{text}"
     );
     assert_eq!(error.report().unwrap().failed, 3);
+    assert_eq!(
+        guard.stats().failed_by_cause(),
+        vec![(FailureCause::ConnectionRefused, 3)]
+    );
 }
 
 #[test]

@@ -16,6 +16,8 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
+use super::FailureCause;
+
 /// Spans dropped by every [`BatchProcessor`] of this process because their queue was full.
 static DROPPED_TOTAL: AtomicU64 = AtomicU64::new(0);
 
@@ -54,6 +56,8 @@ struct StatsInner {
     abandoned: AtomicU64,
     /// The last export error, as the exporter described it.
     last_error: Mutex<Option<String>>,
+    /// Failed spans by cause (touched only when an export fails).
+    failed_by_cause: Mutex<Vec<(FailureCause, u64)>>,
 }
 
 impl ExportStats {
@@ -89,6 +93,19 @@ impl ExportStats {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Failed spans by cause (connection refused, timed out, an HTTP status, TLS, other), in
+    /// the order of [`FailureCause`]; they add up to [`failed`](Self::failed).
+    pub fn failed_by_cause(&self) -> Vec<(FailureCause, u64)> {
+        let mut causes = self
+            .0
+            .failed_by_cause
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        causes.sort_unstable();
+        causes
     }
 }
 
@@ -630,6 +647,19 @@ fn export<E: SpanExporter>(shared: &Shared, exporter: &E, batch: Vec<SpanData>) 
                 "export",
                 "{message}: {n} spans lost ({failed} failed in total)"
             );
+            let cause = FailureCause::of(&message);
+            {
+                let mut causes = shared
+                    .stats
+                    .0
+                    .failed_by_cause
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                match causes.iter_mut().find(|(c, _)| *c == cause) {
+                    Some((_, count)) => *count += n,
+                    None => causes.push((cause, n)),
+                }
+            }
             *shared
                 .stats
                 .0

@@ -13,6 +13,7 @@
 //! [`SdkTracerProvider`](opentelemetry_sdk::trace::SdkTracerProvider).
 
 mod batch;
+mod cause;
 mod fanout;
 mod jsonl;
 mod semconv_map;
@@ -24,6 +25,7 @@ pub use opentelemetry_proto;
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 pub use batch::{dropped_spans, BatchProcessor, BatchProcessorBuilder, ExportStats};
+pub use cause::FailureCause;
 pub(crate) use fanout::FanOut;
 pub use semconv_map::{SemconvExporter, SemconvOptions};
 
