@@ -33,6 +33,7 @@ pub mod __private {
     pub use crate::stream::{
         read_chunk_usage, stream_started, ReadItem, RecordedStream, StreamRecord,
     };
+    pub use crate::stream::keys as stream_keys;
 }
 mod private;
 

@@ -51,14 +51,22 @@ pub struct StreamRecord {
     finish_reasons: Vec<String>,
     completion: String,
     capture: bool,
+    /// False for `usage = false`: no warning when no usage arrives.
+    reads_usage: bool,
     /// Set while the inner stream is polled: a drop that finds it set follows a panic there.
     pub(crate) polling: bool,
 }
 
 impl StreamRecord {
     /// A record for `call` (which records), started at `started`.
-    pub(crate) fn new(call: Call, site: &'static Site, started: Instant) -> StreamRecord {
+    pub(crate) fn new(
+        call: Call,
+        site: &'static Site,
+        started: Instant,
+        reads_usage: bool,
+    ) -> StreamRecord {
         StreamRecord {
+            reads_usage,
             capture: call.captures_content(),
             call,
             site,
@@ -143,6 +151,7 @@ impl StreamRecord {
             service_tier,
             mut finish_reasons,
             completion,
+            reads_usage,
             ..
         } = *self;
         let mut attributes = Vec::with_capacity(6);
@@ -167,7 +176,7 @@ impl StreamRecord {
         let has_counts = counts.has_counts();
         if !has_counts {
             attributes.push(KeyValue::new(keys::USAGE_MISSING, true));
-            if ending == Ending::Completed && first_warning(site) {
+            if reads_usage && ending == Ending::Completed && first_warning(site) {
                 crate::diagnostics::diag!(
                     Warn,
                     "stream",

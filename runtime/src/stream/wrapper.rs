@@ -76,7 +76,8 @@ impl<S: Stream> RecordedStream<S> {
     }
 
     /// Wraps `inner`, returned by the call `call` of `site` that started at `started`
-    /// ([`stream_started`]); `read` reads each item.
+    /// ([`stream_started`]); `read` reads each item; `reads_usage` is false for a call
+    /// written with `usage = false` (no warning when no usage arrives).
     #[inline]
     pub fn record(
         inner: S,
@@ -84,10 +85,12 @@ impl<S: Stream> RecordedStream<S> {
         site: &'static Site,
         started: Option<Instant>,
         read: ReadItem<S::Item>,
+        reads_usage: bool,
     ) -> Self {
         let mode = if call.is_recording() {
             let started = started.unwrap_or_else(Instant::now);
-            Mode::Record(Box::new(StreamRecord::new(call, site, started)), read)
+            let record = StreamRecord::new(call, site, started, reads_usage);
+            Mode::Record(Box::new(record), read)
         } else {
             match call.stream_context() {
                 Some(cx) => Mode::Attach(cx.clone()),
