@@ -918,3 +918,54 @@ fn ten_thousand_mixed_calls_end_every_span_exactly_once() {
     ids.dedup();
     assert_eq!(ids.len(), calls, "no span ended twice");
 }
+
+// ---- the terminal tree -------------------------------------------------------------------
+
+/// A writer the test reads back.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_terminal_tree_shows_ttfc_chunks_and_an_abandoned_stream() {
+    let captured = Captured::default();
+    let terminal = llmscope::export::TerminalExporter::builder()
+        .with_writer(captured.clone())
+        .with_color(false)
+        .with_durations(false)
+        .build();
+    let telemetry =
+        TestTelemetry::with_builder(SdkTracerProvider::builder().with_simple_exporter(terminal));
+    {
+        let _guard = telemetry.context().attach();
+        block_on(async { openai(OPENAI).await.count().await });
+        let mut events = anthropic(ANTHROPIC);
+        block_on(events.next());
+    }
+    let _ = telemetry.provider().force_flush();
+    let tree = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    println!("{tree}");
+    let full = tree
+        .lines()
+        .find(|line| line.starts_with("chat gpt-4o-mini"))
+        .unwrap_or_else(|| panic!("{tree}"));
+    assert!(full.contains("ttfc ") && full.contains("5 chunks"), "{full}");
+    assert!(!full.contains('✗'), "{full}");
+    let abandoned = tree
+        .lines()
+        .find(|line| line.starts_with("chat claude-sonnet-4-5"))
+        .unwrap_or_else(|| panic!("{tree}"));
+    assert!(
+        abandoned.contains("1 chunk") && abandoned.contains("✗ abandoned"),
+        "{abandoned}"
+    );
+}

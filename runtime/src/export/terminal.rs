@@ -30,6 +30,9 @@ const PROPOSED_COST_AMOUNT: &str = "gen_ai.usage.cost.amount";
 const PROPOSED_COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
 const RESPONSE_MODEL: &str = "gen_ai.response.model";
 const ERROR_TYPE: &str = "error.type";
+const TIME_TO_FIRST_CHUNK: &str = crate::stream::keys::RESPONSE_TIME_TO_FIRST_CHUNK;
+const STREAM_CHUNKS: &str = crate::stream::keys::CHUNKS;
+const CANCELLED: &str = crate::stream::keys::CANCELLED;
 
 /// Operations whose spans are model calls; only these count towards a trace's totals, so an
 /// agent span carrying aggregates of its children is not counted twice.
@@ -470,6 +473,12 @@ struct Facts<'a> {
     cost: Option<f64>,
     currency: Option<&'a str>,
     error: Option<String>,
+    /// A streamed call's time to first chunk, in seconds.
+    time_to_first_chunk: Option<f64>,
+    /// A streamed call's chunk count.
+    chunks: Option<i64>,
+    /// The call was dropped before it finished (a stream abandoned by its consumer).
+    cancelled: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -491,6 +500,9 @@ impl<'a> Facts<'a> {
                 PROPOSED_COST_AMOUNT => facts.cost = as_float(&kv.value),
                 PROPOSED_COST_CURRENCY => facts.currency = as_str(&kv.value),
                 ERROR_TYPE => error_type = Some(kv.value.as_str().into_owned()),
+                TIME_TO_FIRST_CHUNK => facts.time_to_first_chunk = as_float(&kv.value),
+                STREAM_CHUNKS => facts.chunks = as_int(&kv.value),
+                CANCELLED => facts.cancelled = matches!(kv.value, Value::Bool(true)),
                 _ => {}
             }
         }
@@ -500,6 +512,7 @@ impl<'a> Facts<'a> {
         }
         facts.error = match (&span.status, error_type) {
             (_, Some(error_type)) => Some(error_type),
+            (_, None) if facts.cancelled => Some("abandoned".to_owned()),
             (Status::Error { description }, None) if !description.is_empty() => {
                 Some(description.to_string())
             }
@@ -709,6 +722,13 @@ fn render_line(
     }
     if let Some(cost) = facts.cost {
         part(out, Some(YELLOW), &format_cost(cost, facts.currency));
+    }
+    if let Some(ttfc) = facts.time_to_first_chunk {
+        let ttfc = Duration::try_from_secs_f64(ttfc).unwrap_or(Duration::ZERO);
+        part(out, None, &format!("ttfc {}", format_duration(ttfc)));
+    }
+    if let Some(chunks) = facts.chunks {
+        part(out, None, &plural(chunks.max(0) as usize, "chunk", "chunks"));
     }
     if let Some(error) = &facts.error {
         part(out, Some(RED), &format!("✗ {error}"));
