@@ -56,7 +56,11 @@ fn chunks(count: usize) -> Vec<Chunk> {
                 id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG".to_owned(),
                 model: "gpt-4o-mini-2024-07-18".to_owned(),
                 choices: vec![Choice {
-                    content: Some(if last { String::new() } else { " word".to_owned() }),
+                    content: Some(if last {
+                        String::new()
+                    } else {
+                        " word".to_owned()
+                    }),
                     finish_reason: last.then(|| "stop".to_owned()),
                 }],
                 usage: last.then_some(ChunkUsage {
@@ -137,8 +141,7 @@ fn streaming(c: &mut Criterion) {
                 |b, input| b.iter(|| drain(annotated(black_box(input)))),
             );
         }
-        // Unsampled at the root of a trace: the unsampled context is made current for each
-        // poll, so spans made while polled are dropped with the call.
+        // Unsampled at the root of a trace (dropped by a sampler llmscope knows).
         let off = llmscope::Sampler::always_off();
         let dropped = provider_sampled_by(&off);
         {

@@ -202,10 +202,14 @@ fn sse<T: for<'de> Deserialize<'de>>(body: &str) -> Vec<Result<T, ProviderError>
                 .filter(|data| *data != "[DONE]")
         })
         .map(|data| {
-            let json: serde_json::Value = serde_json::from_str(data).expect("fixture event is json");
+            let json: serde_json::Value =
+                serde_json::from_str(data).expect("fixture event is json");
             if json["type"] == "error" {
                 Err(ProviderError {
-                    kind: json["error"]["type"].as_str().unwrap_or("_OTHER").to_owned(),
+                    kind: json["error"]["type"]
+                        .as_str()
+                        .unwrap_or("_OTHER")
+                        .to_owned(),
                     message: json["error"]["message"].as_str().unwrap_or("").to_owned(),
                 })
             } else {
@@ -241,7 +245,11 @@ async fn anthropic_error(
     Ok(stream::iter(sse::<AnthropicEvent>(body)))
 }
 
-#[llmscope::llm_call(provider = "anthropic", model = "claude-sonnet-4-5", name = "chat tool_use")]
+#[llmscope::llm_call(
+    provider = "anthropic",
+    model = "claude-sonnet-4-5",
+    name = "chat tool_use"
+)]
 fn anthropic_tool_use(
     body: &'static str,
 ) -> Result<Pin<Box<dyn Stream<Item = Result<AnthropicEvent, ProviderError>> + Send>>, ProviderError>
@@ -249,9 +257,13 @@ fn anthropic_tool_use(
     Ok(Box::pin(stream::iter(sse::<AnthropicEvent>(body))))
 }
 
-#[llmscope::llm_call(provider = "anthropic", model = "claude-sonnet-4-5", name = "chat refused")]
-async fn refused() -> Result<impl Stream<Item = Result<AnthropicEvent, ProviderError>>, ProviderError>
-{
+#[llmscope::llm_call(
+    provider = "anthropic",
+    model = "claude-sonnet-4-5",
+    name = "chat refused"
+)]
+async fn refused(
+) -> Result<impl Stream<Item = Result<AnthropicEvent, ProviderError>>, ProviderError> {
     let fail = || -> Result<(), ProviderError> {
         Err(ProviderError {
             kind: "rate_limit_error".into(),
@@ -285,7 +297,12 @@ fn panicking() -> impl Stream<Item = Result<OpenAiChunk, ProviderError>> {
 }
 
 /// A text-only stream with no usage to read.
-#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", name = "chat text", usage = false)]
+#[llmscope::llm_call(
+    provider = "openai",
+    model = "gpt-4o-mini",
+    name = "chat text",
+    usage = false
+)]
 fn text_only() -> impl Stream<Item = String> {
     stream::iter(["a", "b", "c"].map(String::from))
 }
@@ -341,9 +358,10 @@ fn string(span: &SpanData, key: &str) -> Option<String> {
 
 fn strings(span: &SpanData, key: &str) -> Vec<String> {
     match attribute(span, key) {
-        Some(Value::Array(Array::String(values))) => {
-            values.iter().map(|value| value.as_str().to_owned()).collect()
-        }
+        Some(Value::Array(Array::String(values))) => values
+            .iter()
+            .map(|value| value.as_str().to_owned())
+            .collect(),
         None => Vec::new(),
         Some(other) => panic!("`{key}` is not a string array: {other:?}"),
     }
@@ -467,13 +485,23 @@ fn openai_tool_call_stream_prices_the_cached_prompt() {
     }
     let span = telemetry.span("chat tools");
     assert_eq!(int(&span, "gen_ai.usage.input_tokens"), Some(2210));
-    assert_eq!(int(&span, "gen_ai.usage.cache_read.input_tokens"), Some(1920));
+    assert_eq!(
+        int(&span, "gen_ai.usage.cache_read.input_tokens"),
+        Some(1920)
+    );
     assert_eq!(int(&span, "gen_ai.usage.output_tokens"), Some(18));
-    assert_eq!(strings(&span, "gen_ai.response.finish_reasons"), ["tool_calls"]);
+    assert_eq!(
+        strings(&span, "gen_ai.response.finish_reasons"),
+        ["tool_calls"]
+    );
     // gpt-4o-2024-08-06: input 2.5e-6, cache read 1.25e-6, output 1e-5 per token:
     // (2210 − 1920) × 2.5e-6 + 1920 × 1.25e-6 + 18 × 1e-5 = 7.25e-4 + 2.4e-3 + 1.8e-4 = 3.305e-3.
     assert_close(float(&span, "llmscope.cost.total").unwrap(), 3.305e-3);
-    assert_eq!(attribute(&span, "gen_ai.output.messages"), None, "default: no content");
+    assert_eq!(
+        attribute(&span, "gen_ai.output.messages"),
+        None,
+        "default: no content"
+    );
 }
 
 #[test]
@@ -487,7 +515,10 @@ fn anthropic_stream_adds_message_start_counts_to_the_cumulative_output() {
     // message_start: 25 uncached input, 2048 cache read, 0 cache write; the last
     // message_delta: 15 output (cumulative, replacing message_start's 1).
     assert_eq!(int(&span, "gen_ai.usage.input_tokens"), Some(25 + 2048));
-    assert_eq!(int(&span, "gen_ai.usage.cache_read.input_tokens"), Some(2048));
+    assert_eq!(
+        int(&span, "gen_ai.usage.cache_read.input_tokens"),
+        Some(2048)
+    );
     assert_eq!(
         int(&span, "gen_ai.usage.cache_creation.input_tokens"),
         Some(0)
@@ -497,7 +528,10 @@ fn anthropic_stream_adds_message_start_counts_to_the_cumulative_output() {
         string(&span, "gen_ai.response.model").as_deref(),
         Some("claude-sonnet-4-5-20250929")
     );
-    assert_eq!(strings(&span, "gen_ai.response.finish_reasons"), ["end_turn"]);
+    assert_eq!(
+        strings(&span, "gen_ai.response.finish_reasons"),
+        ["end_turn"]
+    );
     // claude-sonnet-4-5-20250929: input 3e-6, cache read 3e-7, output 1.5e-5 per token:
     // 25 × 3e-6 + 2048 × 3e-7 + 15 × 1.5e-5 = 7.5e-5 + 6.144e-4 + 2.25e-4 = 9.144e-4.
     assert_close(float(&span, "llmscope.cost.total").unwrap(), 9.144e-4);
@@ -541,8 +575,14 @@ fn anthropic_tool_use_stream_splits_the_cache_writes_by_ttl() {
         int(&span, "llmscope.usage.cache_creation_1h.input_tokens"),
         Some(4000)
     );
-    assert_eq!(int(&span, "gen_ai.usage.output_tokens"), Some(output as i64));
-    assert_eq!(strings(&span, "gen_ai.response.finish_reasons"), ["tool_use"]);
+    assert_eq!(
+        int(&span, "gen_ai.usage.output_tokens"),
+        Some(output as i64)
+    );
+    assert_eq!(
+        strings(&span, "gen_ai.response.finish_reasons"),
+        ["tool_use"]
+    );
     // claude-sonnet-4-5: input 3e-6, cache read 3e-7, 5-minute write 3.75e-6, 1-hour write
     // 6e-6 (2× input), output 1.5e-5 per token.
     let expected = input as f64 * 3e-6
@@ -563,9 +603,15 @@ fn gemini_stream_takes_the_last_usage_metadata_and_adds_thoughts_to_output() {
     let span = telemetry.span("generate_content gemini-2.5-flash");
     // The last chunk: 1204 prompt (1024 cached), 9 candidates + 400 thoughts.
     assert_eq!(int(&span, "gen_ai.usage.input_tokens"), Some(1204));
-    assert_eq!(int(&span, "gen_ai.usage.cache_read.input_tokens"), Some(1024));
+    assert_eq!(
+        int(&span, "gen_ai.usage.cache_read.input_tokens"),
+        Some(1024)
+    );
     assert_eq!(int(&span, "gen_ai.usage.output_tokens"), Some(409));
-    assert_eq!(int(&span, "gen_ai.usage.reasoning.output_tokens"), Some(400));
+    assert_eq!(
+        int(&span, "gen_ai.usage.reasoning.output_tokens"),
+        Some(400)
+    );
     assert_eq!(strings(&span, "gen_ai.response.finish_reasons"), ["STOP"]);
     assert_eq!(
         string(&span, "gen_ai.response.id").as_deref(),
@@ -587,7 +633,10 @@ fn dropping_after_one_chunk_ends_the_span_abandoned_with_what_arrived() {
         let mut events = anthropic(ANTHROPIC);
         let first = block_on(events.next()).unwrap().unwrap();
         assert!(first.message.is_some());
-        assert!(telemetry.spans().is_empty(), "open while the stream is held");
+        assert!(
+            telemetry.spans().is_empty(),
+            "open while the stream is held"
+        );
         drop(events);
     }
     let span = telemetry.span("chat claude-sonnet-4-5");
@@ -628,7 +677,10 @@ fn a_stream_dropped_before_its_first_poll_ends_its_span() {
     let span = telemetry.span("generate_content gemini-2.5-flash");
     assert_abandoned(&span);
     assert_eq!(int(&span, "llmscope.stream.chunks"), Some(0));
-    assert_eq!(attribute(&span, "gen_ai.response.time_to_first_chunk"), None);
+    assert_eq!(
+        attribute(&span, "gen_ai.response.time_to_first_chunk"),
+        None
+    );
 }
 
 #[test]
@@ -636,7 +688,13 @@ fn an_error_item_ends_the_span_with_its_error_type_and_the_text_so_far() {
     let telemetry = TestTelemetry::new();
     let items: Vec<_> = {
         let _guard = telemetry.context().attach();
-        block_on(async { anthropic_error(ANTHROPIC_ERROR).await.unwrap().collect().await })
+        block_on(async {
+            anthropic_error(ANTHROPIC_ERROR)
+                .await
+                .unwrap()
+                .collect()
+                .await
+        })
     };
     assert!(items.last().unwrap().is_err());
     let span = telemetry.span("chat claude-haiku-4-5");
@@ -756,10 +814,7 @@ fn calls_made_while_polled_nest_under_the_stream_and_nothing_leaks_between_polls
         let before = Context::current().span().span_context().span_id();
         while let Some(_chunk) = block_on(chunks.next()) {
             // Between polls the consumer's context is its own.
-            assert_eq!(
-                Context::current().span().span_context().span_id(),
-                before
-            );
+            assert_eq!(Context::current().span().span_context().span_id(), before);
             let _ = inner_call();
         }
     }
@@ -780,7 +835,6 @@ fn calls_made_while_polled_nest_under_the_stream_and_nothing_leaks_between_polls
         .count();
     assert_eq!((nested, outside), (1, 5));
 }
-
 
 // ---- unsampled and no usage ---------------------------------------------------------------
 
@@ -882,7 +936,11 @@ fn ten_thousand_mixed_calls_end_every_span_exactly_once() {
             2 => drop(openai_tools(OPENAI_TOOL_CALL)),
             // an error item
             3 => drop(block_on(async {
-                anthropic_error(ANTHROPIC_ERROR).await.unwrap().count().await
+                anthropic_error(ANTHROPIC_ERROR)
+                    .await
+                    .unwrap()
+                    .count()
+                    .await
             })),
             // a panic in the consumer
             4 => {
@@ -958,7 +1016,10 @@ fn the_terminal_tree_shows_ttfc_chunks_and_an_abandoned_stream() {
         .lines()
         .find(|line| line.starts_with("chat gpt-4o-mini"))
         .unwrap_or_else(|| panic!("{tree}"));
-    assert!(full.contains("ttfc ") && full.contains("5 chunks"), "{full}");
+    assert!(
+        full.contains("ttfc ") && full.contains("5 chunks"),
+        "{full}"
+    );
     assert!(!full.contains('✗'), "{full}");
     let abandoned = tree
         .lines()

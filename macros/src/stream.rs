@@ -137,7 +137,12 @@ pub(crate) fn off(shape: &Shape, private: &TokenStream) -> TokenStream {
 /// The end of the recording branch (`__llmscope_call`, `__llmscope_output` and
 /// `__llmscope_started` in scope): the stream takes the call and ends its span; an `Err`
 /// before any stream ends it here.
-pub(crate) fn end(shape: &Shape, private: &TokenStream, read_usage: bool, output: Span) -> TokenStream {
+pub(crate) fn end(
+    shape: &Shape,
+    private: &TokenStream,
+    read_usage: bool,
+    output: Span,
+) -> TokenStream {
     match shape {
         Shape::Impl => record(private, read_usage, output),
         Shape::Boxed(ty) => {

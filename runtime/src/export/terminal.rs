@@ -728,7 +728,11 @@ fn render_line(
         part(out, None, &format!("ttfc {}", format_duration(ttfc)));
     }
     if let Some(chunks) = facts.chunks {
-        part(out, None, &plural(chunks.max(0) as usize, "chunk", "chunks"));
+        part(
+            out,
+            None,
+            &plural(chunks.max(0) as usize, "chunk", "chunks"),
+        );
     }
     if let Some(error) = &facts.error {
         part(out, Some(RED), &format!("✗ {error}"));

@@ -2,7 +2,7 @@
 //! ends exactly once, with time to first chunk, chunk timing, usage accumulated from the
 //! chunks, cost and the assembled completion.
 //!
-//! `#[llm_call]` on a function returning `impl Stream`, `Result<impl Stream, E>` or a boxed
+//! `llmscope::llm_call` on a function returning `impl Stream`, `Result<impl Stream, E>` or a boxed
 //! stream (`Pin<Box<dyn Stream …>>`, `BoxStream`) wraps the stream in [`RecordedStream`]:
 //!
 //! - the span ends when the stream yields its last item (`None`), an `Err` item, or is
@@ -20,5 +20,8 @@ pub mod keys;
 mod record;
 mod wrapper;
 
+// What the macros call: not public API, may change in any release.
+#[doc(hidden)]
 pub use record::{read_chunk_usage, StreamRecord};
+#[doc(hidden)]
 pub use wrapper::{stream_started, ReadItem, RecordedStream};

@@ -155,7 +155,10 @@ impl StreamRecord {
             ..
         } = *self;
         let mut attributes = Vec::with_capacity(6);
-        attributes.push(KeyValue::new(keys::CHUNKS, i64::try_from(chunks).unwrap_or(i64::MAX)));
+        attributes.push(KeyValue::new(
+            keys::CHUNKS,
+            i64::try_from(chunks).unwrap_or(i64::MAX),
+        ));
         if let Some(first) = first_chunk {
             attributes.push(KeyValue::new(
                 keys::RESPONSE_TIME_TO_FIRST_CHUNK,
@@ -237,7 +240,9 @@ static WARNED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 /// True the first time a site ends a stream without usage.
 fn first_warning(site: &'static Site) -> bool {
     let address = site as *const Site as usize;
-    let mut warned = WARNED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if warned.contains(&address) {
         false
     } else {

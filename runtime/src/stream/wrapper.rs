@@ -6,8 +6,11 @@
 //!   (last item or `Err` item) or from `Drop` (abandoned, or a panic while polled); after
 //!   it, the wrapper is [`Mode::Off`] and passes items through;
 //! - the call's context is attached only for the duration of one poll of the inner stream;
-//! - [`Mode::Off`] (no provider, or the call does not record and needs no context) costs one
-//!   branch per poll and allocates nothing.
+//! - [`Mode::Off`] (no provider, or the call does not record) costs one branch per poll and
+//!   allocates nothing. An unsampled call's context is not made current while its stream is
+//!   polled (that would cost a context attach per chunk): spans made *inside* the stream's
+//!   polls of a call dropped at the root of a trace are sampled on their own. Its body, which
+//!   builds the stream, still runs in the unsampled context as every call's body does.
 
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
@@ -27,9 +30,6 @@ pub type ReadItem<T> = fn(&T, &mut StreamRecord) -> bool;
 enum Mode<T> {
     /// Nothing: the call does not record, or its span has ended.
     Off,
-    /// The call does not record but its (unsampled) context must be current while polled,
-    /// so spans created inside are dropped with it.
-    Attach(Context),
     /// The call records.
     Record(Box<StreamRecord>, ReadItem<T>),
 }
@@ -47,7 +47,6 @@ impl<S: Stream> std::fmt::Debug for RecordedStream<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mode = match &self.mode {
             Mode::Off => "off",
-            Mode::Attach(_) => "attach",
             Mode::Record(..) => "record",
         };
         f.debug_struct("RecordedStream")
@@ -92,10 +91,9 @@ impl<S: Stream> RecordedStream<S> {
             let record = StreamRecord::new(call, site, started, reads_usage);
             Mode::Record(Box::new(record), read)
         } else {
-            match call.stream_context() {
-                Some(cx) => Mode::Attach(cx.clone()),
-                None => Mode::Off,
-            }
+            // Nothing to end: a call that does not record has no span to finish.
+            drop(call);
+            Mode::Off
         };
         RecordedStream { inner, mode }
     }
@@ -114,10 +112,6 @@ impl<S: Stream> Stream for RecordedStream<S> {
         let inner = unsafe { Pin::new_unchecked(&mut this.inner) };
         match &mut this.mode {
             Mode::Off => inner.poll_next(task),
-            Mode::Attach(cx) => {
-                let _guard = cx.clone().attach();
-                inner.poll_next(task)
-            }
             Mode::Record(record, read) => {
                 let read = *read;
                 let poll = {
