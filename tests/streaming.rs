@@ -245,6 +245,8 @@ async fn anthropic_error(
     Ok(stream::iter(sse::<AnthropicEvent>(body)))
 }
 
+// The boxed shape is read from the written type (an alias would hide it), hence the long type.
+#[allow(clippy::type_complexity)]
 #[llmscope::llm_call(
     provider = "anthropic",
     model = "claude-sonnet-4-5",
@@ -559,7 +561,7 @@ fn anthropic_tool_use_stream_splits_the_cache_writes_by_ttl() {
     let output = events
         .iter()
         .filter_map(|event| event.as_ref().ok()?.usage.as_ref()?.output_tokens)
-        .last()
+        .next_back()
         .unwrap();
     assert_eq!((write, write_1h), (6000, 4000));
     {

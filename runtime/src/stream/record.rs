@@ -190,20 +190,21 @@ impl StreamRecord {
                 );
             }
         }
-        let span = call.context().span();
-        span.set_attributes(attributes);
-        match ending {
-            Ending::Completed | Ending::Failed => {}
-            Ending::Abandoned => {
-                span.set_attribute(KeyValue::new(keys::CANCELLED, true));
-                span.set_status(Status::error("the stream was dropped before its end"));
-            }
-            Ending::Panicked => {
-                span.set_attribute(KeyValue::new(crate::private::keys::ERROR_TYPE, "panic"));
-                span.set_status(Status::error("the stream panicked while polled"));
+        {
+            let span = call.context().span();
+            span.set_attributes(attributes);
+            match ending {
+                Ending::Completed | Ending::Failed => {}
+                Ending::Abandoned => {
+                    span.set_attribute(KeyValue::new(keys::CANCELLED, true));
+                    span.set_status(Status::error("the stream was dropped before its end"));
+                }
+                Ending::Panicked => {
+                    span.set_attribute(KeyValue::new(crate::private::keys::ERROR_TYPE, "panic"));
+                    span.set_status(Status::error("the stream panicked while polled"));
+                }
             }
         }
-        drop(span);
         let mut usage: UsageData<'_> = counts;
         if let Some(id) = &response_id {
             usage.set_response_id(id);
