@@ -180,6 +180,72 @@
 /// (`Start::name(start, Cow::Borrowed("chat gpt-4o"))`); with an expression the runtime joins
 /// `{operation} {model}`.
 ///
+/// # Streams
+///
+/// A function (sync or `async`) that returns `impl Stream<Item = …>`, `Result<impl Stream, E>`
+/// or a boxed stream (`Pin<Box<dyn Stream<…> + Send>>`, `BoxStream<'_, …>`, or `Result` of one)
+/// gets a span that stays open while the stream is consumed. The shape is read from the
+/// written return type; a provider client's stream type alias is not recognised, write it as
+/// `Pin<Box<dyn Stream<Item = …> + Send>>` instead. The span ends exactly once:
+///
+/// | how the stream ends | the span |
+/// |---|---|
+/// | it yields `None` | usage, cost, finish reasons, content from the chunks |
+/// | it yields an `Err` item | `error.type` and status Error, as a failed call |
+/// | the consumer drops it early, or never polls it, or its task is dropped (runtime shutdown) | `llmscope.cancelled = true`, status Error, `gen_ai.response.finish_reasons = ["error"]` unless the provider sent one; usage and content that had arrived are kept |
+/// | polling it panics | `error.type = "panic"`, status Error |
+/// | the function returns `Err` before any stream | a failed call, as without streams |
+///
+/// Each item is read through [`Usage`] (of the `Ok` value for `Result` items; `usage = false`
+/// skips it), and the chunks' counts are folded: the latest value of each count wins. That
+/// is every provider's streaming rule: OpenAI's final chunk with empty `choices` (sent only with
+/// `stream_options.include_usage`), Anthropic's `message_start` (input and cache counts) and
+/// cumulative `message_delta` output, Gemini's cumulative `usageMetadata`. Response id and
+/// model come from the first chunk that has them, finish reasons from all; the completion is
+/// assembled from the `#[usage(completion)]` deltas and captured (redacted once) only as the
+/// capture policy allows. A stream that ends with no count at all gets
+/// `llmscope.stream.usage_missing = true` and no usage or cost attribute, and a warning once per
+/// call site. The span also gets `gen_ai.request.stream = true`,
+/// `gen_ai.response.time_to_first_chunk` (seconds from the call's start), `llmscope.stream.chunks`
+/// and `llmscope.stream.time_per_output_chunk` (mean seconds between chunks). Every key is listed
+/// in [`stream::keys`](crate::stream::keys).
+///
+/// The span's context is current only while the stream is polled: calls the stream's producer
+/// makes nest under it, calls the consumer makes between polls do not. When the call does not
+/// record, polling costs a branch and allocates nothing.
+///
+/// ```
+/// use futures::stream::{self, Stream, StreamExt as _};
+/// use llmscope::testing::{attribute, TestTelemetry};
+///
+/// #[derive(llmscope::Usage)]
+/// struct Chunk {
+///     #[usage(completion)] text: String,
+///     #[usage(output_tokens)] output_tokens: Option<u32>,
+/// }
+///
+/// #[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini")]
+/// fn chat(prompt: &str) -> impl Stream<Item = Chunk> {
+///     stream::iter([
+///         Chunk { text: "Hello".into(), output_tokens: None },
+///         Chunk { text: "!".into(), output_tokens: Some(2) },
+///     ])
+/// }
+///
+/// let telemetry = TestTelemetry::new();
+/// {
+///     let _guard = telemetry.context().attach();
+///     let mut chunks = chat("hi");
+///     let first = tokio::runtime::Builder::new_current_thread().build().unwrap()
+///         .block_on(chunks.next());
+///     assert_eq!(first.unwrap().text, "Hello");
+///     assert!(telemetry.spans().is_empty()); // open while the stream is held
+/// }                                           // dropped early: the span ends here
+/// let span = telemetry.span("chat gpt-4o-mini");
+/// assert_eq!(attribute(&span, "llmscope.cancelled"), Some(&true.into()));
+/// assert_eq!(attribute(&span, "llmscope.stream.chunks"), Some(&1i64.into()));
+/// ```
+///
 /// # Errors at compile time
 ///
 /// Unknown arguments and attribute names get a "did you mean", wrong literal kinds and
@@ -557,9 +623,9 @@ pub use llmscope_runtime::capture::{
 pub use llmscope_runtime::{
     capture, diagnostics, dropped_spans, export, init, install, install_with_sampler, is_installed,
     opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
-    scoped_with_sampler, semconv, set_price_registry, setup, testing, unknown_models, ErrorType,
-    ExportError, ExportReport, InstallError, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    scoped_with_sampler, semconv, set_price_registry, setup, stream, testing, unknown_models,
+    ErrorType, ExportError, ExportReport, InstallError, Sampler, SetupError, Telemetry,
+    TelemetryGuard, Usage, UsageData, INSTRUMENTATION_NAME,
 };
 
 /// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).

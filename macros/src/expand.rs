@@ -13,6 +13,7 @@ use crate::kinds::{
 };
 use crate::parse::{self, Args};
 use crate::registry::AttrType;
+use crate::stream;
 use crate::{valid, value};
 
 /// Entry point of every span macro: parse, validate, generate; on an error the user's item
@@ -105,6 +106,24 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
     if let Some(name) = span_name(args, operation) {
         sampling.push(quote!(#private::Start::name(__llmscope_start, #name);));
     }
+    let shape = match decl.end {
+        End::BodyOrStream => stream::shape(&func.sig.output),
+        End::BodyReturns => None,
+    };
+    if shape.is_some()
+        && !args
+            .values
+            .iter()
+            .any(|value| value.key == "gen_ai.request.stream")
+    {
+        describe.push(quote! {
+            #private::Start::attribute(
+                __llmscope_start,
+                #private::stream_keys::REQUEST_STREAM,
+                ::core::option::Option::Some(#private::Value::Bool(true)),
+            );
+        });
+    }
 
     // Read from the parameters once the span records, before the body takes them.
     let mut before = Vec::new();
@@ -153,6 +172,11 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             }
         }
     };
+    if shape.is_some() {
+        after_start.extend(quote! {
+            let __llmscope_started = #private::stream_started(&__llmscope_call);
+        });
+    }
 
     // Read from the returned value, before the outcome and the end.
     let output_span = output_span(&func.sig);
@@ -239,7 +263,15 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             begin,
             enter,
             instrument,
-            end: end(decl.end, krate, &record),
+            end: match &shape {
+                Some(shape) => stream::end(shape, &private, args.usage != Some(false), output_span),
+                None => end(decl.end, krate, &record),
+            },
+            off: match &shape {
+                Some(shape) => stream::off(shape, &private),
+                None => quote!(__llmscope_output),
+            },
+            fake_return: shape.as_ref().map(stream::fake_return),
         },
         func,
     )
@@ -285,7 +317,7 @@ fn span_name(args: &Args, operation: &str) -> Option<TokenStream> {
 fn end(strategy: End, krate: &syn::Path, record: &[TokenStream]) -> TokenStream {
     let private = quote!(#krate::__private);
     match strategy {
-        End::BodyReturns => quote! {
+        End::BodyReturns | End::BodyOrStream => quote! {
             #(#record)*
             {
                 #[allow(unused_imports)]
@@ -330,6 +362,10 @@ struct Wrapper<'a> {
     instrument: TokenStream,
     /// The end of the recording branch ([`end`]).
     end: TokenStream,
+    /// The value handed back when the call does not record, from `__llmscope_output`.
+    off: TokenStream,
+    /// Replaces the type-inference hint of the body (a returned stream's own).
+    fake_return: Option<TokenStream>,
 }
 
 /// The function with its body run inside the span: the disabled fast path, sync or async
@@ -347,6 +383,8 @@ fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
         enter,
         instrument,
         end,
+        off,
+        fake_return: stream_fake_return,
     } = wrapper;
     let private = quote!(#krate::__private);
     let capture = match capture {
@@ -369,7 +407,10 @@ fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
         ..
     } = func;
     let stmts = &block.stmts;
-    let fake_return = fake_return(&sig.output);
+    let fake_return = match stream_fake_return {
+        Some(tokens) => tokens.clone(),
+        None => fake_return(&sig.output),
+    };
     let site = quote! {
         static __LLMSCOPE_SITE: #private::Site = #private::Site {
             operation: #operation,
@@ -396,7 +437,10 @@ fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
                 #(#stmts)*
             };
             match __llmscope_call {
-                ::core::option::Option::None => __llmscope_body.await,
+                ::core::option::Option::None => {
+                    let __llmscope_output = __llmscope_body.await;
+                    #off
+                }
                 ::core::option::Option::Some(mut __llmscope_call) => {
                     #begin
                     let __llmscope_output = #instrument.await;
@@ -413,7 +457,10 @@ fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
                 #(#stmts)*
             };
             match __llmscope_call {
-                ::core::option::Option::None => __llmscope_body(),
+                ::core::option::Option::None => {
+                    let __llmscope_output = __llmscope_body();
+                    #off
+                }
                 ::core::option::Option::Some(mut __llmscope_call) => {
                     #begin
                     let __llmscope_guard = #enter;

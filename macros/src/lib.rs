@@ -19,6 +19,7 @@ mod parse;
 mod registry;
 #[cfg(test)]
 mod registry_tests;
+mod stream;
 mod usage;
 mod valid;
 mod value;

@@ -950,6 +950,31 @@ impl Call {
         }
     }
 
+    // --- streaming hooks (used by `crate::stream`; small on purpose, port them with `Call`) ---
+
+    /// The context a returned stream makes current while it is polled, if any (none for an
+    /// empty span context or when the caller's own context serves).
+    #[inline]
+    pub(crate) fn stream_context(&self) -> Option<&Context> {
+        self.attach.then_some(&self.cx)
+    }
+
+    /// Whether completion text would be captured (recording, and a capture mode other than
+    /// `none`).
+    pub(crate) fn captures_content(&self) -> bool {
+        self.recording && self.capture_mode() != CaptureMode::None
+    }
+
+    /// Writes usage accumulated from a stream's chunks, as [`Call::record_usage`] does for a
+    /// returned value (usage, response metadata, cost, completion content).
+    pub(crate) fn record_usage_data(&mut self, usage: &UsageData<'_>) {
+        if self.recording {
+            self.write_usage(usage);
+        }
+    }
+
+    // --- end of streaming hooks ---
+
     /// Records a failed call: `error.type`, an `exception` event and status Error.
     pub fn record_error(
         &mut self,

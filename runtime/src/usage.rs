@@ -76,6 +76,9 @@ pub struct UsageData<'a> {
     finish_reasons: Vec<&'a str>,
     completion: Vec<&'a str>,
     service_tier: Option<&'a str>,
+    /// Streaming hook: set while reading a chunk whose text is not captured, so no chunk
+    /// allocates for text that is thrown away.
+    discard_completion: bool,
 }
 
 impl<'a> UsageData<'a> {
@@ -128,7 +131,9 @@ impl<'a> UsageData<'a> {
     }
     /// Appends completion text. It is content: exported only if the capture policy allows.
     pub fn push_completion(&mut self, text: &'a str) {
-        self.completion.push(text);
+        if !self.discard_completion {
+            self.completion.push(text);
+        }
     }
     /// Sets the service tier the provider reports having used (`default`, `flex`, `priority`, `batch`).
     pub fn set_service_tier(&mut self, tier: &'a str) {
@@ -198,6 +203,47 @@ impl<'a> UsageData<'a> {
     /// The service tier reported by the provider.
     pub fn service_tier(&self) -> Option<&'a str> {
         self.service_tier
+    }
+
+    // --- streaming hooks (used by `crate::stream`; keep with `UsageData`) ---
+
+    /// A reader for one stream chunk: it drops completion text when `keep_completion` is false.
+    pub(crate) fn for_chunk(keep_completion: bool) -> Self {
+        UsageData {
+            discard_completion: !keep_completion,
+            ..UsageData::default()
+        }
+    }
+
+    /// Folds the token counts of one chunk into this accumulator, field by field: the latest
+    /// value reported wins. That is each provider's streaming rule at once: OpenAI reports
+    /// usage once (the final chunk), Anthropic reports input and cache counts in
+    /// `message_start` and a cumulative output count in each `message_delta`, Gemini a
+    /// cumulative `usageMetadata` on every chunk. Once any chunk says its input excludes the
+    /// cache (or its output the reasoning tokens), the total does.
+    pub(crate) fn absorb_counts(&mut self, chunk: &UsageData<'_>) {
+        fn latest(into: &mut Option<u64>, from: Option<u64>) {
+            if from.is_some() {
+                *into = from;
+            }
+        }
+        latest(&mut self.input_tokens, chunk.input_tokens);
+        latest(&mut self.output_tokens, chunk.output_tokens);
+        latest(&mut self.cache_read_tokens, chunk.cache_read_tokens);
+        latest(&mut self.cache_write_tokens, chunk.cache_write_tokens);
+        latest(&mut self.cache_write_1h_tokens, chunk.cache_write_1h_tokens);
+        latest(&mut self.reasoning_tokens, chunk.reasoning_tokens);
+        self.input_excludes_cache |= chunk.input_excludes_cache;
+        self.output_excludes_reasoning |= chunk.output_excludes_reasoning;
+    }
+
+    /// Whether any token count was reported.
+    pub(crate) fn has_counts(&self) -> bool {
+        self.input_tokens.is_some()
+            || self.output_tokens.is_some()
+            || self.cache_read_tokens.is_some()
+            || self.cache_write_tokens.is_some()
+            || self.reasoning_tokens.is_some()
     }
     /// Whether nothing at all was recorded.
     pub fn is_empty(&self) -> bool {

@@ -62,5 +62,5 @@ pub(crate) const DECL: Decl = Decl {
     before: &[],
     returns: &[Return::Usage],
     scope: Scope::Call,
-    end: End::BodyReturns,
+    end: End::BodyOrStream,
 };

@@ -219,4 +219,8 @@ pub(crate) enum Scope {
 pub(crate) enum End {
     /// When the body returns, panics or (async) its future is dropped.
     BodyReturns,
+    /// As [`End::BodyReturns`], unless the function returns a stream (`impl Stream`,
+    /// `Result<impl Stream, E>`, a boxed stream): then the span ends when the returned
+    /// stream finishes or is dropped (see `stream.rs`).
+    BodyOrStream,
 }

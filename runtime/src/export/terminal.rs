@@ -55,6 +55,8 @@ const AGENT_OUTCOME: &str = "llmscope.agent.outcome";
 /// Nesting levels drawn with their own guide; deeper spans are drawn at this indentation with
 /// their depth written out, so a line never grows with the depth of the tree.
 const MAX_INDENT_LEVELS: usize = 16;
+const TIME_TO_FIRST_CHUNK: &str = crate::stream::keys::RESPONSE_TIME_TO_FIRST_CHUNK;
+const STREAM_CHUNKS: &str = crate::stream::keys::CHUNKS;
 
 /// Operations whose spans are model calls; only these count towards a trace's totals, so an
 /// agent span carrying aggregates of its children is not counted twice.
@@ -514,6 +516,10 @@ struct Facts<'a> {
     step_index: Option<i64>,
     step_decision: Option<&'a str>,
     agent: Option<AgentFacts<'a>>,
+    /// A streamed call's time to first chunk, in seconds.
+    time_to_first_chunk: Option<f64>,
+    /// A streamed call's chunk count.
+    chunks: Option<i64>,
 }
 
 /// What an agent span says about its whole run.
@@ -579,6 +585,8 @@ impl<'a> Facts<'a> {
                         }
                     }
                 }
+                TIME_TO_FIRST_CHUNK => facts.time_to_first_chunk = as_float(&kv.value),
+                STREAM_CHUNKS => facts.chunks = as_int(&kv.value),
                 _ => {}
             }
         }
@@ -587,8 +595,14 @@ impl<'a> Facts<'a> {
         if facts.cost.is_some() && facts.cost_rank < 2 {
             facts.currency = None;
         }
+        // A stream its consumer dropped shows as an abandoned call (an error), not a cancel.
+        let abandoned_stream = facts.chunks.is_some() && facts.stopped == Some("cancelled");
+        if abandoned_stream {
+            facts.stopped = None;
+        }
         facts.error = match (&span.status, error_type) {
             (_, Some(error_type)) => Some(error_type),
+            (_, None) if abandoned_stream => Some("abandoned".to_owned()),
             (Status::Error { description }, None) if !description.is_empty() => {
                 Some(description.to_string())
             }
@@ -846,6 +860,17 @@ fn render_line(
     }
     if let Some(cost) = facts.cost {
         part(out, Some(YELLOW), &format_cost(cost, facts.currency));
+    }
+    if let Some(ttfc) = facts.time_to_first_chunk {
+        let ttfc = Duration::try_from_secs_f64(ttfc).unwrap_or(Duration::ZERO);
+        part(out, None, &format!("ttfc {}", format_duration(ttfc)));
+    }
+    if let Some(chunks) = facts.chunks {
+        part(
+            out,
+            None,
+            &plural(chunks.max(0) as usize, "chunk", "chunks"),
+        );
     }
     if let Some(error) = &facts.error {
         part(out, Some(RED), &format!("✗ {}", escape(error)));

@@ -1,0 +1,214 @@
+//! Which return types are streams, and the code that hands back a recorded stream (the
+//! `End::BodyOrStream` strategy: the span ends when the returned stream finishes or is
+//! dropped).
+//!
+//! The shape is read from the written return type, because the wrapping differs by shape
+//! (an opaque `impl Stream` can become the wrapper, a boxed stream must be boxed again, a
+//! `Result` is wrapped in its `Ok` arm); what each item *is* (a chunk with usage, an `Err`
+//! item) is decided by traits at the expansion site, never by type names.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::{GenericArgument, PathArguments, ReturnType, Type, TypeParamBound};
+
+/// How a returned stream is written.
+pub(crate) enum Shape {
+    /// `impl Stream<Item = …>` (with any other bounds).
+    Impl,
+    /// A boxed stream: `Pin<Box<dyn Stream …>>`, `BoxStream<'_, …>`, `LocalBoxStream<'_, …>`.
+    Boxed(Type),
+    /// `Result<S, E>` (or a one-argument `Result<S>` alias) with `S` one of the above.
+    Result {
+        ok: Box<Shape>,
+        /// The error type, when written (pins `?` inside the body).
+        error: Option<Type>,
+    },
+}
+
+/// The shape of a function's return type, if it returns a stream.
+pub(crate) fn shape(output: &ReturnType) -> Option<Shape> {
+    match output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => shape_of(ty),
+    }
+}
+
+fn shape_of(ty: &Type) -> Option<Shape> {
+    match ty {
+        Type::Paren(inner) => shape_of(&inner.elem),
+        Type::Group(inner) => shape_of(&inner.elem),
+        Type::ImplTrait(bounds) => has_stream_bound(bounds.bounds.iter()).then_some(Shape::Impl),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            let args = type_arguments(&last.arguments);
+            match last.ident.to_string().as_str() {
+                "BoxStream" | "LocalBoxStream" => Some(Shape::Boxed(ty.clone())),
+                "Pin" => {
+                    let boxed = args.first()?;
+                    is_boxed_dyn_stream(boxed).then(|| Shape::Boxed(ty.clone()))
+                }
+                "Result" => {
+                    let ok = shape_of(args.first()?)?;
+                    Some(Shape::Result {
+                        ok: Box::new(ok),
+                        error: args.get(1).map(|error| (*error).clone()),
+                    })
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn type_arguments(arguments: &PathArguments) -> Vec<&Type> {
+    match arguments {
+        PathArguments::AngleBracketed(args) => args
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn is_boxed_dyn_stream(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if last.ident != "Box" {
+        return false;
+    }
+    match type_arguments(&last.arguments).first() {
+        Some(Type::TraitObject(object)) => has_stream_bound(object.bounds.iter()),
+        _ => false,
+    }
+}
+
+fn has_stream_bound<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> bool {
+    bounds.any(|bound| match bound {
+        TypeParamBound::Trait(bound) => bound
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Stream"),
+        _ => false,
+    })
+}
+
+/// `if false { return Err::<_, E>(loop {}) }` for a `Result` whose `Ok` type is opaque: the
+/// body's `?` then converts into the written error type, as in the original function.
+pub(crate) fn fake_return(shape: &Shape) -> TokenStream {
+    match shape {
+        Shape::Result {
+            error: Some(error), ..
+        } => quote! {
+            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::needless_return)]
+            if false {
+                let __llmscope_fake_error: #error = loop {};
+                return ::core::result::Result::Err(__llmscope_fake_error);
+            }
+        },
+        _ => TokenStream::new(),
+    }
+}
+
+/// The value handed back when the call does not record (`__llmscope_output` in scope).
+pub(crate) fn off(shape: &Shape, private: &TokenStream) -> TokenStream {
+    match shape {
+        Shape::Impl => quote!(#private::RecordedStream::off(__llmscope_output)),
+        Shape::Boxed(_) => quote!(__llmscope_output),
+        Shape::Result { ok, .. } => {
+            let inner = off(ok, private);
+            quote! {
+                match __llmscope_output {
+                    ::core::result::Result::Ok(__llmscope_output) => ::core::result::Result::Ok(#inner),
+                    ::core::result::Result::Err(__llmscope_error) => ::core::result::Result::Err(__llmscope_error),
+                }
+            }
+        }
+    }
+}
+
+/// The end of the recording branch (`__llmscope_call`, `__llmscope_output` and
+/// `__llmscope_started` in scope): the stream takes the call and ends its span; an `Err`
+/// before any stream ends it here.
+pub(crate) fn end(
+    shape: &Shape,
+    private: &TokenStream,
+    read_usage: bool,
+    output: Span,
+) -> TokenStream {
+    match shape {
+        Shape::Impl => record(private, read_usage, output),
+        Shape::Boxed(ty) => {
+            let record = record(private, read_usage, output);
+            quote! {{
+                let __llmscope_boxed: #ty = ::std::boxed::Box::pin(#record);
+                __llmscope_boxed
+            }}
+        }
+        Shape::Result { ok, .. } => {
+            let inner = end(ok, private, read_usage, output);
+            quote! {
+                match __llmscope_output {
+                    ::core::result::Result::Ok(__llmscope_output) => ::core::result::Result::Ok(#inner),
+                    ::core::result::Result::Err(__llmscope_error) => {
+                        let __llmscope_failed =
+                            ::core::result::Result::<::core::convert::Infallible, _>::Err(__llmscope_error);
+                        {
+                            #[allow(unused_imports)]
+                            use #private::RecordOutcome as _;
+                            (&&&&#private::Outcome(&__llmscope_failed)).record_outcome(&mut __llmscope_call);
+                        }
+                        #private::Call::end(__llmscope_call);
+                        match __llmscope_failed {
+                            ::core::result::Result::Err(__llmscope_error) => ::core::result::Result::Err(__llmscope_error),
+                            ::core::result::Result::Ok(__llmscope_never) => match __llmscope_never {},
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `RecordedStream::record(…)` with the reader of this item type: usage through `Usage`
+/// (spanned at the return type, so a chunk type without it is reported there), and an `Err`
+/// item recorded as the call's error.
+fn record(private: &TokenStream, read_usage: bool, output: Span) -> TokenStream {
+    let usage = if read_usage {
+        quote_spanned! {output=>
+            #private::read_chunk_usage(__llmscope_record, __llmscope_item);
+        }
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        #private::RecordedStream::record(
+            __llmscope_output,
+            __llmscope_call,
+            &__LLMSCOPE_SITE,
+            __llmscope_started,
+            |__llmscope_item, __llmscope_record| {
+                #usage
+                #[allow(unused_imports)]
+                use #private::IsFailure as _;
+                if (&#private::FailureOf(__llmscope_item)).failed() {
+                    #[allow(unused_imports)]
+                    use #private::RecordOutcome as _;
+                    (&&&&#private::Outcome(__llmscope_item))
+                        .record_outcome(#private::StreamRecord::call(__llmscope_record));
+                    true
+                } else {
+                    false
+                }
+            },
+            #read_usage,
+        )
+    }
+}
