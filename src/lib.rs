@@ -345,7 +345,7 @@ pub use llmscope_macros::Usage;
 ///     &SITE,
 ///     |start| Start::name(start, Cow::Borrowed("retrieval kb-prod")),
 ///     |start| {
-///         Start::attribute(start, stage_keys::STAGE, Some(Value::String("retrieve".into())));
+///         Start::attribute(start, keys::LLMSCOPE_STAGE, Some(Value::String("retrieve".into())));
 ///         Start::attribute(start, "gen_ai.data_source.id", Some(Value::String("kb-prod".into())));
 ///         Start::attribute(start, "gen_ai.request.top_k", Some(Value::F64(2.0)));
 ///     },
@@ -548,7 +548,7 @@ pub use llmscope_macros::agent_step;
 pub use llmscope_macros::tool;
 
 pub use llmscope_runtime::{
-    agent, stage_keys, AgentOutcome, AgentTotals, Decided, Decision, Document, Retrieved,
+    agent, keys, AgentOutcome, AgentTotals, Decided, Decision, Document, Retrieved,
 };
 
 pub use llmscope_runtime::capture::{

@@ -4,8 +4,8 @@ use std::sync::{LazyLock, OnceLock};
 
 use opentelemetry::KeyValue;
 
+use crate::keys;
 use crate::pricing::{PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
-use crate::private::keys;
 use crate::usage::UsageData;
 
 /// The registry in use: the embedded one (parsed once, never copied) or the one set, kept
@@ -110,19 +110,19 @@ pub(crate) fn write_cost(
         return;
     };
     attributes.extend([
-        KeyValue::new(keys::COST_TOTAL, cost.total),
-        KeyValue::new(keys::OPENINFERENCE_COST_PROMPT, cost.prompt()),
-        KeyValue::new(keys::OPENINFERENCE_COST_COMPLETION, cost.output),
-        KeyValue::new(keys::OPENINFERENCE_COST_TOTAL, cost.total),
-        KeyValue::new(keys::COST_INPUT, cost.input),
-        KeyValue::new(keys::COST_OUTPUT, cost.output),
-        KeyValue::new(keys::COST_CACHE_READ, cost.cache_read),
-        KeyValue::new(keys::COST_CACHE_WRITE, cost.cache_write),
-        KeyValue::new(keys::PRICING_ENTRY, matched.key().to_owned()),
+        KeyValue::new(keys::LLMSCOPE_COST_TOTAL, cost.total),
+        KeyValue::new(keys::LLM_COST_PROMPT, cost.prompt()),
+        KeyValue::new(keys::LLM_COST_COMPLETION, cost.output),
+        KeyValue::new(keys::LLM_COST_TOTAL, cost.total),
+        KeyValue::new(keys::LLMSCOPE_COST_INPUT, cost.input),
+        KeyValue::new(keys::LLMSCOPE_COST_OUTPUT, cost.output),
+        KeyValue::new(keys::LLMSCOPE_COST_CACHE_READ, cost.cache_read),
+        KeyValue::new(keys::LLMSCOPE_COST_CACHE_WRITE, cost.cache_write),
+        KeyValue::new(keys::LLMSCOPE_PRICING_ENTRY, matched.key().to_owned()),
         KeyValue::new(
-            keys::PRICING_SNAPSHOT,
+            keys::LLMSCOPE_PRICING_SNAPSHOT,
             matched.snapshot_version().to_owned(),
         ),
-        KeyValue::new(keys::PRICING_TIER, tier.as_str()),
+        KeyValue::new(keys::LLMSCOPE_PRICING_TIER, tier.as_str()),
     ]);
 }

@@ -10,56 +10,13 @@ use std::sync::Arc;
 use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::{Array, Context, ContextGuard, KeyValue, Value};
 
+use super::call::Call;
+use super::dispatch::Dispatch;
+use super::fields::Text;
 use crate::agent::{self, Accumulator, Decided, Decision};
 use crate::capture::Content;
-use crate::private::{Call, Text};
+use crate::keys;
 use crate::retrieval::{self, Retrieved};
-
-/// Attribute keys written by the stage, agent and tool spans (outside semconv: `llmscope.*`).
-pub mod stage_keys {
-    /// `llmscope.stage`: the pipeline stage (`embed`, `retrieve`, `rerank`, `prompt`,
-    /// `postprocess` or a custom name).
-    pub const STAGE: &str = "llmscope.stage";
-    /// `gen_ai.retrieval.documents`: `[{"id": …, "score": …}]` (no document content).
-    pub const RETRIEVAL_DOCUMENTS: &str = "gen_ai.retrieval.documents";
-    /// `llmscope.documents.count`: documents returned by a retrieve or rerank stage.
-    pub const DOCUMENTS_COUNT: &str = "llmscope.documents.count";
-    /// `llmscope.retrieval.similarity_threshold`: the minimum similarity a document needs.
-    pub const SIMILARITY_THRESHOLD: &str = "llmscope.retrieval.similarity_threshold";
-    /// `llmscope.rerank.top_n`: how many documents the reranker keeps.
-    pub const RERANK_TOP_N: &str = "llmscope.rerank.top_n";
-    /// `llmscope.rerank.scores.before`: the scores of the reranker's input, in input order.
-    pub const RERANK_SCORES_BEFORE: &str = "llmscope.rerank.scores.before";
-    /// `llmscope.rerank.scores.after`: the scores the reranker returned, in output order.
-    pub const RERANK_SCORES_AFTER: &str = "llmscope.rerank.scores.after";
-    /// `llmscope.prompt.length`: characters of the assembled prompt.
-    pub const PROMPT_LENGTH: &str = "llmscope.prompt.length";
-    /// `llmscope.agent.tools`: the names of the tools the agent may call.
-    pub const AGENT_TOOLS: &str = "llmscope.agent.tools";
-    /// `llmscope.agent.max_steps`: the agent's step limit.
-    pub const AGENT_MAX_STEPS: &str = "llmscope.agent.max_steps";
-    /// `llmscope.agent.steps`: steps the agent took.
-    pub const AGENT_STEPS: &str = "llmscope.agent.steps";
-    /// `llmscope.agent.tool_calls`: tool calls the agent made.
-    pub const AGENT_TOOL_CALLS: &str = "llmscope.agent.tool_calls";
-    /// `llmscope.agent.llm_calls`: recorded LLM calls under the agent, sub-agents included.
-    pub const AGENT_LLM_CALLS: &str = "llmscope.agent.llm_calls";
-    /// `llmscope.agent.usage.input_tokens`: their input tokens (not `gen_ai.usage.*`, which
-    /// backends sum per span: the calls already carry those).
-    pub const AGENT_INPUT_TOKENS: &str = "llmscope.agent.usage.input_tokens";
-    /// `llmscope.agent.usage.output_tokens`: their output tokens.
-    pub const AGENT_OUTPUT_TOKENS: &str = "llmscope.agent.usage.output_tokens";
-    /// `llmscope.agent.cost.amount`: their cost in USD (priced calls only).
-    pub const AGENT_COST_AMOUNT: &str = "llmscope.agent.cost.amount";
-    /// `llmscope.agent.unpriced_llm_calls`: calls with usage but no price.
-    pub const AGENT_UNPRICED_LLM_CALLS: &str = "llmscope.agent.unpriced_llm_calls";
-    /// `llmscope.agent.outcome`: `completed`, `step_limit` or `error`.
-    pub const AGENT_OUTCOME: &str = "llmscope.agent.outcome";
-    /// `llmscope.agent.step.index`: the 1-based index of the step in its agent.
-    pub const STEP_INDEX: &str = "llmscope.agent.step.index";
-    /// `llmscope.agent.step.decision`: `call_tool`, `delegate` or `final_answer`.
-    pub const STEP_DECISION: &str = "llmscope.agent.step.decision";
-}
 
 /// The span name `{prefix} {value}`, or `prefix` when the value is absent.
 pub fn stage_name(prefix: &'static str, value: Option<Value>) -> std::borrow::Cow<'static, str> {
@@ -88,17 +45,6 @@ pub enum Slot {
     ToolResult,
 }
 
-/// Wraps content for autoref dispatch of [`CaptureContent`].
-#[derive(Debug)]
-pub struct ContentOf<'a, T: ?Sized>(pub &'a T);
-
-impl<T: ?Sized> Clone for ContentOf<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: ?Sized> Copy for ContentOf<'_, T> {}
-
 /// Captures a value that implements [`Content`] (or an `Ok` one) as the capture policy
 /// allows; other types are never captured.
 pub trait CaptureContent {
@@ -114,19 +60,19 @@ fn capture_into<C: Content + ?Sized>(call: &mut Call, slot: Slot, content: &C) {
     }
 }
 
-impl<T: Content, E> CaptureContent for &&ContentOf<'_, Result<T, E>> {
+impl<T: Content, E> CaptureContent for &&Dispatch<'_, Result<T, E>> {
     fn capture_content(self, call: &mut Call, slot: Slot) {
         if let Ok(content) = self.0 {
             capture_into(call, slot, content);
         }
     }
 }
-impl<T: Content + ?Sized> CaptureContent for &ContentOf<'_, T> {
+impl<T: Content + ?Sized> CaptureContent for &Dispatch<'_, T> {
     fn capture_content(self, call: &mut Call, slot: Slot) {
         capture_into(call, slot, self.0);
     }
 }
-impl<T: ?Sized> CaptureContent for ContentOf<'_, T> {
+impl<T: ?Sized> CaptureContent for Dispatch<'_, T> {
     fn capture_content(self, _call: &mut Call, _slot: Slot) {}
 }
 
@@ -142,8 +88,8 @@ pub fn record_documents<R: Retrieved + ?Sized>(call: &mut Call, output: &R) {
     set(
         call,
         vec![
-            KeyValue::new(stage_keys::RETRIEVAL_DOCUMENTS, json),
-            KeyValue::new(stage_keys::DOCUMENTS_COUNT, count_value(count)),
+            KeyValue::new(keys::GEN_AI_RETRIEVAL_DOCUMENTS, json),
+            KeyValue::new(keys::LLMSCOPE_DOCUMENTS_COUNT, count_value(count)),
         ],
     );
 }
@@ -157,7 +103,7 @@ pub fn record_rerank_input<R: Retrieved + ?Sized>(call: &Call, input: &R) {
     set(
         call,
         vec![KeyValue::new(
-            stage_keys::RERANK_SCORES_BEFORE,
+            keys::LLMSCOPE_RERANK_SCORES_BEFORE,
             Value::Array(Array::F64(scores)),
         )],
     );
@@ -174,10 +120,10 @@ pub fn record_rerank_output<R: Retrieved + ?Sized>(call: &mut Call, output: &R) 
         call,
         vec![
             KeyValue::new(
-                stage_keys::RERANK_SCORES_AFTER,
+                keys::LLMSCOPE_RERANK_SCORES_AFTER,
                 Value::Array(Array::F64(scores)),
             ),
-            KeyValue::new(stage_keys::DOCUMENTS_COUNT, count_value(count)),
+            KeyValue::new(keys::LLMSCOPE_DOCUMENTS_COUNT, count_value(count)),
         ],
     );
 }
@@ -188,17 +134,6 @@ fn count_value(count: usize) -> i64 {
 
 // ----- prompt -----
 
-/// Wraps a prompt stage's return value for autoref dispatch of [`PromptLength`].
-#[derive(Debug)]
-pub struct PromptOf<'a, T: ?Sized>(pub &'a T);
-
-impl<T: ?Sized> Clone for PromptOf<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: ?Sized> Copy for PromptOf<'_, T> {}
-
 /// Writes `llmscope.prompt.length` when the prompt stage returns text (or `Ok(text)`); other
 /// return types record nothing.
 pub trait PromptLength {
@@ -206,24 +141,27 @@ pub trait PromptLength {
     fn record_prompt_length(self, call: &mut Call);
 }
 
-impl<T: Text, E> PromptLength for &&PromptOf<'_, Result<T, E>> {
+impl<T: Text, E> PromptLength for &&Dispatch<'_, Result<T, E>> {
     fn record_prompt_length(self, call: &mut Call) {
         if let Ok(text) = self.0 {
-            (&PromptOf(text)).record_prompt_length(call);
+            (&Dispatch(text)).record_prompt_length(call);
         }
     }
 }
 
-impl<T: Text + ?Sized> PromptLength for &PromptOf<'_, T> {
+impl<T: Text + ?Sized> PromptLength for &Dispatch<'_, T> {
     fn record_prompt_length(self, call: &mut Call) {
         if let Some(text) = self.0.text() {
             let length = count_value(text.chars().count());
-            set(call, vec![KeyValue::new(stage_keys::PROMPT_LENGTH, length)]);
+            set(
+                call,
+                vec![KeyValue::new(keys::LLMSCOPE_PROMPT_LENGTH, length)],
+            );
         }
     }
 }
 
-impl<T: ?Sized> PromptLength for PromptOf<'_, T> {
+impl<T: ?Sized> PromptLength for Dispatch<'_, T> {
     fn record_prompt_length(self, _call: &mut Call) {}
 }
 
@@ -271,28 +209,17 @@ impl Agent {
     }
 }
 
-/// Wraps a returned value for autoref dispatch of [`IsFailure`].
-#[derive(Debug)]
-pub struct FailureOf<'a, T: ?Sized>(pub &'a T);
-
-impl<T: ?Sized> Clone for FailureOf<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: ?Sized> Copy for FailureOf<'_, T> {}
-
 /// Whether a returned value is a failure: `Err` for `Result`, never for other types.
 pub trait IsFailure {
     /// True for an `Err`.
     fn failed(self) -> bool;
 }
-impl<T, E> IsFailure for &FailureOf<'_, Result<T, E>> {
+impl<T, E> IsFailure for &Dispatch<'_, Result<T, E>> {
     fn failed(self) -> bool {
         self.0.is_err()
     }
 }
-impl<T: ?Sized> IsFailure for FailureOf<'_, T> {
+impl<T: ?Sized> IsFailure for Dispatch<'_, T> {
     fn failed(self) -> bool {
         false
     }
@@ -307,7 +234,7 @@ pub fn begin_step(call: &Call) {
         set(
             call,
             vec![KeyValue::new(
-                stage_keys::STEP_INDEX,
+                keys::LLMSCOPE_AGENT_STEP_INDEX,
                 count_value_u64(index),
             )],
         );
@@ -318,28 +245,17 @@ fn count_value_u64(count: u64) -> i64 {
     i64::try_from(count).unwrap_or(i64::MAX)
 }
 
-/// Wraps a step's return value for autoref dispatch of [`ReadDecision`].
-#[derive(Debug)]
-pub struct DecisionOf<'a, T: ?Sized>(pub &'a T);
-
-impl<T: ?Sized> Clone for DecisionOf<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: ?Sized> Copy for DecisionOf<'_, T> {}
-
 /// Reads the decision of a step's return value when it implements [`Decided`].
 pub trait ReadDecision {
     /// The decision, if any.
     fn read_decision(self) -> Option<Decision>;
 }
-impl<T: Decided + ?Sized> ReadDecision for &DecisionOf<'_, T> {
+impl<T: Decided + ?Sized> ReadDecision for &Dispatch<'_, T> {
     fn read_decision(self) -> Option<Decision> {
         self.0.decision()
     }
 }
-impl<T: ?Sized> ReadDecision for DecisionOf<'_, T> {
+impl<T: ?Sized> ReadDecision for Dispatch<'_, T> {
     fn read_decision(self) -> Option<Decision> {
         None
     }
@@ -357,7 +273,10 @@ pub fn finish_step(call: &mut Call, returned: Option<Decision>, declared: Option
     agent::decided(call.context(), decision);
     set(
         call,
-        vec![KeyValue::new(stage_keys::STEP_DECISION, decision.as_str())],
+        vec![KeyValue::new(
+            keys::LLMSCOPE_AGENT_STEP_DECISION,
+            decision.as_str(),
+        )],
     );
 }
 
