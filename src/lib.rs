@@ -557,8 +557,8 @@ pub use llmscope_runtime::capture::{
 pub use llmscope_runtime::{
     capture, diagnostics, dropped_spans, export, init, install, install_with_sampler, is_installed,
     opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
-    scoped_with_sampler, semconv, set_price_registry, setup, testing, unknown_models, ErrorType,
-    ExportError, ExportReport, InstallError, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
+    scoped_with_sampler, semconv, set_price_registry, setup, testing, unknown_models, AlreadySet,
+    ErrorType, ExportError, ExportReport, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
     UsageData, INSTRUMENTATION_NAME,
 };
 

@@ -78,6 +78,7 @@ use std::sync::OnceLock;
 
 use opentelemetry::KeyValue;
 
+use crate::already_set::AlreadySet;
 use crate::keys;
 use crate::redact::{ContentHasher, RedactError, Redactor};
 
@@ -502,13 +503,14 @@ static POLICY: OnceLock<CapturePolicy> = OnceLock::new();
 ///
 /// # Errors
 ///
-/// Returns the policy back if one was already set or already read from the environment.
-pub fn set_capture_policy(policy: CapturePolicy) -> Result<(), Box<CapturePolicy>> {
+/// Returns [`AlreadySet`] carrying `policy` back if one was already set or already read from the
+/// environment.
+pub fn set_capture_policy(policy: CapturePolicy) -> Result<(), AlreadySet<CapturePolicy>> {
     let mut slot = Some(policy);
     POLICY.get_or_init(|| slot.take().expect("taken once"));
     match slot {
         None => Ok(()),
-        Some(rejected) => Err(Box::new(rejected)),
+        Some(rejected) => Err(AlreadySet::capture_policy(rejected)),
     }
 }
 

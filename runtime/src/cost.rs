@@ -4,6 +4,7 @@ use std::sync::{LazyLock, OnceLock};
 
 use opentelemetry::KeyValue;
 
+use crate::already_set::AlreadySet;
 use crate::keys;
 use crate::pricing::{PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
 use crate::usage::UsageData;
@@ -18,7 +19,7 @@ static UNKNOWN: LazyLock<UnknownModels> = LazyLock::new(UnknownModels::new);
 ///
 /// # Errors
 ///
-/// Returns the registry back if one was already set, or if a span was already priced with
+/// Returns [`AlreadySet`] carrying `registry` back if one was already set, or if a span was already priced with
 /// the embedded snapshot (the registry in use never changes under running code).
 ///
 /// # Examples
@@ -31,12 +32,12 @@ static UNKNOWN: LazyLock<UnknownModels> = LazyLock::new(UnknownModels::new);
 ///     .build();
 /// llmscope::set_price_registry(registry).expect("first and only registry");
 /// ```
-pub fn set_price_registry(registry: PriceRegistry) -> Result<(), Box<PriceRegistry>> {
+pub fn set_price_registry(registry: PriceRegistry) -> Result<(), AlreadySet<PriceRegistry>> {
     let mut slot = Some(registry);
     REGISTRY.get_or_init(|| Box::leak(Box::new(slot.take().expect("taken once"))));
     match slot {
         None => Ok(()),
-        Some(rejected) => Err(Box::new(rejected)),
+        Some(rejected) => Err(AlreadySet::price_registry(rejected)),
     }
 }
 

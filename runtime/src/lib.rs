@@ -6,6 +6,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod agent;
+mod already_set;
 mod budget;
 pub mod capture;
 mod cost;
@@ -33,11 +34,11 @@ pub mod __private {
 mod private;
 
 pub use agent::{AgentOutcome, AgentTotals, Decided, Decision};
+pub use already_set::AlreadySet;
 pub use cost::{price_registry, set_price_registry, unknown_models};
 pub use export::dropped_spans;
 pub use install::{
-    install, install_with_sampler, is_installed, scoped, scoped_with_sampler, InstallError,
-    INSTRUMENTATION_NAME,
+    install, install_with_sampler, is_installed, scoped, scoped_with_sampler, INSTRUMENTATION_NAME,
 };
 pub use retrieval::{Document, Retrieved};
 pub use sampling::Sampler;

@@ -11,7 +11,7 @@ use opentelemetry_sdk::Resource;
 
 use super::error::SetupError;
 use super::guard::TelemetryGuard;
-use super::otlp::{self, Destination};
+use super::otlp::{self, Backend};
 use super::{Protocol, DEFAULT_JSONL_PATH};
 use crate::capture::CapturePolicy;
 use crate::diagnostics::{self, diag, Level, Sink};
@@ -122,7 +122,7 @@ impl Config {
                 );
                 spans
             }
-            None => Destination::Embedded(self.embedded()?),
+            None => Backend::Embedded(self.embedded()?),
         };
         diag!(
             Info,
