@@ -557,15 +557,20 @@ pub use llmscope_runtime::capture::{
 pub use llmscope_runtime::{
     capture, diagnostics, dropped_spans, export, init, install, install_with_sampler, is_installed,
     opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
-    scoped_with_sampler, semconv, set_price_registry, setup, testing, unknown_models, AlreadySet,
-    ErrorType, ExportError, ExportReport, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    scoped_with_sampler, semconv, set_price_registry, setup, unknown_models, AlreadySet, ErrorType,
+    ExportError, ExportReport, Sampler, SetupError, Telemetry, TelemetryGuard, Usage, UsageData,
+    INSTRUMENTATION_NAME,
 };
 
 /// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use llmscope_runtime::propagation;
+
+/// A test harness that records spans in memory (feature `testing`, for `[dev-dependencies]`).
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub use llmscope_runtime::testing;
 
 #[doc(hidden)]
 pub use llmscope_runtime::__private;

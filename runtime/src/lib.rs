@@ -23,6 +23,8 @@ mod retrieval;
 pub mod sampling;
 pub mod semconv;
 pub mod setup;
+#[cfg(any(test, feature = "testing"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod usage;
 
