@@ -5,6 +5,8 @@
 //! it returns through [`Usage`] (usually `#[derive(Usage)]`). Attribute names and value types
 //! are checked at compile time against a registry generated from the semconv YAML.
 //!
+//! The example asserts through [`testing`] (feature `testing`, for `[dev-dependencies]`).
+//!
 //! ```
 //! use llmscope::testing::TestTelemetry;
 //!
@@ -166,7 +168,7 @@
 ///             drop(guard);
 ///             // the end strategy "the span ends when the body returns":
 ///             __private::record_usage(&mut call, &output);       // requires `Reply: Usage`
-///             (&&&&Outcome(&output)).record_outcome(&mut call);  // Err → error.type, event, status
+///             (&&&&Dispatch(&output)).record_outcome(&mut call);  // Err → error.type, event, status
 ///             Call::end(call);
 ///             output
 ///         }
@@ -351,11 +353,11 @@ pub use llmscope_macros::Usage;
 ///     },
 /// );
 /// if let Some(call) = &mut call {   // `query`: content, as the capture policy allows
-///     (&&ContentOf(&(question))).capture_content(call, Slot::RetrievalQuery);
+///     (&&Dispatch(&(question))).capture_content(call, Slot::RetrievalQuery);
 /// }
 /// // … the body runs as in `llm_call`; when it returns:
 /// __private::record_documents(&mut call, &output);   // requires `Vec<Chunk>: Retrieved`
-/// (&&&&Outcome(&output)).record_outcome(&mut call);
+/// (&&&&Dispatch(&output)).record_outcome(&mut call);
 /// Call::end(call);
 /// ```
 ///
@@ -363,7 +365,7 @@ pub use llmscope_macros::Usage;
 /// return value (`__private::record_usage`, as [`llm_call`]); `rerank` records the scores of
 /// `input` before the body (`__private::record_rerank_input`) and of the result after
 /// (`__private::record_rerank_output`); `prompt` records the length of a text result
-/// (`PromptOf(&output).record_prompt_length`); `postprocess` and custom stages record only
+/// (`Dispatch(&output).record_prompt_length`); `postprocess` and custom stages record only
 /// `llmscope.stage`, errors and the duration.
 ///
 /// An unknown kind is a compile error with a suggestion (`unknown stage kind `retreive`; did
@@ -464,9 +466,9 @@ pub use llmscope_macros::rag_stage;
 ///         let guard = Agent::enter(&agent);          // async: Agent::instrument(&agent, body)
 ///         let output = body();
 ///         drop(guard);
-///         let failed = (&FailureOf(&output)).failed();
+///         let failed = (&Dispatch(&output)).failed();
 ///         Agent::finish(agent, &mut call, failed);   // the totals and the outcome
-///         (&&&&Outcome(&output)).record_outcome(&mut call);
+///         (&&&&Dispatch(&output)).record_outcome(&mut call);
 ///         Call::end(call);
 ///         output
 ///     }
@@ -475,7 +477,7 @@ pub use llmscope_macros::rag_stage;
 ///
 /// A step counts itself in the nearest agent before the body (`__private::begin_step(call)`)
 /// and, when it returns, records the decision read from the value or declared:
-/// `__private::finish_step(&mut call, (&DecisionOf(&output)).read_decision(), Some("final_answer"))`.
+/// `__private::finish_step(&mut call, (&Dispatch(&output)).read_decision(), Some("final_answer"))`.
 ///
 /// # Errors at compile time
 ///
@@ -532,12 +534,12 @@ pub use llmscope_macros::agent_step;
 ///     |start| { /* gen_ai.tool.name, .call.id, .type, .description */ },
 /// );
 /// if let Some(call) = &mut call {
-///     (&&ContentOf(&(query))).capture_content(call, Slot::ToolArguments);
+///     (&&Dispatch(&(query))).capture_content(call, Slot::ToolArguments);
 ///     __private::begin_tool(call);                 // counts in the nearest agent
 /// }
 /// // … the body runs as in `llm_call`; when it returns:
-/// (&&ContentOf(&output)).capture_content(&mut call, Slot::ToolResult);
-/// (&&&&Outcome(&output)).record_outcome(&mut call);
+/// (&&Dispatch(&output)).capture_content(&mut call, Slot::ToolResult);
+/// (&&&&Dispatch(&output)).record_outcome(&mut call);
 /// Call::end(call);
 /// ```
 ///
