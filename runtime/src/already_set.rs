@@ -11,7 +11,7 @@ use crate::pricing::PriceRegistry;
 /// back in this error.
 ///
 /// Returned by [`install`](crate::install) (`T` = the provider),
-/// [`set_capture_policy`](crate::set_capture_policy) (`T` = the policy) and
+/// [`set_capture_policy`](crate::capture::set_capture_policy) (`T` = the policy) and
 /// [`set_price_registry`](crate::set_price_registry) (`T` = the registry).
 ///
 /// ```
