@@ -2,11 +2,6 @@
 
 use std::fmt;
 
-use opentelemetry_sdk::trace::SdkTracerProvider;
-
-use crate::capture::CapturePolicy;
-use crate::pricing::PriceRegistry;
-
 /// A process-wide setting was already set; the first value stays and the rejected one comes
 /// back in this error.
 ///
@@ -32,6 +27,16 @@ pub struct AlreadySet<T> {
 }
 
 impl<T> AlreadySet<T> {
+    /// `rejected` was not set as the process's `setting` (e.g. `price registry`); `hint` says
+    /// what to do instead.
+    pub(crate) fn new(rejected: T, setting: &'static str, hint: &'static str) -> Self {
+        AlreadySet {
+            rejected: Box::new(rejected),
+            setting,
+            hint,
+        }
+    }
+
     /// The value that was not set.
     pub fn rejected(&self) -> &T {
         &self.rejected
@@ -40,36 +45,6 @@ impl<T> AlreadySet<T> {
     /// Takes back the value that was not set.
     pub fn into_rejected(self) -> T {
         *self.rejected
-    }
-}
-
-impl AlreadySet<SdkTracerProvider> {
-    pub(crate) fn provider(rejected: SdkTracerProvider) -> Self {
-        AlreadySet {
-            rejected: Box::new(rejected),
-            setting: "tracer provider",
-            hint: "use `llmscope::scoped` to record into another provider for part of the program",
-        }
-    }
-}
-
-impl AlreadySet<CapturePolicy> {
-    pub(crate) fn capture_policy(rejected: CapturePolicy) -> Self {
-        AlreadySet {
-            rejected: Box::new(rejected),
-            setting: "capture policy",
-            hint: "set it once at startup, before the first annotated call reads it from the environment",
-        }
-    }
-}
-
-impl AlreadySet<PriceRegistry> {
-    pub(crate) fn price_registry(rejected: PriceRegistry) -> Self {
-        AlreadySet {
-            rejected: Box::new(rejected),
-            setting: "price registry",
-            hint: "set it once at startup, before the first call is priced",
-        }
     }
 }
 

@@ -510,7 +510,11 @@ pub fn set_capture_policy(policy: CapturePolicy) -> Result<(), AlreadySet<Captur
     POLICY.get_or_init(|| slot.take().expect("taken once"));
     match slot {
         None => Ok(()),
-        Some(rejected) => Err(AlreadySet::capture_policy(rejected)),
+        Some(rejected) => Err(AlreadySet::new(
+            rejected,
+            "capture policy",
+            "set it once at startup, before the first annotated call reads it from the environment",
+        )),
     }
 }
 

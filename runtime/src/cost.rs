@@ -37,7 +37,11 @@ pub fn set_price_registry(registry: PriceRegistry) -> Result<(), AlreadySet<Pric
     REGISTRY.get_or_init(|| Box::leak(Box::new(slot.take().expect("taken once"))));
     match slot {
         None => Ok(()),
-        Some(rejected) => Err(AlreadySet::price_registry(rejected)),
+        Some(rejected) => Err(AlreadySet::new(
+            rejected,
+            "price registry",
+            "set it once at startup, before the first call is priced",
+        )),
     }
 }
 

@@ -123,7 +123,11 @@ fn install_destination(
     if installed {
         Ok(())
     } else {
-        Err(AlreadySet::provider(provider.clone()))
+        Err(AlreadySet::new(
+            provider.clone(),
+            "tracer provider",
+            "use `llmscope::scoped` to record into another provider for part of the program",
+        ))
     }
 }
 

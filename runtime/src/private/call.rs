@@ -5,10 +5,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use opentelemetry::context::FutureExt as _;
-use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
 use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
-
-use super::start::Site;
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::keys;
@@ -30,6 +28,18 @@ const DETAILS_EVENT_CONTENT: [&str; 3] = [
     keys::GEN_AI_OUTPUT_MESSAGES,
     keys::GEN_AI_SYSTEM_INSTRUCTIONS,
 ];
+
+/// The static description of an annotated function.
+#[derive(Debug)]
+pub struct Site {
+    /// The operation, also the first word of the span name: written as `gen_ai.operation.name`
+    /// when semconv registers it, else as `llmscope.operation.name`.
+    pub operation: &'static str,
+    /// CLIENT for remote calls, INTERNAL for in-process work.
+    pub kind: SpanKind,
+    /// The call's own capture mode (`capture = …`), else the policy's.
+    pub capture: Option<CaptureMode>,
+}
 
 /// An annotated call in progress: owns its span and ends it exactly once — normally through
 /// [`Call::end`], otherwise on drop (panic or cancellation).

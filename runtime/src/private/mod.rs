@@ -5,8 +5,9 @@
 //!
 //! - [`value`]: Rust values to attribute values (`kind` markers, `AttrValue`, `value`).
 //! - [`fields`]: the field readers of `#[derive(Usage)]` (`tokens`, `text`, `texts`).
-//! - [`start`]: span start and the sampling decision (`Site`, `Start`, `start`).
-//! - [`call`]: the call record — content capture, usage, cost, errors and the end of the span.
+//! - [`call`]: the call record (`Site`, `Call`) — content capture, usage, cost, errors and the
+//!   end of the span.
+//! - [`start`]: span start and the sampling decision (`Start`, `start`), which makes a `Call`.
 //! - [`dispatch`]: the one autoref wrapper ([`Dispatch`]) and what it decides for the return
 //!   value: error recording, captured content, prompt length, failure, agent decision.
 //! - [`stage`]: what RAG stages, agents and tools add on top of the call record.
@@ -18,11 +19,11 @@ mod stage;
 mod start;
 mod value;
 
-pub use call::{record_usage, Call};
+pub use call::{record_usage, Call, Site};
 pub use dispatch::*;
 pub use fields::{text, texts, tokens, Text, Texts, TokenCount};
 pub use stage::*;
-pub use start::{start, Site, Start};
+pub use start::{start, Start};
 pub use value::{kind, value, AsText, AttrValue, ExportableAttribute};
 
 pub use crate::capture::CaptureMode;

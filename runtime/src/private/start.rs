@@ -4,13 +4,13 @@
 use std::borrow::Cow;
 
 use opentelemetry::trace::{
-    SpanContext, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState, Tracer as _,
+    SpanContext, TraceContextExt, TraceFlags, TraceId, TraceState, Tracer as _,
 };
 use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 
-use super::call::Call;
+use super::call::{Call, Site};
 use crate::budget::{self, BudgetSpan};
-use crate::capture::{self, CaptureMode};
+use crate::capture;
 use crate::install;
 use crate::keys;
 use crate::sampling::{self, Early};
@@ -33,18 +33,6 @@ pub(crate) fn operation_key(operation: &str) -> &'static str {
         | registered::INVOKE_WORKFLOW => keys::GEN_AI_OPERATION_NAME,
         _ => keys::LLMSCOPE_OPERATION_NAME,
     }
-}
-
-/// The static description of an annotated function.
-#[derive(Debug)]
-pub struct Site {
-    /// The operation, also the first word of the span name: written as `gen_ai.operation.name`
-    /// when semconv registers it, else as `llmscope.operation.name`.
-    pub operation: &'static str,
-    /// CLIENT for remote calls, INTERNAL for in-process work.
-    pub kind: SpanKind,
-    /// The call's own capture mode (`capture = …`), else the policy's.
-    pub capture: Option<CaptureMode>,
 }
 
 /// Collects what is known when the span starts: its name and sampling-relevant attributes.
