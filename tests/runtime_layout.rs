@@ -68,26 +68,11 @@ fn code_of(line: &str) -> String {
 /// Every `(line number, line)` of `source` that spells a forbidden key literal, outside
 /// comments and the file's unit-test module.
 fn offending_lines(source: &str) -> Vec<(usize, String)> {
-    let lines: Vec<&str> = source.lines().collect();
-    let mut found = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("#[cfg(test)]")
-            && lines
-                .get(index + 1)
-                .is_some_and(|next| next.trim_start().starts_with("mod tests"))
-        {
-            break;
-        }
-        if trimmed.starts_with("//") {
-            continue;
-        }
-        let code = code_of(line);
-        if FORBIDDEN.iter().any(|prefix| code.contains(prefix)) {
-            found.push((index + 1, line.trim().to_owned()));
-        }
-    }
-    found
+    code_lines(source)
+        .into_iter()
+        .filter(|(_, _, code)| FORBIDDEN.iter().any(|prefix| code.contains(prefix)))
+        .map(|(number, line, _)| (number, line))
+        .collect()
 }
 
 #[test]
@@ -153,8 +138,9 @@ fn the_public_keys_module_names_the_keys_the_spans_carry() {
     );
 }
 
-/// The code lines of `source` before its unit-test module, comments and doc lines left out.
-fn code_lines(source: &str) -> Vec<String> {
+/// `(line number, line, code)` for each line of `source` before its unit-test module, comments
+/// and doc lines left out; `code` is the line without a trailing comment.
+fn code_lines(source: &str) -> Vec<(usize, String, String)> {
     let lines: Vec<&str> = source.lines().collect();
     let mut code = Vec::new();
     for (index, line) in lines.iter().enumerate() {
@@ -167,7 +153,7 @@ fn code_lines(source: &str) -> Vec<String> {
             break;
         }
         if !trimmed.starts_with("//") {
-            code.push(code_of(line));
+            code.push((index + 1, line.trim().to_owned(), code_of(line)));
         }
     }
     code
@@ -245,7 +231,7 @@ fn import_graphs() -> [BTreeMap<String, BTreeSet<String>>; 2] {
         }
         let source = fs::read_to_string(&path)
             .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-        for line in code_lines(&source) {
+        for (_, _, line) in code_lines(&source) {
             for name in named_modules(&line, "crate::") {
                 if name != module {
                     top.entry(module.clone())
