@@ -5,6 +5,8 @@
 //! it returns through [`Usage`] (usually `#[derive(Usage)]`). Attribute names and value types
 //! are checked at compile time against a registry generated from the semconv YAML.
 //!
+//! The example asserts through [`testing`] (feature `testing`, for `[dev-dependencies]`).
+//!
 //! ```
 //! use llmscope::testing::TestTelemetry;
 //!
@@ -166,7 +168,7 @@
 ///             drop(guard);
 ///             // the end strategy "the span ends when the body returns":
 ///             __private::record_usage(&mut call, &output);       // requires `Reply: Usage`
-///             (&&&&Outcome(&output)).record_outcome(&mut call);  // Err → error.type, event, status
+///             (&&&&Dispatch(&output)).record_outcome(&mut call);  // Err → error.type, event, status
 ///             Call::end(call);
 ///             output
 ///         }
@@ -208,7 +210,7 @@
 /// call site. The span also gets `gen_ai.request.stream = true`,
 /// `gen_ai.response.time_to_first_chunk` (seconds from the call's start), `llmscope.stream.chunks`
 /// and `llmscope.stream.time_per_output_chunk` (mean seconds between chunks). Every key is listed
-/// in [`stream::keys`](crate::stream::keys).
+/// in [`stream::keys`].
 ///
 /// The span's context is current only while the stream is polled: calls the stream's producer
 /// makes nest under it, calls the consumer makes between polls do not. When the call does not
@@ -411,17 +413,17 @@ pub use llmscope_macros::Usage;
 ///     &SITE,
 ///     |start| Start::name(start, Cow::Borrowed("retrieval kb-prod")),
 ///     |start| {
-///         Start::attribute(start, stage_keys::STAGE, Some(Value::String("retrieve".into())));
+///         Start::attribute(start, keys::LLMSCOPE_STAGE, Some(Value::String("retrieve".into())));
 ///         Start::attribute(start, "gen_ai.data_source.id", Some(Value::String("kb-prod".into())));
 ///         Start::attribute(start, "gen_ai.request.top_k", Some(Value::F64(2.0)));
 ///     },
 /// );
 /// if let Some(call) = &mut call {   // `query`: content, as the capture policy allows
-///     (&&ContentOf(&(question))).capture_content(call, Slot::RetrievalQuery);
+///     (&&Dispatch(&(question))).capture_content(call, Slot::RetrievalQuery);
 /// }
 /// // … the body runs as in `llm_call`; when it returns:
 /// __private::record_documents(&mut call, &output);   // requires `Vec<Chunk>: Retrieved`
-/// (&&&&Outcome(&output)).record_outcome(&mut call);
+/// (&&&&Dispatch(&output)).record_outcome(&mut call);
 /// Call::end(call);
 /// ```
 ///
@@ -429,7 +431,7 @@ pub use llmscope_macros::Usage;
 /// return value (`__private::record_usage`, as [`llm_call`]); `rerank` records the scores of
 /// `input` before the body (`__private::record_rerank_input`) and of the result after
 /// (`__private::record_rerank_output`); `prompt` records the length of a text result
-/// (`PromptOf(&output).record_prompt_length`); `postprocess` and custom stages record only
+/// (`Dispatch(&output).record_prompt_length`); `postprocess` and custom stages record only
 /// `llmscope.stage`, errors and the duration.
 ///
 /// An unknown kind is a compile error with a suggestion (`unknown stage kind `retreive`; did
@@ -530,9 +532,9 @@ pub use llmscope_macros::rag_stage;
 ///         let guard = Agent::enter(&agent);          // async: Agent::instrument(&agent, body)
 ///         let output = body();
 ///         drop(guard);
-///         let failed = (&FailureOf(&output)).failed();
+///         let failed = (&Dispatch(&output)).failed();
 ///         Agent::finish(agent, &mut call, failed);   // the totals and the outcome
-///         (&&&&Outcome(&output)).record_outcome(&mut call);
+///         (&&&&Dispatch(&output)).record_outcome(&mut call);
 ///         Call::end(call);
 ///         output
 ///     }
@@ -541,7 +543,7 @@ pub use llmscope_macros::rag_stage;
 ///
 /// A step counts itself in the nearest agent before the body (`__private::begin_step(call)`)
 /// and, when it returns, records the decision read from the value or declared:
-/// `__private::finish_step(&mut call, (&DecisionOf(&output)).read_decision(), Some("final_answer"))`.
+/// `__private::finish_step(&mut call, (&Dispatch(&output)).read_decision(), Some("final_answer"))`.
 ///
 /// # Errors at compile time
 ///
@@ -598,12 +600,12 @@ pub use llmscope_macros::agent_step;
 ///     |start| { /* gen_ai.tool.name, .call.id, .type, .description */ },
 /// );
 /// if let Some(call) = &mut call {
-///     (&&ContentOf(&(query))).capture_content(call, Slot::ToolArguments);
+///     (&&Dispatch(&(query))).capture_content(call, Slot::ToolArguments);
 ///     __private::begin_tool(call);                 // counts in the nearest agent
 /// }
 /// // … the body runs as in `llm_call`; when it returns:
-/// (&&ContentOf(&output)).capture_content(&mut call, Slot::ToolResult);
-/// (&&&&Outcome(&output)).record_outcome(&mut call);
+/// (&&Dispatch(&output)).capture_content(&mut call, Slot::ToolResult);
+/// (&&&&Dispatch(&output)).record_outcome(&mut call);
 /// Call::end(call);
 /// ```
 ///
@@ -614,7 +616,7 @@ pub use llmscope_macros::agent_step;
 pub use llmscope_macros::tool;
 
 pub use llmscope_runtime::{
-    agent, stage_keys, AgentOutcome, AgentTotals, Decided, Decision, Document, Retrieved,
+    agent, keys, AgentOutcome, AgentTotals, Decided, Decision, Document, Retrieved,
 };
 
 pub use llmscope_runtime::capture::{
@@ -623,15 +625,20 @@ pub use llmscope_runtime::capture::{
 pub use llmscope_runtime::{
     capture, diagnostics, dropped_spans, export, init, install, install_with_sampler, is_installed,
     opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
-    scoped_with_sampler, semconv, set_price_registry, setup, stream, testing, unknown_models,
-    ErrorType, ExportError, ExportReport, InstallError, Sampler, SetupError, Telemetry,
-    TelemetryGuard, Usage, UsageData, INSTRUMENTATION_NAME,
+    scoped_with_sampler, semconv, set_price_registry, setup, stream, unknown_models, AlreadySet,
+    ErrorType, ExportError, ExportReport, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
+    UsageData, INSTRUMENTATION_NAME,
 };
 
 /// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use llmscope_runtime::propagation;
+
+/// A test harness that records spans in memory (feature `testing`, for `[dev-dependencies]`).
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub use llmscope_runtime::testing;
 
 #[doc(hidden)]
 pub use llmscope_runtime::__private;

@@ -21,9 +21,9 @@ mod scenarios;
 use std::collections::BTreeSet;
 
 use checker::{check, Registry, Violation};
-use llmscope::export::opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
-use llmscope::export::opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue};
-use llmscope::export::opentelemetry_proto::tonic::trace::v1::{span, Span};
+use llmscope::export::otlp::any_value::Value as Any;
+use llmscope::export::otlp::{span, Span};
+use llmscope::export::otlp::{AnyValue, ArrayValue, KeyValue};
 
 fn keys(spans: &[Span]) -> BTreeSet<String> {
     spans

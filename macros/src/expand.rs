@@ -76,7 +76,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
         describe.push(quote! {
             #private::Start::attribute(
                 __llmscope_start,
-                #private::stage_keys::STAGE,
+                #private::keys::LLMSCOPE_STAGE,
                 ::core::option::Option::Some(#private::Value::String(#private::StringValue::from(#stage))),
             );
         });
@@ -146,7 +146,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
                 {
                     #[allow(unused_imports)]
                     use #private::CaptureContent as _;
-                    (&&#private::ContentOf(&(#content)))
+                    (&&#private::Dispatch(&(#content)))
                         .capture_content(__llmscope_call_ref, #private::Slot::#slot);
                 }
             });
@@ -196,7 +196,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             Return::PromptLength => quote! {{
                 #[allow(unused_imports)]
                 use #private::PromptLength as _;
-                (&&#private::PromptOf(&__llmscope_output)).record_prompt_length(&mut __llmscope_call);
+                (&&#private::Dispatch(&__llmscope_output)).record_prompt_length(&mut __llmscope_call);
             }},
             Return::StepDecision => {
                 let declared = match args.decision {
@@ -206,20 +206,20 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
                 quote! {{
                     #[allow(unused_imports)]
                     use #private::ReadDecision as _;
-                    let __llmscope_decision = (&#private::DecisionOf(&__llmscope_output)).read_decision();
+                    let __llmscope_decision = (&#private::Dispatch(&__llmscope_output)).read_decision();
                     #private::finish_step(&mut __llmscope_call, __llmscope_decision, #declared);
                 }}
             }
             Return::ToolResult => quote! {{
                 #[allow(unused_imports)]
                 use #private::CaptureContent as _;
-                (&&#private::ContentOf(&__llmscope_output))
+                (&&#private::Dispatch(&__llmscope_output))
                     .capture_content(&mut __llmscope_call, #private::Slot::ToolResult);
             }},
             Return::AgentTotals => quote! {{
                 #[allow(unused_imports)]
                 use #private::IsFailure as _;
-                let __llmscope_failed = (&#private::FailureOf(&__llmscope_output)).failed();
+                let __llmscope_failed = (&#private::Dispatch(&__llmscope_output)).failed();
                 #private::Agent::finish(__llmscope_agent, &mut __llmscope_call, __llmscope_failed);
             }},
         });
@@ -322,7 +322,7 @@ fn end(strategy: End, krate: &syn::Path, record: &[TokenStream]) -> TokenStream 
             {
                 #[allow(unused_imports)]
                 use #private::RecordOutcome as _;
-                (&&&&#private::Outcome(&__llmscope_output)).record_outcome(&mut __llmscope_call);
+                (&&&&#private::Dispatch(&__llmscope_output)).record_outcome(&mut __llmscope_call);
             }
             #private::Call::end(__llmscope_call);
             __llmscope_output

@@ -163,7 +163,7 @@ pub(crate) fn end(
                         {
                             #[allow(unused_imports)]
                             use #private::RecordOutcome as _;
-                            (&&&&#private::Outcome(&__llmscope_failed)).record_outcome(&mut __llmscope_call);
+                            (&&&&#private::Dispatch(&__llmscope_failed)).record_outcome(&mut __llmscope_call);
                         }
                         #private::Call::end(__llmscope_call);
                         match __llmscope_failed {
@@ -198,10 +198,10 @@ fn record(private: &TokenStream, read_usage: bool, output: Span) -> TokenStream 
                 #usage
                 #[allow(unused_imports)]
                 use #private::IsFailure as _;
-                if (&#private::FailureOf(__llmscope_item)).failed() {
+                if (&#private::Dispatch(__llmscope_item)).failed() {
                     #[allow(unused_imports)]
                     use #private::RecordOutcome as _;
-                    (&&&&#private::Outcome(__llmscope_item))
+                    (&&&&#private::Dispatch(__llmscope_item))
                         .record_outcome(#private::StreamRecord::call(__llmscope_record));
                     true
                 } else {

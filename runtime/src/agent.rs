@@ -12,8 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use opentelemetry::{Context, KeyValue, Value};
 
-use crate::private::keys;
-use crate::stage::stage_keys;
+use crate::keys;
 use crate::usage::UsageData;
 
 /// What an agent step decided to do next.
@@ -182,7 +181,7 @@ pub(crate) fn add_llm_usage(cx: &Context, usage: &UsageData<'_>, attributes: &[K
     };
     let cost = attributes
         .iter()
-        .find(|kv| kv.key.as_str() == keys::COST_TOTAL)
+        .find(|kv| kv.key.as_str() == keys::LLMSCOPE_COST_TOTAL)
         .and_then(|kv| match kv.value {
             Value::F64(cost) => Some(cost),
             _ => None,
@@ -259,19 +258,25 @@ pub(crate) fn end_attributes(accumulator: &Accumulator, failed: bool) -> Vec<Key
     };
     let int = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
     let mut attributes = vec![
-        KeyValue::new(stage_keys::AGENT_STEPS, int(totals.steps)),
-        KeyValue::new(stage_keys::AGENT_TOOL_CALLS, int(totals.tool_calls)),
-        KeyValue::new(stage_keys::AGENT_LLM_CALLS, int(totals.llm_calls)),
-        KeyValue::new(stage_keys::AGENT_INPUT_TOKENS, int(totals.input_tokens)),
-        KeyValue::new(stage_keys::AGENT_OUTPUT_TOKENS, int(totals.output_tokens)),
-        KeyValue::new(stage_keys::AGENT_OUTCOME, outcome.as_str()),
+        KeyValue::new(keys::LLMSCOPE_AGENT_STEPS, int(totals.steps)),
+        KeyValue::new(keys::LLMSCOPE_AGENT_TOOL_CALLS, int(totals.tool_calls)),
+        KeyValue::new(keys::LLMSCOPE_AGENT_LLM_CALLS, int(totals.llm_calls)),
+        KeyValue::new(
+            keys::LLMSCOPE_AGENT_USAGE_INPUT_TOKENS,
+            int(totals.input_tokens),
+        ),
+        KeyValue::new(
+            keys::LLMSCOPE_AGENT_USAGE_OUTPUT_TOKENS,
+            int(totals.output_tokens),
+        ),
+        KeyValue::new(keys::LLMSCOPE_AGENT_OUTCOME, outcome.as_str()),
     ];
     if let Some(cost) = totals.cost_usd {
-        attributes.push(KeyValue::new(stage_keys::AGENT_COST_AMOUNT, cost));
+        attributes.push(KeyValue::new(keys::LLMSCOPE_AGENT_COST_AMOUNT, cost));
     }
     if totals.unpriced_llm_calls > 0 {
         attributes.push(KeyValue::new(
-            stage_keys::AGENT_UNPRICED_LLM_CALLS,
+            keys::LLMSCOPE_AGENT_UNPRICED_LLM_CALLS,
             int(totals.unpriced_llm_calls),
         ));
     }
@@ -293,7 +298,7 @@ mod tests {
     fn usage_rolls_up_to_every_enclosing_agent() {
         let (outer_cx, outer) = begin(&Context::new(), Some(3));
         let (inner_cx, inner) = begin(&outer_cx, None);
-        let cost = [KeyValue::new(keys::COST_TOTAL, 0.25)];
+        let cost = [KeyValue::new(keys::LLMSCOPE_COST_TOTAL, 0.25)];
         add_llm_usage(&inner_cx, &usage(10, 2), &cost);
         add_llm_usage(&outer_cx, &usage(5, 1), &[]);
         assert_eq!(next_step(&outer_cx), Some(1));
@@ -326,7 +331,7 @@ mod tests {
         let outcome = |attributes: Vec<KeyValue>| {
             attributes
                 .into_iter()
-                .find(|kv| kv.key.as_str() == stage_keys::AGENT_OUTCOME)
+                .find(|kv| kv.key.as_str() == keys::LLMSCOPE_AGENT_OUTCOME)
                 .map(|kv| kv.value.to_string())
         };
         let (cx, acc) = begin(&Context::new(), Some(2));

@@ -21,9 +21,10 @@ use std::time::{Duration, Instant, SystemTime};
 use opentelemetry::trace::{Span as _, SpanContext, Status};
 use opentelemetry::KeyValue;
 
-/// `llmscope.attributes.dropped`: attributes the application set on the span that were
-/// dropped to keep room for llmscope's own (usage, cost, content, error).
-pub(crate) const DROPPED_KEY: &str = "llmscope.attributes.dropped";
+use crate::keys;
+
+/// The key counting the application's dropped attributes.
+pub(crate) const DROPPED_KEY: &str = keys::LLMSCOPE_ATTRIBUTES_DROPPED;
 
 /// Attribute slots kept for llmscope's own attributes (request, usage, cost, content, error,
 /// agent and stage attributes: at most about 45 on one span).
@@ -39,19 +40,13 @@ const WARN_INTERVAL: Duration = Duration::from_secs(10);
 /// its own `llmscope.*` keys): such attributes always find room. The keys set when the span
 /// starts are counted before the application's and need no exception.
 fn is_own_key(key: &str) -> bool {
-    const PREFIXES: [&str; 8] = [
-        "llmscope.",
-        "gen_ai.usage.",
-        "gen_ai.response.",
-        "gen_ai.tool.call.",
-        "gen_ai.retrieval.",
-        "llm.cost.",
-        "gen_ai.input.messages",
-        "gen_ai.output.messages",
-    ];
-    PREFIXES.iter().any(|prefix| key.starts_with(prefix))
-        || key == "gen_ai.system_instructions"
-        || key == "error.type"
+    keys::OWN_KEY_PREFIXES
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+        || key == keys::GEN_AI_INPUT_MESSAGES
+        || key == keys::GEN_AI_OUTPUT_MESSAGES
+        || key == keys::GEN_AI_SYSTEM_INSTRUCTIONS
+        || key == keys::ERROR_TYPE
 }
 
 /// How many attributes a span may hold before the application's are refused.

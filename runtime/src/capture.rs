@@ -78,6 +78,8 @@ use std::sync::OnceLock;
 
 use opentelemetry::KeyValue;
 
+use crate::already_set::AlreadySet;
+use crate::keys;
 use crate::redact::{ContentHasher, RedactError, Redactor};
 
 /// How much of the content is exported.
@@ -501,13 +503,18 @@ static POLICY: OnceLock<CapturePolicy> = OnceLock::new();
 ///
 /// # Errors
 ///
-/// Returns the policy back if one was already set or already read from the environment.
-pub fn set_capture_policy(policy: CapturePolicy) -> Result<(), Box<CapturePolicy>> {
+/// Returns [`AlreadySet`] carrying `policy` back if one was already set or already read from the
+/// environment.
+pub fn set_capture_policy(policy: CapturePolicy) -> Result<(), AlreadySet<CapturePolicy>> {
     let mut slot = Some(policy);
     POLICY.get_or_init(|| slot.take().expect("taken once"));
     match slot {
         None => Ok(()),
-        Some(rejected) => Err(Box::new(rejected)),
+        Some(rejected) => Err(AlreadySet::new(
+            rejected,
+            "capture policy",
+            "set it once at startup, before the first annotated call reads it from the environment",
+        )),
     }
 }
 
@@ -733,22 +740,22 @@ pub(crate) enum ContentKind {
 impl ContentKind {
     fn attribute(self) -> &'static str {
         match self {
-            ContentKind::Input => "gen_ai.input.messages",
-            ContentKind::System => "gen_ai.system_instructions",
-            ContentKind::Output => "gen_ai.output.messages",
-            ContentKind::ToolArguments => "gen_ai.tool.call.arguments",
-            ContentKind::ToolResult => "gen_ai.tool.call.result",
-            ContentKind::RetrievalQuery => "gen_ai.retrieval.query.text",
+            ContentKind::Input => keys::GEN_AI_INPUT_MESSAGES,
+            ContentKind::System => keys::GEN_AI_SYSTEM_INSTRUCTIONS,
+            ContentKind::Output => keys::GEN_AI_OUTPUT_MESSAGES,
+            ContentKind::ToolArguments => keys::GEN_AI_TOOL_CALL_ARGUMENTS,
+            ContentKind::ToolResult => keys::GEN_AI_TOOL_CALL_RESULT,
+            ContentKind::RetrievalQuery => keys::GEN_AI_RETRIEVAL_QUERY_TEXT,
         }
     }
     fn prefix(self) -> &'static str {
         match self {
-            ContentKind::Input => "llmscope.input",
-            ContentKind::System => "llmscope.system_instructions",
-            ContentKind::Output => "llmscope.output",
-            ContentKind::ToolArguments => "llmscope.tool.call.arguments",
-            ContentKind::ToolResult => "llmscope.tool.call.result",
-            ContentKind::RetrievalQuery => "llmscope.retrieval.query",
+            ContentKind::Input => keys::LLMSCOPE_INPUT,
+            ContentKind::System => keys::LLMSCOPE_SYSTEM_INSTRUCTIONS,
+            ContentKind::Output => keys::LLMSCOPE_OUTPUT,
+            ContentKind::ToolArguments => keys::LLMSCOPE_TOOL_CALL_ARGUMENTS,
+            ContentKind::ToolResult => keys::LLMSCOPE_TOOL_CALL_RESULT,
+            ContentKind::RetrievalQuery => keys::LLMSCOPE_RETRIEVAL_QUERY,
         }
     }
     fn hash_attribute(self) -> String {

@@ -4,8 +4,9 @@ use std::sync::{LazyLock, OnceLock};
 
 use opentelemetry::KeyValue;
 
+use crate::already_set::AlreadySet;
+use crate::keys;
 use crate::pricing::{PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
-use crate::private::keys;
 use crate::usage::UsageData;
 
 /// The registry in use: the embedded one (parsed once, never copied) or the one set, kept
@@ -18,7 +19,7 @@ static UNKNOWN: LazyLock<UnknownModels> = LazyLock::new(UnknownModels::new);
 ///
 /// # Errors
 ///
-/// Returns the registry back if one was already set, or if a span was already priced with
+/// Returns [`AlreadySet`] carrying `registry` back if one was already set, or if a span was already priced with
 /// the embedded snapshot (the registry in use never changes under running code).
 ///
 /// # Examples
@@ -31,12 +32,16 @@ static UNKNOWN: LazyLock<UnknownModels> = LazyLock::new(UnknownModels::new);
 ///     .build();
 /// llmscope::set_price_registry(registry).expect("first and only registry");
 /// ```
-pub fn set_price_registry(registry: PriceRegistry) -> Result<(), Box<PriceRegistry>> {
+pub fn set_price_registry(registry: PriceRegistry) -> Result<(), AlreadySet<PriceRegistry>> {
     let mut slot = Some(registry);
     REGISTRY.get_or_init(|| Box::leak(Box::new(slot.take().expect("taken once"))));
     match slot {
         None => Ok(()),
-        Some(rejected) => Err(Box::new(rejected)),
+        Some(rejected) => Err(AlreadySet::new(
+            rejected,
+            "price registry",
+            "set it once at startup, before the first call is priced",
+        )),
     }
 }
 
@@ -110,19 +115,19 @@ pub(crate) fn write_cost(
         return;
     };
     attributes.extend([
-        KeyValue::new(keys::COST_TOTAL, cost.total),
-        KeyValue::new(keys::OPENINFERENCE_COST_PROMPT, cost.prompt()),
-        KeyValue::new(keys::OPENINFERENCE_COST_COMPLETION, cost.output),
-        KeyValue::new(keys::OPENINFERENCE_COST_TOTAL, cost.total),
-        KeyValue::new(keys::COST_INPUT, cost.input),
-        KeyValue::new(keys::COST_OUTPUT, cost.output),
-        KeyValue::new(keys::COST_CACHE_READ, cost.cache_read),
-        KeyValue::new(keys::COST_CACHE_WRITE, cost.cache_write),
-        KeyValue::new(keys::PRICING_ENTRY, matched.key().to_owned()),
+        KeyValue::new(keys::LLMSCOPE_COST_TOTAL, cost.total),
+        KeyValue::new(keys::LLM_COST_PROMPT, cost.prompt()),
+        KeyValue::new(keys::LLM_COST_COMPLETION, cost.output),
+        KeyValue::new(keys::LLM_COST_TOTAL, cost.total),
+        KeyValue::new(keys::LLMSCOPE_COST_INPUT, cost.input),
+        KeyValue::new(keys::LLMSCOPE_COST_OUTPUT, cost.output),
+        KeyValue::new(keys::LLMSCOPE_COST_CACHE_READ, cost.cache_read),
+        KeyValue::new(keys::LLMSCOPE_COST_CACHE_WRITE, cost.cache_write),
+        KeyValue::new(keys::LLMSCOPE_PRICING_ENTRY, matched.key().to_owned()),
         KeyValue::new(
-            keys::PRICING_SNAPSHOT,
+            keys::LLMSCOPE_PRICING_SNAPSHOT,
             matched.snapshot_version().to_owned(),
         ),
-        KeyValue::new(keys::PRICING_TIER, tier.as_str()),
+        KeyValue::new(keys::LLMSCOPE_PRICING_TIER, tier.as_str()),
     ]);
 }

@@ -1,6 +1,5 @@
 //! Where the macros' spans go: a process-wide tracer, or one scoped to a [`Context`].
 
-use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -8,23 +7,24 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
+use crate::already_set::AlreadySet;
 use crate::sampling::Sampler;
 
 /// The instrumentation scope name of every span llmscope creates.
 pub const INSTRUMENTATION_NAME: &str = "llmscope";
 
-static GLOBAL_TRACER: OnceLock<Destination> = OnceLock::new();
+static GLOBAL_TRACER: OnceLock<InstalledTracer> = OnceLock::new();
 
 /// Where llmscope's spans go: the tracer, and the provider's sampler when llmscope knows it.
-pub(crate) struct Destination {
+pub(crate) struct InstalledTracer {
     pub(crate) tracer: SdkTracer,
     /// A standard sampler llmscope decides itself before building a span.
     pub(crate) sampler: Option<Sampler>,
 }
 
-impl Destination {
+impl InstalledTracer {
     fn new(provider: &SdkTracerProvider, sampler: Option<&Sampler>) -> Self {
-        Destination {
+        InstalledTracer {
             tracer: tracer_for(provider),
             sampler: sampler.filter(|s| s.is_standard()).cloned(),
         }
@@ -38,24 +38,7 @@ static SCOPES_EXIST: AtomicBool = AtomicBool::new(false);
 /// A tracer carried in an OpenTelemetry [`Context`]; it takes precedence over the
 /// process-wide one for every call made while that context is current.
 #[derive(Clone)]
-pub(crate) struct ScopedTracer(pub(crate) Arc<Destination>);
-
-/// The error returned by [`install`] when a provider is already installed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstallError {
-    _private: (),
-}
-
-impl fmt::Display for InstallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "an llmscope tracer provider is already installed for this process; \
-             use `llmscope::scoped` to record into another provider for part of the program",
-        )
-    }
-}
-
-impl std::error::Error for InstallError {}
+pub(crate) struct ScopedTracer(pub(crate) Arc<InstalledTracer>);
 
 /// Builds the tracer llmscope uses from a provider.
 pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
@@ -75,7 +58,8 @@ pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
 ///
 /// # Errors
 ///
-/// Returns [`InstallError`] if a provider was already installed; the first one stays.
+/// Returns [`AlreadySet`] (with a clone of `provider`) if a provider was already installed;
+/// the first one stays.
 ///
 /// # Examples
 ///
@@ -87,7 +71,7 @@ pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
 /// llmscope::install(&provider).expect("first install");
 /// assert!(llmscope::install(&provider).is_err());
 /// ```
-pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
+pub fn install(provider: &SdkTracerProvider) -> Result<(), AlreadySet<SdkTracerProvider>> {
     install_destination(provider, None)
 }
 
@@ -104,7 +88,8 @@ pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
 ///
 /// # Errors
 ///
-/// Returns [`InstallError`] if a provider was already installed; the first one stays.
+/// Returns [`AlreadySet`] (with a clone of `provider`) if a provider was already installed;
+/// the first one stays.
 ///
 /// # Examples
 ///
@@ -122,23 +107,27 @@ pub fn install(provider: &SdkTracerProvider) -> Result<(), InstallError> {
 pub fn install_with_sampler(
     provider: &SdkTracerProvider,
     sampler: &Sampler,
-) -> Result<(), InstallError> {
+) -> Result<(), AlreadySet<SdkTracerProvider>> {
     install_destination(provider, Some(sampler))
 }
 
 fn install_destination(
     provider: &SdkTracerProvider,
     sampler: Option<&Sampler>,
-) -> Result<(), InstallError> {
+) -> Result<(), AlreadySet<SdkTracerProvider>> {
     let mut installed = false;
     GLOBAL_TRACER.get_or_init(|| {
         installed = true;
-        Destination::new(provider, sampler)
+        InstalledTracer::new(provider, sampler)
     });
     if installed {
         Ok(())
     } else {
-        Err(InstallError { _private: () })
+        Err(AlreadySet::new(
+            provider.clone(),
+            "tracer provider",
+            "use `llmscope::scoped` to record into another provider for part of the program",
+        ))
     }
 }
 
@@ -193,18 +182,20 @@ pub fn scoped_with_sampler(provider: &SdkTracerProvider, sampler: &Sampler) -> C
 
 fn scoped_destination(provider: &SdkTracerProvider, sampler: Option<&Sampler>) -> Context {
     SCOPES_EXIST.store(true, Ordering::Release);
-    Context::current().with_value(ScopedTracer(Arc::new(Destination::new(provider, sampler))))
+    Context::current().with_value(ScopedTracer(Arc::new(InstalledTracer::new(
+        provider, sampler,
+    ))))
 }
 
 /// The tracer for a span about to start under `parent`: the scoped one, else the global one.
 pub(crate) enum TracerRef<'a> {
-    Scoped(&'a Destination),
-    Global(&'static Destination),
+    Scoped(&'a InstalledTracer),
+    Global(&'static InstalledTracer),
 }
 
 impl TracerRef<'_> {
     #[inline]
-    fn destination(&self) -> &Destination {
+    fn destination(&self) -> &InstalledTracer {
         match self {
             TracerRef::Scoped(destination) => destination,
             TracerRef::Global(destination) => destination,

@@ -1,4 +1,7 @@
 //! An in-memory setup for tests: a provider local to the test, and its finished spans.
+//!
+//! Compiled only with the `testing` feature, meant for a `[dev-dependencies]` entry:
+//! `llmscope = { version = "…", features = ["testing"] }`.
 
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};

@@ -292,7 +292,7 @@ fn each_span_is_an_otlp_json_request_line() {
         .unwrap();
     assert_eq!(lower_hex(&chat.trace_id), trace_id);
     let double = |key: &str| {
-        use llmscope_runtime::export::opentelemetry_proto::tonic::common::v1::any_value::Value as V;
+        use llmscope_runtime::export::otlp::any_value::Value as V;
         match chat
             .attributes
             .iter()
@@ -439,7 +439,7 @@ fn write_concurrently(path: &Path, max_bytes: u64, max_files: usize) {
 }
 
 fn thread_and_seq(files: &[PathBuf]) -> Vec<(i64, i64)> {
-    use llmscope_runtime::export::opentelemetry_proto::tonic::common::v1::any_value::Value as V;
+    use llmscope_runtime::export::otlp::any_value::Value as V;
     let mut pairs = Vec::new();
     for file in files {
         lines(file); // every raw line parses as JSON

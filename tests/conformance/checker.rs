@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use llmscope::export::opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
-use llmscope::export::opentelemetry_proto::tonic::common::v1::KeyValue;
-use llmscope::export::opentelemetry_proto::tonic::trace::v1::{span::SpanKind, Span};
+use llmscope::export::otlp::any_value::Value as Any;
+use llmscope::export::otlp::KeyValue;
+use llmscope::export::otlp::{span::SpanKind, Span};
 use serde_yaml::Value as Yaml;
 
 /// The key prefixes whose attributes must be registered.

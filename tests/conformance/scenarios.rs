@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use llmscope::export::opentelemetry_proto::tonic::trace::v1::Span;
+use llmscope::export::otlp::Span;
 use llmscope::opentelemetry::trace::{FutureExt as _, TracerProvider as _};
 use llmscope::Telemetry;
 

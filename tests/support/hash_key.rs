@@ -5,8 +5,8 @@
 use std::sync::{Mutex, MutexGuard};
 
 use hmac::{Hmac, Mac};
-use llmscope::export::opentelemetry_proto::tonic::common::v1::any_value;
-use llmscope::export::opentelemetry_proto::tonic::trace::v1::Span;
+use llmscope::export::otlp::any_value;
+use llmscope::export::otlp::Span;
 use sha2::Sha256;
 
 /// The prompt every scenario hashes.

@@ -1,6 +1,6 @@
 //! Helpers shared by the behaviour tests.
 
-use llmscope::export::opentelemetry_proto::tonic::trace::v1::Span;
+use llmscope::export::otlp::Span;
 
 /// Every span of a JSONL trace file, in file order.
 pub(crate) fn jsonl_spans(path: &std::path::Path) -> Vec<Span> {

@@ -19,10 +19,21 @@ mod jsonl;
 mod semconv_map;
 mod terminal;
 
-/// The OTLP types [`read_jsonl`] returns (opentelemetry-proto 0.33, `tonic` message types).
-pub use opentelemetry_proto;
+/// The OTLP message types of what [`read_jsonl`] returns, named so a reader can walk them
+/// (opentelemetry-proto 0.33, `tonic` message types): request → resource spans → scope spans →
+/// [`Span`](otlp::Span) → attributes.
+pub mod otlp {
+    pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    pub use opentelemetry_proto::tonic::common::v1::{
+        any_value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
+    };
+    pub use opentelemetry_proto::tonic::resource::v1::Resource;
+    pub use opentelemetry_proto::tonic::trace::v1::{
+        span, ResourceSpans, ScopeSpans, Span, Status,
+    };
+}
 /// One line of a JSONL trace file, as [`read_jsonl`] returns it.
-pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+pub use otlp::ExportTraceServiceRequest;
 
 pub use batch::{dropped_spans, BatchProcessor, BatchProcessorBuilder, ExportStats};
 pub use cause::FailureCause;

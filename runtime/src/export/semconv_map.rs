@@ -8,7 +8,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
-use crate::private::keys;
+use crate::keys;
 
 /// Which attribute sets to emit besides the GenAI semconv v1.41 ones.
 ///
@@ -172,21 +172,31 @@ fn map_span(attributes: &mut Vec<KeyValue>, options: SemconvOptions) {
             added.push(KeyValue::new(Key::from_static_str(key), value));
         }
     };
-    let provider = find(attributes, "gen_ai.provider.name").cloned();
+    let provider = find(attributes, keys::GEN_AI_PROVIDER_NAME).cloned();
     if options.legacy_names {
         if let Some(provider) = &provider {
-            add(attributes, "gen_ai.system", provider.clone());
+            // Written on purpose: the legacy opt-in exists for backends that read the old name.
+            #[allow(deprecated)]
+            add(attributes, keys::GEN_AI_SYSTEM, provider.clone());
         }
     }
     if options.latest_experimental {
-        if let Some(total @ Value::F64(_)) = find(attributes, keys::COST_TOTAL).cloned() {
-            add(attributes, keys::PROPOSED_COST_AMOUNT, total);
-            add(attributes, keys::PROPOSED_COST_CURRENCY, Value::from("USD"));
-            add(attributes, keys::PROPOSED_COST_SOURCE, Value::from("local"));
+        if let Some(total @ Value::F64(_)) = find(attributes, keys::LLMSCOPE_COST_TOTAL).cloned() {
+            add(attributes, keys::GEN_AI_USAGE_COST_AMOUNT, total);
+            add(
+                attributes,
+                keys::GEN_AI_USAGE_COST_CURRENCY,
+                Value::from("USD"),
+            );
+            add(
+                attributes,
+                keys::GEN_AI_USAGE_COST_SOURCE,
+                Value::from("local"),
+            );
         }
     }
     if options.openinference {
-        let operation = find(attributes, keys::OPERATION_NAME)
+        let operation = find(attributes, keys::GEN_AI_OPERATION_NAME)
             .or_else(|| find(attributes, keys::LLMSCOPE_OPERATION_NAME))
             .map(|v| v.as_str());
         add(
@@ -194,39 +204,43 @@ fn map_span(attributes: &mut Vec<KeyValue>, options: SemconvOptions) {
             "openinference.span.kind",
             Value::from(span_kind(operation.as_deref())),
         );
-        let model = find(attributes, "gen_ai.response.model")
-            .or_else(|| find(attributes, "gen_ai.request.model"))
+        let model = find(attributes, keys::GEN_AI_RESPONSE_MODEL)
+            .or_else(|| find(attributes, keys::GEN_AI_REQUEST_MODEL))
             .cloned();
         if let Some(model) = model {
-            add(attributes, "llm.model_name", model);
+            add(attributes, keys::LLM_MODEL_NAME, model);
         }
         if let Some(provider) = provider {
-            add(attributes, "llm.provider", provider);
+            add(attributes, keys::LLM_PROVIDER, provider);
         }
-        let input = int(attributes, "gen_ai.usage.input_tokens");
-        let output = int(attributes, "gen_ai.usage.output_tokens");
+        let input = int(attributes, keys::GEN_AI_USAGE_INPUT_TOKENS);
+        let output = int(attributes, keys::GEN_AI_USAGE_OUTPUT_TOKENS);
         if let Some(input) = input {
-            add(attributes, "llm.token_count.prompt", Value::I64(input));
+            add(attributes, keys::LLM_TOKEN_COUNT_PROMPT, Value::I64(input));
         }
         if let Some(output) = output {
-            add(attributes, "llm.token_count.completion", Value::I64(output));
+            add(
+                attributes,
+                keys::LLM_TOKEN_COUNT_COMPLETION,
+                Value::I64(output),
+            );
         }
         if input.is_some() || output.is_some() {
             let total = input.unwrap_or(0) + output.unwrap_or(0);
-            add(attributes, "llm.token_count.total", Value::I64(total));
+            add(attributes, keys::LLM_TOKEN_COUNT_TOTAL, Value::I64(total));
         }
         for (from, to) in [
             (
-                "gen_ai.usage.cache_read.input_tokens",
-                "llm.token_count.prompt_details.cache_read",
+                keys::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+                keys::LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ,
             ),
             (
-                "gen_ai.usage.cache_creation.input_tokens",
-                "llm.token_count.prompt_details.cache_write",
+                keys::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+                keys::LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_WRITE,
             ),
             (
-                "gen_ai.usage.reasoning.output_tokens",
-                "llm.token_count.completion_details.reasoning",
+                keys::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+                keys::LLM_TOKEN_COUNT_COMPLETION_DETAILS_REASONING,
             ),
         ] {
             if let Some(v) = int(attributes, from) {
@@ -363,7 +377,7 @@ mod tests {
     #[test]
     fn latest_experimental_adds_the_proposed_cost_from_llmscope_cost() {
         let mut attributes = llm_attributes();
-        attributes.push(KeyValue::new(keys::COST_TOTAL, 0.0042));
+        attributes.push(KeyValue::new(keys::LLMSCOPE_COST_TOTAL, 0.0042));
         let before = attributes.len();
         map_span(
             &mut attributes,

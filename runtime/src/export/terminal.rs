@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::keys;
 use std::fmt::{self, Write as _};
 use std::io::{self, IsTerminal, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -20,37 +22,40 @@ const DEFAULT_MAX_BUFFERED_SPANS: usize = 10_000;
 /// was printed.
 const PRINTED_SPAN_MEMORY: usize = 16_384;
 
-const OPERATION_NAME: &str = "gen_ai.operation.name";
-const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
-const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
-const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
+const OPERATION_NAME: &str = keys::GEN_AI_OPERATION_NAME;
+const INPUT_TOKENS: &str = keys::GEN_AI_USAGE_INPUT_TOKENS;
+const OUTPUT_TOKENS: &str = keys::GEN_AI_USAGE_OUTPUT_TOKENS;
+const CACHE_READ_TOKENS: &str = keys::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS;
 /// Cache writes: the v1.41.0 name, and the newer GenAI name (latest-experimental opt-in).
 const CACHE_WRITE_TOKENS: [&str; 2] = [
-    "gen_ai.usage.cache_creation.input_tokens",
-    "gen_ai.usage.cache_write.input_tokens",
+    keys::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+    keys::GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
 ];
 /// A call's total cost, in order of preference: llmscope's own key, OpenInference's, the
 /// proposed GenAI name.
 const COST_TOTAL: [&str; 3] = [
-    "llmscope.cost.total",
-    "llm.cost.total",
-    "gen_ai.usage.cost.amount",
+    keys::LLMSCOPE_COST_TOTAL,
+    keys::LLM_COST_TOTAL,
+    keys::GEN_AI_USAGE_COST_AMOUNT,
 ];
-const COST_CURRENCY: &str = "gen_ai.usage.cost.currency";
-const RESPONSE_MODEL: &str = "gen_ai.response.model";
-const ERROR_TYPE: &str = "error.type";
-const CANCELLED: &str = "llmscope.cancelled";
-const ABANDONED: [&str; 2] = ["llmscope.abandoned", "llmscope.stream.abandoned"];
-const STEP_INDEX: &str = "llmscope.agent.step.index";
-const STEP_DECISION: &str = "llmscope.agent.step.decision";
-const AGENT_STEPS: &str = "llmscope.agent.steps";
-const AGENT_TOOL_CALLS: &str = "llmscope.agent.tool_calls";
-const AGENT_LLM_CALLS: &str = "llmscope.agent.llm_calls";
-const AGENT_INPUT_TOKENS: &str = "llmscope.agent.usage.input_tokens";
-const AGENT_OUTPUT_TOKENS: &str = "llmscope.agent.usage.output_tokens";
+const COST_CURRENCY: &str = keys::GEN_AI_USAGE_COST_CURRENCY;
+const RESPONSE_MODEL: &str = keys::GEN_AI_RESPONSE_MODEL;
+const ERROR_TYPE: &str = keys::ERROR_TYPE;
+const CANCELLED: &str = keys::LLMSCOPE_CANCELLED;
+const ABANDONED: [&str; 2] = [keys::LLMSCOPE_ABANDONED, keys::LLMSCOPE_STREAM_ABANDONED];
+const STEP_INDEX: &str = keys::LLMSCOPE_AGENT_STEP_INDEX;
+const STEP_DECISION: &str = keys::LLMSCOPE_AGENT_STEP_DECISION;
+const AGENT_STEPS: &str = keys::LLMSCOPE_AGENT_STEPS;
+const AGENT_TOOL_CALLS: &str = keys::LLMSCOPE_AGENT_TOOL_CALLS;
+const AGENT_LLM_CALLS: &str = keys::LLMSCOPE_AGENT_LLM_CALLS;
+const AGENT_INPUT_TOKENS: &str = keys::LLMSCOPE_AGENT_USAGE_INPUT_TOKENS;
+const AGENT_OUTPUT_TOKENS: &str = keys::LLMSCOPE_AGENT_USAGE_OUTPUT_TOKENS;
 /// The agent's total cost, in order of preference.
-const AGENT_COST: [&str; 2] = ["llmscope.agent.cost.total", "llmscope.agent.cost.amount"];
-const AGENT_OUTCOME: &str = "llmscope.agent.outcome";
+const AGENT_COST: [&str; 2] = [
+    keys::LLMSCOPE_AGENT_COST_TOTAL,
+    keys::LLMSCOPE_AGENT_COST_AMOUNT,
+];
+const AGENT_OUTCOME: &str = keys::LLMSCOPE_AGENT_OUTCOME;
 
 /// Nesting levels drawn with their own guide; deeper spans are drawn at this indentation with
 /// their depth written out, so a line never grows with the depth of the tree.

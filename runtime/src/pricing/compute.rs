@@ -136,7 +136,7 @@ impl Cost {
 }
 
 /// Token classes after splitting the inclusive counts.
-struct Split {
+struct TokenClasses {
     prompt: u64,
     uncached: f64,
     cache_read: f64,
@@ -146,7 +146,7 @@ struct Split {
     reasoning: f64,
 }
 
-impl Split {
+impl TokenClasses {
     fn new(tokens: &TokenCounts) -> Self {
         let cached = tokens
             .cache_read_tokens
@@ -176,7 +176,7 @@ struct Resolved {
 }
 
 impl Resolved {
-    fn cost(&self, split: &Split) -> Cost {
+    fn cost(&self, split: &TokenClasses) -> Cost {
         let input = split.uncached * self.input;
         let cache_read = split.cache_read * self.cache_read;
         let cache_write = split.write_5m * self.write_5m + split.write_1h * self.write_1h;
@@ -211,7 +211,7 @@ pub(crate) fn compute(
     tier: ServiceTier,
     inclusive_thresholds: bool,
 ) -> Cost {
-    let split = Split::new(tokens);
+    let split = TokenClasses::new(tokens);
     let rates = match tier {
         ServiceTier::Batch => batch_rates(prices, split.prompt, inclusive_thresholds),
         _ => standard_rates(prices, split.prompt, tier.variant(), inclusive_thresholds),

@@ -11,7 +11,7 @@ use opentelemetry_sdk::Resource;
 
 use super::error::SetupError;
 use super::guard::TelemetryGuard;
-use super::otlp::{self, Destination};
+use super::otlp::{self, Backend};
 use super::{Protocol, DEFAULT_JSONL_PATH};
 use crate::capture::CapturePolicy;
 use crate::diagnostics::{self, diag, Level, Sink};
@@ -122,7 +122,7 @@ impl Config {
                 );
                 spans
             }
-            None => Destination::Embedded(self.embedded()?),
+            None => Backend::Embedded(self.embedded()?),
         };
         diag!(
             Info,
@@ -156,7 +156,7 @@ impl Config {
         let meter = meter_provider.meter(crate::INSTRUMENTATION_NAME);
         let for_metric = stats.clone();
         let _dropped = meter
-            .u64_observable_counter("llmscope.export.dropped_spans")
+            .u64_observable_counter(crate::keys::LLMSCOPE_EXPORT_DROPPED_SPANS)
             .with_description("Spans dropped because the export queue was full")
             .with_unit("{span}")
             .with_callback(move |observer| observer.observe(for_metric.dropped(), &[]))

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::capture::CaptureError;
 use crate::export::JsonlError;
-use crate::install::InstallError;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+
+use crate::already_set::AlreadySet;
 
 use super::Protocol;
 
@@ -36,7 +38,7 @@ pub enum SetupError {
     /// falls back to the temporary directory instead, with a warning).
     Jsonl(JsonlError),
     /// A provider was already installed in this process (`llmscope::install` or `init`).
-    AlreadyInstalled(InstallError),
+    AlreadyInstalled(AlreadySet<SdkTracerProvider>),
     /// `with_tracing_layer(true)` but a global `tracing` subscriber is already set.
     TracingSubscriber(String),
     /// A content capture variable is invalid, e.g. `LLMSCOPE_HASH_KEY` is not a usable key

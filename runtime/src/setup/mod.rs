@@ -7,8 +7,17 @@
 //!   a guard to keep alive.
 //! - [`Telemetry::builder()`]: the same with values set in code (`with_*` overrides the
 //!   corresponding variable); `build()` instead of `init()` builds without installing (tests).
-//! - [`install_with_sampler`](crate::install_with_sampler) / [`scoped_with_sampler`](crate::scoped_with_sampler):
-//!   applications that build their own `SdkTracerProvider`.
+//!   The sampler is given once (`with_sampler`): the builder configures the provider with it
+//!   and tells llmscope.
+//! - [`install_with_sampler`](crate::install_with_sampler) /
+//!   [`scoped_with_sampler`](crate::scoped_with_sampler): applications that build their own
+//!   `SdkTracerProvider` with [`Sampler::configure`](crate::Sampler::configure); llmscope then
+//!   decides first and a dropped call builds nothing.
+//! - [`install`](crate::install) / [`scoped`](crate::scoped): a provider whose sampler
+//!   llmscope does not know (any `ShouldSample`); every call is built and the SDK decides.
+//!
+//! Each process-wide setting is set once; a second attempt returns
+//! [`AlreadySet`](crate::AlreadySet) with the rejected value.
 //!
 //! # Files
 //!

@@ -24,7 +24,7 @@ use crate::export::FanOut;
 
 /// The exporter behind the batch processor.
 #[derive(Debug)]
-pub(crate) enum Destination {
+pub(crate) enum Backend {
     /// The terminal tree and the JSONL file.
     Embedded(FanOut),
     #[cfg(feature = "otlp-http")]
@@ -131,12 +131,12 @@ impl opentelemetry_sdk::metrics::exporter::PushMetricExporter for MetricDestinat
     }
 }
 
-impl SpanExporter for Destination {
+impl SpanExporter for Backend {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         match self {
-            Destination::Embedded(fan_out) => fan_out.export(batch).await,
+            Backend::Embedded(fan_out) => fan_out.export(batch).await,
             #[cfg(feature = "otlp-http")]
-            Destination::Http {
+            Backend::Http {
                 exporter,
                 endpoint,
                 cause,
@@ -148,7 +148,7 @@ impl SpanExporter for Destination {
                 })
             }
             #[cfg(feature = "otlp-grpc")]
-            Destination::Grpc {
+            Backend::Grpc {
                 runtime,
                 exporter,
                 endpoint,
@@ -163,21 +163,21 @@ impl SpanExporter for Destination {
 
     fn force_flush(&self) -> OTelSdkResult {
         match self {
-            Destination::Embedded(fan_out) => fan_out.force_flush(),
+            Backend::Embedded(fan_out) => fan_out.force_flush(),
             #[cfg(feature = "otlp-http")]
-            Destination::Http { exporter, .. } => exporter.force_flush(),
+            Backend::Http { exporter, .. } => exporter.force_flush(),
             #[cfg(feature = "otlp-grpc")]
-            Destination::Grpc { exporter, .. } => exporter.force_flush(),
+            Backend::Grpc { exporter, .. } => exporter.force_flush(),
         }
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         match self {
-            Destination::Embedded(fan_out) => fan_out.shutdown_with_timeout(timeout),
+            Backend::Embedded(fan_out) => fan_out.shutdown_with_timeout(timeout),
             #[cfg(feature = "otlp-http")]
-            Destination::Http { exporter, .. } => exporter.shutdown_with_timeout(timeout),
+            Backend::Http { exporter, .. } => exporter.shutdown_with_timeout(timeout),
             #[cfg(feature = "otlp-grpc")]
-            Destination::Grpc {
+            Backend::Grpc {
                 runtime, exporter, ..
             } => {
                 let _entered = runtime.enter();
@@ -188,11 +188,11 @@ impl SpanExporter for Destination {
 
     fn set_resource(&mut self, resource: &Resource) {
         match self {
-            Destination::Embedded(fan_out) => fan_out.set_resource(resource),
+            Backend::Embedded(fan_out) => fan_out.set_resource(resource),
             #[cfg(feature = "otlp-http")]
-            Destination::Http { exporter, .. } => exporter.set_resource(resource),
+            Backend::Http { exporter, .. } => exporter.set_resource(resource),
             #[cfg(feature = "otlp-grpc")]
-            Destination::Grpc { exporter, .. } => exporter.set_resource(resource),
+            Backend::Grpc { exporter, .. } => exporter.set_resource(resource),
         }
     }
 }
@@ -225,7 +225,7 @@ fn grpc_cause(message: &str) -> String {
     }
 }
 
-type Exporters = (Destination, Option<MetricDestination>);
+type Exporters = (Backend, Option<MetricDestination>);
 
 /// Builds the span exporter (and the metric exporter next to it) for the configuration.
 pub(crate) fn exporters(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
@@ -274,7 +274,7 @@ fn http_exporter(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
             None => None,
         };
         Ok((
-            Destination::Http {
+            Backend::Http {
                 exporter: spans,
                 endpoint: otlp.endpoint.clone(),
                 cause,
@@ -470,7 +470,7 @@ fn grpc_exporter(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
         .map_err(|e| SetupError::Exporter(e.to_string()))?;
     drop(_entered);
     Ok((
-        Destination::Grpc {
+        Backend::Grpc {
             runtime: std::sync::Arc::clone(&runtime),
             exporter,
             endpoint: otlp.endpoint.clone(),

@@ -10,20 +10,22 @@
 //! | `llmscope.stream.time_per_output_chunk` | no (llmscope) | mean seconds between chunks, from the end of one to the end of the next |
 //! | `llmscope.stream.usage_missing` | no (llmscope) | `true` when no chunk carried a token count (for OpenAI: `stream_options.include_usage` was off); no usage or cost attribute is written then |
 
+// Declared once in `crate::keys`; named here for the stream code and its users.
+
 /// `gen_ai.request.stream` (semconv v1.41.0): the request was made in streaming mode.
-pub const REQUEST_STREAM: &str = "gen_ai.request.stream";
+pub use crate::keys::GEN_AI_REQUEST_STREAM as REQUEST_STREAM;
+/// `gen_ai.response.finish_reasons` (semconv v1.41.0).
+pub use crate::keys::GEN_AI_RESPONSE_FINISH_REASONS as RESPONSE_FINISH_REASONS;
 /// `gen_ai.response.time_to_first_chunk` (semconv v1.41.0): seconds from the start of the
 /// call to the first chunk.
-pub const RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
-/// `gen_ai.response.finish_reasons` (semconv v1.41.0).
-pub const RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+pub use crate::keys::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK as RESPONSE_TIME_TO_FIRST_CHUNK;
 /// The finish reason of a stream abandoned before the provider sent one.
 pub const FINISH_REASON_ERROR: &str = "error";
 /// `llmscope.cancelled`: the consumer dropped the stream before its end.
-pub const CANCELLED: &str = "llmscope.cancelled";
+pub use crate::keys::LLMSCOPE_CANCELLED as CANCELLED;
 /// `llmscope.stream.chunks`: the number of chunks received.
-pub const CHUNKS: &str = "llmscope.stream.chunks";
+pub use crate::keys::LLMSCOPE_STREAM_CHUNKS as CHUNKS;
 /// `llmscope.stream.time_per_output_chunk`: the mean time between chunks, in seconds.
-pub const TIME_PER_OUTPUT_CHUNK: &str = "llmscope.stream.time_per_output_chunk";
+pub use crate::keys::LLMSCOPE_STREAM_TIME_PER_OUTPUT_CHUNK as TIME_PER_OUTPUT_CHUNK;
 /// `llmscope.stream.usage_missing`: the stream ended without any token count.
-pub const USAGE_MISSING: &str = "llmscope.stream.usage_missing";
+pub use crate::keys::LLMSCOPE_STREAM_USAGE_MISSING as USAGE_MISSING;

@@ -1,0 +1,430 @@
+//! The call record: one annotated call in progress ([`Call`]) — content capture, usage, cost,
+//! errors — ending its span exactly once.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
+use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
+
+use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
+use crate::keys;
+use crate::usage::{Usage, UsageData};
+
+/// Whether `operation` is an inference, the operations the
+/// `gen_ai.client.inference.operation.details` event describes.
+fn is_inference(operation: &str) -> bool {
+    use crate::semconv::gen_ai_operation_name as registered;
+    matches!(
+        operation,
+        registered::CHAT | registered::GENERATE_CONTENT | registered::TEXT_COMPLETION
+    )
+}
+
+/// The content attributes the `gen_ai.client.inference.operation.details` event defines.
+const DETAILS_EVENT_CONTENT: [&str; 3] = [
+    keys::GEN_AI_INPUT_MESSAGES,
+    keys::GEN_AI_OUTPUT_MESSAGES,
+    keys::GEN_AI_SYSTEM_INSTRUCTIONS,
+];
+
+/// The static description of an annotated function.
+#[derive(Debug)]
+pub struct Site {
+    /// The operation, also the first word of the span name: written as `gen_ai.operation.name`
+    /// when semconv registers it, else as `llmscope.operation.name`.
+    pub operation: &'static str,
+    /// CLIENT for remote calls, INTERNAL for in-process work.
+    pub kind: SpanKind,
+    /// The call's own capture mode (`capture = …`), else the policy's.
+    pub capture: Option<CaptureMode>,
+}
+
+/// An annotated call in progress: owns its span and ends it exactly once — normally through
+/// [`Call::end`], otherwise on drop (panic or cancellation).
+#[derive(Debug)]
+pub struct Call {
+    cx: Context,
+    recording: bool,
+    /// Whether [`Call::enter`] makes `cx` current: not for an empty span context, nor when
+    /// `cx` is the caller's own context.
+    attach: bool,
+    ended: bool,
+    capture: Option<CaptureMode>,
+    /// The site's operation (the details event names it).
+    operation: &'static str,
+    /// Content for the `gen_ai.client.inference.operation.details` event, written at the end.
+    event: Vec<KeyValue>,
+    provider: Option<StringValue>,
+    model: Option<StringValue>,
+    service_tier: Option<StringValue>,
+}
+
+impl Call {
+    /// A call the sampler dropped before anything was built: it runs in `cx`.
+    pub(super) fn dropped(cx: Context, attach: bool, site: &Site) -> Call {
+        Call::started(cx, false, attach, site, [None, None, None])
+    }
+
+    /// A call whose span started in `cx` (recording or not); `request` holds the provider, the
+    /// model and the service tier known at the start (kept for pricing when recording).
+    pub(super) fn started(
+        cx: Context,
+        recording: bool,
+        attach: bool,
+        site: &Site,
+        request: [Option<StringValue>; 3],
+    ) -> Call {
+        let [provider, model, service_tier] = request;
+        Call {
+            cx,
+            recording,
+            attach,
+            ended: false,
+            capture: site.capture,
+            operation: site.operation,
+            event: Vec::new(),
+            provider,
+            model,
+            service_tier,
+        }
+    }
+
+    /// The context in which the call's body runs (its span is the current span).
+    #[inline]
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    /// Whether the span records data (sampled). When false no attribute is built.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// The provider set at span creation, if recording.
+    pub fn provider(&self) -> Option<&str> {
+        self.provider.as_ref().map(StringValue::as_str)
+    }
+
+    /// The request model set at span creation, if recording.
+    pub fn model(&self) -> Option<&str> {
+        self.model.as_ref().map(StringValue::as_str)
+    }
+
+    /// Makes the call's context current on this thread (sync bodies only: never hold the
+    /// guard across an `.await`). Returns `None` when the span context is invalid, so an
+    /// empty span never becomes the parent of the application's spans, and when the context
+    /// is the caller's own. A call that does not record gives its context away: it has no
+    /// further use for it ([`Call::context`] is empty afterwards).
+    #[inline]
+    pub fn enter(&mut self) -> Option<ContextGuard> {
+        if !self.attach {
+            None
+        } else if self.recording {
+            Some(self.cx.clone().attach())
+        } else {
+            Some(std::mem::take(&mut self.cx).attach())
+        }
+    }
+
+    /// The body's future, polled with the call's context current.
+    #[inline]
+    pub fn instrument<F: std::future::Future>(
+        &self,
+        future: F,
+    ) -> opentelemetry::context::WithContext<F> {
+        future.with_context(self.cx.clone())
+    }
+
+    fn capture_mode(&self) -> CaptureMode {
+        self.capture
+            .unwrap_or_else(|| capture::capture_policy().mode())
+    }
+
+    /// Captures the prompt (`gen_ai.input.messages`) as the capture policy allows.
+    pub fn capture_input<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::Input, "user", content);
+    }
+
+    /// Captures the system instructions (`gen_ai.system_instructions`) as the policy allows.
+    pub fn capture_system<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::System, "system", content);
+    }
+
+    /// Captures tool-call arguments (`gen_ai.tool.call.arguments`) as the policy allows.
+    pub fn capture_tool_arguments<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::ToolArguments, "tool", content);
+    }
+
+    /// Captures a tool-call result (`gen_ai.tool.call.result`) as the policy allows.
+    pub fn capture_tool_result<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::ToolResult, "tool", content);
+    }
+
+    /// Captures the retrieval query (`gen_ai.retrieval.query.text`) as the policy allows.
+    pub fn capture_retrieval_query<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::RetrievalQuery, "user", content);
+    }
+
+    fn capture_content<C: Content + ?Sized>(
+        &mut self,
+        kind: ContentKind,
+        role: &'static str,
+        content: &C,
+    ) {
+        if !self.recording {
+            return;
+        }
+        let mode = self.capture_mode();
+        if mode == CaptureMode::None {
+            return;
+        }
+        let mut messages = Vec::new();
+        content.messages(role, &mut messages);
+        self.write_content(mode, kind, &messages, None);
+    }
+
+    fn write_content(
+        &mut self,
+        mode: CaptureMode,
+        kind: ContentKind,
+        messages: &[Message<'_>],
+        finish_reason: Option<&str>,
+    ) {
+        let mut rendered = Rendered::default();
+        capture::render(
+            capture::capture_policy(),
+            mode,
+            kind,
+            messages,
+            finish_reason,
+            &mut rendered,
+        );
+        // The details event carries only what semconv v1.41.0 defines for it: the messages and
+        // system instructions of an inference call. llmscope's own fingerprints (`*.hash`,
+        // `*.length`, `*.truncated`) go on the span when the policy sends content to the event
+        // only; tool arguments and results and the retrieval query have no event in v1.41.0
+        // and are written on spans only.
+        let on_span = !rendered.span.is_empty();
+        let mut span = rendered.span;
+        if !rendered.event.is_empty() {
+            let to_event = is_inference(self.operation)
+                && matches!(
+                    kind,
+                    ContentKind::Input | ContentKind::System | ContentKind::Output
+                );
+            for attribute in rendered.event {
+                let key = attribute.key.as_str();
+                if to_event && DETAILS_EVENT_CONTENT.contains(&key) {
+                    self.event.push(attribute);
+                } else if !on_span && key.starts_with(keys::LLMSCOPE_PREFIX) {
+                    span.push(attribute);
+                }
+            }
+        }
+        if !span.is_empty() {
+            self.cx.span().set_attributes(span);
+        }
+    }
+
+    /// Reads usage from the returned value and writes the usage attributes.
+    #[inline]
+    pub fn record_usage<R: Usage + ?Sized>(&mut self, output: &R) {
+        if !self.recording {
+            return;
+        }
+        let mut usage = UsageData::default();
+        output.record_usage(&mut usage);
+        self.write_usage(&usage);
+    }
+
+    fn write_usage(&mut self, usage: &UsageData<'_>) {
+        let mut attributes = Vec::with_capacity(24);
+        let mut int = |key: &'static str, value: Option<u64>| {
+            if let Some(value) = value {
+                attributes.push(KeyValue::new(key, i64::try_from(value).unwrap_or(i64::MAX)));
+            }
+        };
+        int(keys::GEN_AI_USAGE_INPUT_TOKENS, usage.input_tokens());
+        int(keys::GEN_AI_USAGE_OUTPUT_TOKENS, usage.output_tokens());
+        int(
+            keys::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+            usage.cache_read_tokens(),
+        );
+        int(
+            keys::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+            usage.cache_write_tokens(),
+        );
+        int(
+            keys::LLMSCOPE_USAGE_CACHE_CREATION_1H_INPUT_TOKENS,
+            usage.cache_write_1h_tokens(),
+        );
+        int(
+            keys::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+            usage.reasoning_tokens(),
+        );
+        if let Some(model) = usage.response_model() {
+            attributes.push(KeyValue::new(
+                keys::GEN_AI_RESPONSE_MODEL,
+                capture::bound_text(model).into_owned(),
+            ));
+        }
+        if let Some(id) = usage.response_id() {
+            attributes.push(KeyValue::new(
+                keys::GEN_AI_RESPONSE_ID,
+                capture::bound_text(id).into_owned(),
+            ));
+        }
+        if !usage.finish_reasons().is_empty() {
+            attributes.push(KeyValue::new(
+                keys::GEN_AI_RESPONSE_FINISH_REASONS,
+                Value::Array(Array::String(
+                    usage
+                        .finish_reasons()
+                        .iter()
+                        .map(|reason| StringValue::from((*reason).to_owned()))
+                        .collect(),
+                )),
+            ));
+        }
+        if let Some(tier) = usage.service_tier() {
+            attributes.push(KeyValue::new(
+                keys::LLMSCOPE_RESPONSE_SERVICE_TIER,
+                tier.to_owned(),
+            ));
+        }
+        if let Some(provider) = &self.provider {
+            crate::cost::write_cost(
+                provider.as_str(),
+                self.model.as_ref().map(StringValue::as_str),
+                self.service_tier.as_ref().map(StringValue::as_str),
+                usage,
+                &mut attributes,
+            );
+        }
+        crate::agent::add_llm_usage(&self.cx, usage, &attributes);
+        if !attributes.is_empty() {
+            self.cx.span().set_attributes(attributes);
+        }
+        if !usage.completion().is_empty() {
+            let mode = self.capture_mode();
+            if mode != CaptureMode::None {
+                let message = Message {
+                    role: Cow::Borrowed("assistant"),
+                    parts: usage
+                        .completion()
+                        .iter()
+                        .map(|part| Cow::Borrowed(*part))
+                        .collect(),
+                };
+                let finish_reason = usage.finish_reasons().first().copied();
+                self.write_content(mode, ContentKind::Output, &[message], finish_reason);
+            }
+        }
+    }
+
+    // --- streaming hooks (used by `crate::stream`; small on purpose) ---
+
+    /// The context a returned stream makes current while it is polled, if any (none for an
+    /// empty span context or when the caller's own context serves).
+    #[inline]
+    pub(crate) fn stream_context(&self) -> Option<&Context> {
+        self.attach.then_some(&self.cx)
+    }
+
+    /// Whether completion text would be captured (recording, and a capture mode other than
+    /// `none`).
+    pub(crate) fn captures_content(&self) -> bool {
+        self.recording && self.capture_mode() != CaptureMode::None
+    }
+
+    /// Writes usage accumulated from a stream's chunks, as [`Call::record_usage`] does for a
+    /// returned value (usage, response metadata, cost, completion content).
+    pub(crate) fn record_usage_data(&mut self, usage: &UsageData<'_>) {
+        if self.recording {
+            self.write_usage(usage);
+        }
+    }
+
+    // --- end of streaming hooks ---
+
+    /// Records a failed call: `error.type`, an `exception` event and status Error.
+    pub fn record_error(
+        &mut self,
+        error_type: &str,
+        exception_type: &'static str,
+        message: Option<&dyn fmt::Display>,
+    ) {
+        if !self.recording {
+            return;
+        }
+        let span = self.cx.span();
+        // Redacted and cut to the content byte limit: a huge error message is never formatted
+        // whole, and what is exported twice (event and status) is bounded.
+        let policy = capture::capture_policy();
+        let message = message.map(|message| capture::bound_display(policy, message));
+        let error_type = capture::bound_text(error_type);
+        let mut event = Vec::with_capacity(2);
+        event.push(KeyValue::new(keys::EXCEPTION_TYPE, exception_type));
+        if let Some(message) = &message {
+            event.push(KeyValue::new(keys::EXCEPTION_MESSAGE, message.clone()));
+        }
+        span.add_event("exception", event);
+        span.set_attribute(KeyValue::new(keys::ERROR_TYPE, error_type.to_string()));
+        span.set_status(Status::error(
+            message.unwrap_or_else(|| error_type.into_owned()),
+        ));
+    }
+
+    /// Ends the span of a call that returned.
+    #[inline]
+    pub fn end(mut self) {
+        self.ended = true;
+        if !self.recording {
+            return; // nothing to end: a dropped span records no end time
+        }
+        let span = self.cx.span();
+        if !self.event.is_empty() {
+            // The event's required `gen_ai.operation.name`, and the request model when known.
+            let content = std::mem::take(&mut self.event);
+            let mut event = Vec::with_capacity(content.len() + 2);
+            event.push(KeyValue::new(keys::GEN_AI_OPERATION_NAME, self.operation));
+            if let Some(model) = self.model.take() {
+                event.push(KeyValue::new(
+                    keys::GEN_AI_REQUEST_MODEL,
+                    Value::String(model),
+                ));
+            }
+            event.extend(content);
+            span.add_event(keys::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, event);
+        }
+        span.end();
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if self.ended || !self.recording {
+            return;
+        }
+        let span = self.cx.span();
+        if self.recording {
+            if std::thread::panicking() {
+                span.set_attribute(KeyValue::new(keys::ERROR_TYPE, "panic"));
+                span.set_status(Status::error("the call panicked"));
+            } else {
+                span.set_attribute(KeyValue::new(keys::LLMSCOPE_CANCELLED, true));
+            }
+        }
+        span.end();
+    }
+}
+
+/// Checks at compile time that the return type implements [`Usage`]; the macros span the
+/// call at the user's return type so the error points there.
+#[inline]
+pub fn record_usage<R: Usage + ?Sized>(call: &mut Call, output: &R) {
+    call.record_usage(output);
+}
