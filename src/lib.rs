@@ -630,6 +630,15 @@ pub use llmscope_runtime::{
     UsageData, INSTRUMENTATION_NAME,
 };
 
+/// The error taxonomy: `error.type` classes, the retryable flag, and a classifier for apps
+/// with their own error types.
+pub use llmscope_runtime::errors;
+
+/// Wire types for the OpenAI, Anthropic and Gemini HTTP APIs (feature `providers`).
+#[cfg(feature = "providers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "providers")))]
+pub use llmscope_runtime::providers;
+
 /// W3C `traceparent`/`baggage` across HTTP hops (feature `http`; the tower layer: `tower`).
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]

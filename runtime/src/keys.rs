@@ -32,6 +32,11 @@ pub use crate::semconv::{
 /// `llmscope.operation.name`: what a span is when no registered `gen_ai.operation.name` fits
 /// (`rerank`, `prompt`, `postprocess`, `agent_step`, custom stages).
 pub const LLMSCOPE_OPERATION_NAME: &str = "llmscope.operation.name";
+/// `llmscope.error.retryable`: whether retrying the failed request may succeed (from the
+/// error's class, see `llmscope::errors`).
+pub const LLMSCOPE_ERROR_RETRYABLE: &str = "llmscope.error.retryable";
+/// `llmscope.request.attempt`: the attempt number of a retried request (1 for the first).
+pub const LLMSCOPE_REQUEST_ATTEMPT: &str = "llmscope.request.attempt";
 /// `llmscope.cancelled`: the call's future was dropped before it completed.
 pub const LLMSCOPE_CANCELLED: &str = "llmscope.cancelled";
 /// `llmscope.abandoned`: a span ended without its call completing (read by the terminal tree).

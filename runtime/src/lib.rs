@@ -11,6 +11,7 @@ mod budget;
 pub mod capture;
 mod cost;
 pub mod diagnostics;
+pub mod errors;
 pub mod export;
 mod install;
 pub mod keys;
@@ -18,6 +19,9 @@ pub mod pricing;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod propagation;
+#[cfg(feature = "providers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "providers")))]
+pub mod providers;
 pub mod redact;
 mod retrieval;
 pub mod sampling;

@@ -352,4 +352,10 @@ impl Usage for () {
 pub trait ErrorType {
     /// The value written to `error.type`.
     fn error_type(&self) -> &str;
+
+    /// Whether retrying the same request may succeed, written to `llmscope.error.retryable`
+    /// when `Some` (see `llmscope::errors`); `None` (the default) writes nothing.
+    fn retryable(&self) -> Option<bool> {
+        None
+    }
 }

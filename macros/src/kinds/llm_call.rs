@@ -50,6 +50,10 @@ pub(crate) const DECL: Decl = Decl {
             "feature",
             Target::Extension("llmscope.feature", AttrType::String),
         ),
+        (
+            "attempt",
+            Target::Extension("llmscope.request.attempt", AttrType::Int),
+        ),
         ("service_tier", Target::ServiceTier),
         ("prompt", Target::Prompt),
         ("system", Target::System),

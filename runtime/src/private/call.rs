@@ -350,6 +350,17 @@ impl Call {
 
     // --- end of streaming hooks ---
 
+    /// Writes `llmscope.error.retryable` on a recorded call (the error's class says whether a
+    /// retry may succeed).
+    pub(crate) fn set_retryable(&self, retryable: bool) {
+        if self.recording {
+            self.cx.span().set_attribute(KeyValue::new(
+                crate::keys::LLMSCOPE_ERROR_RETRYABLE,
+                retryable,
+            ));
+        }
+    }
+
     /// Records a failed call: `error.type`, an `exception` event and status Error.
     pub fn record_error(
         &mut self,

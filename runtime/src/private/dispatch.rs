@@ -38,6 +38,9 @@ impl<T, E: ErrorType + fmt::Display> RecordOutcome for &&&&Dispatch<'_, Result<T
     fn record_outcome(self, call: &mut Call) {
         if let Err(error) = self.0 {
             call.record_error(error.error_type(), type_name_of::<E>(), Some(error));
+            if let Some(retryable) = error.retryable() {
+                call.set_retryable(retryable);
+            }
         }
     }
 }
