@@ -62,11 +62,7 @@ fn assert_cost(span: &SpanData, expected: f64) {
         panic!("no cost on {}: {:?}", span.name, span.attributes);
     };
     let relative = ((cost - expected) / expected).abs();
-    assert!(
-        relative < 1e-9,
-        "{}: cost {cost} != {expected}",
-        span.name
-    );
+    assert!(relative < 1e-9, "{}: cost {cost} != {expected}", span.name);
 }
 
 /// What a span must show, by key; `None` means absent.
@@ -132,7 +128,11 @@ fn openai_responses() -> openai::Response {
     fixture("openai-responses.json")
 }
 
-#[llmscope::llm_call(provider = "openai", operation = "embeddings", model = "text-embedding-3-small")]
+#[llmscope::llm_call(
+    provider = "openai",
+    operation = "embeddings",
+    model = "text-embedding-3-small"
+)]
 fn openai_embed() -> openai::Embeddings {
     fixture("openai-embeddings.json")
 }
@@ -477,12 +477,21 @@ fn anthropic_stream_cut_by_an_error_finishes_with_error() {
 
 // ---- Gemini ------------------------------------------------------------------------------
 
-#[llmscope::llm_call(provider = "gcp.gemini", operation = "generate_content", model = "gemini-2.5-pro")]
+#[llmscope::llm_call(
+    provider = "gcp.gemini",
+    operation = "generate_content",
+    model = "gemini-2.5-pro"
+)]
 fn gemini_generate() -> gemini::GenerateContentResponse {
     fixture("gemini-generate-content.json")
 }
 
-#[llmscope::llm_call(provider = "gcp.gemini", operation = "generate_content", model = "gemini-2.5-flash", stream = true)]
+#[llmscope::llm_call(
+    provider = "gcp.gemini",
+    operation = "generate_content",
+    model = "gemini-2.5-flash",
+    stream = true
+)]
 fn gemini_stream() -> Vec<gemini::GenerateContentResponse> {
     events("gemini-stream.sse")
 }
@@ -562,14 +571,26 @@ const ERROR_FIXTURES: &[(&str, ErrorClass, bool)] = &[
     ),
     ("openai-error-auth.json", ErrorClass::Authentication, false),
     ("openai-error-server.json", ErrorClass::ServerError, true),
-    ("anthropic-error-rate-limit.json", ErrorClass::RateLimit, true),
+    (
+        "anthropic-error-rate-limit.json",
+        ErrorClass::RateLimit,
+        true,
+    ),
     (
         "anthropic-error-prompt-too-long.json",
         ErrorClass::ContextLengthExceeded,
         false,
     ),
-    ("anthropic-error-auth.json", ErrorClass::Authentication, false),
-    ("anthropic-error-overloaded.json", ErrorClass::Overloaded, true),
+    (
+        "anthropic-error-auth.json",
+        ErrorClass::Authentication,
+        false,
+    ),
+    (
+        "anthropic-error-overloaded.json",
+        ErrorClass::Overloaded,
+        true,
+    ),
     (
         "gemini-error-resource-exhausted.json",
         ErrorClass::RateLimit,
@@ -580,7 +601,11 @@ const ERROR_FIXTURES: &[(&str, ErrorClass, bool)] = &[
         ErrorClass::ContextLengthExceeded,
         false,
     ),
-    ("gemini-error-unavailable.json", ErrorClass::Overloaded, true),
+    (
+        "gemini-error-unavailable.json",
+        ErrorClass::Overloaded,
+        true,
+    ),
     ("gemini-error-safety.json", ErrorClass::ContentFilter, false),
 ];
 
@@ -654,7 +679,10 @@ fn wire_error_types_write_error_type_and_retryable_on_the_span() {
             Some(&Value::Bool(retryable)),
             "{name}"
         );
-        assert!(matches!(span.status, opentelemetry::trace::Status::Error { .. }));
+        assert!(matches!(
+            span.status,
+            opentelemetry::trace::Status::Error { .. }
+        ));
     }
 }
 
@@ -689,9 +717,7 @@ fn each_retry_attempt_is_its_own_span_with_its_number() {
         let response = loop {
             match attempt_chat(attempt) {
                 Ok(response) => break response,
-                Err(error) if llmscope::ErrorType::retryable(&error) == Some(true) => {
-                    attempt += 1
-                }
+                Err(error) if llmscope::ErrorType::retryable(&error) == Some(true) => attempt += 1,
                 Err(error) => panic!("{error}"),
             }
         };
@@ -701,7 +727,10 @@ fn each_retry_attempt_is_its_own_span_with_its_number() {
     spans.sort_by_key(|span| int(span, "llmscope.request.attempt"));
     assert_eq!(spans.len(), 2);
     assert_eq!(int(&spans[0], "llmscope.request.attempt"), Some(1));
-    assert_eq!(string(&spans[0], "error.type").as_deref(), Some("rate_limit"));
+    assert_eq!(
+        string(&spans[0], "error.type").as_deref(),
+        Some("rate_limit")
+    );
     assert!(attribute(&spans[0], "llmscope.cost.total").is_none());
     assert_eq!(int(&spans[1], "llmscope.request.attempt"), Some(2));
     assert!(attribute(&spans[1], "error.type").is_none());

@@ -4,7 +4,7 @@
 //! Each module holds serde types for the responses, stream events and error bodies of one
 //! API. Responses and stream events implement [`Usage`](crate::Usage) with that provider's
 //! token semantics, so an annotated function can return them directly; error bodies
-//! implement [`ErrorType`](crate::ErrorType) through the taxonomy in
+//! implement [`ErrorType`] through the taxonomy in
 //! [`errors`](crate::errors).
 //!
 //! | module | input tokens | output tokens |
