@@ -116,16 +116,33 @@ pub struct CompletionTokensDetails {
     pub reasoning_tokens: Option<u64>,
 }
 
+/// The token counts both OpenAI APIs report, under their own field names.
+fn record_counts(
+    usage: &mut UsageData<'_>,
+    input: u64,
+    output: u64,
+    input_details: Option<&PromptTokensDetails>,
+    output_details: Option<&CompletionTokensDetails>,
+) {
+    usage.set_input_tokens(input);
+    usage.set_output_tokens(output);
+    if let Some(details) = input_details {
+        set(details.cached_tokens, |n| usage.set_cache_read_tokens(n));
+    }
+    if let Some(details) = output_details {
+        set(details.reasoning_tokens, |n| usage.set_reasoning_tokens(n));
+    }
+}
+
 impl Usage for CompletionUsage {
     fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
-        usage.set_input_tokens(self.prompt_tokens);
-        usage.set_output_tokens(self.completion_tokens);
-        if let Some(details) = &self.prompt_tokens_details {
-            set(details.cached_tokens, |n| usage.set_cache_read_tokens(n));
-        }
-        if let Some(details) = &self.completion_tokens_details {
-            set(details.reasoning_tokens, |n| usage.set_reasoning_tokens(n));
-        }
+        record_counts(
+            usage,
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.prompt_tokens_details.as_ref(),
+            self.completion_tokens_details.as_ref(),
+        );
     }
 }
 
@@ -324,14 +341,13 @@ pub struct ResponseUsage {
 
 impl Usage for ResponseUsage {
     fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>) {
-        usage.set_input_tokens(self.input_tokens);
-        usage.set_output_tokens(self.output_tokens);
-        if let Some(details) = &self.input_tokens_details {
-            set(details.cached_tokens, |n| usage.set_cache_read_tokens(n));
-        }
-        if let Some(details) = &self.output_tokens_details {
-            set(details.reasoning_tokens, |n| usage.set_reasoning_tokens(n));
-        }
+        record_counts(
+            usage,
+            self.input_tokens,
+            self.output_tokens,
+            self.input_tokens_details.as_ref(),
+            self.output_tokens_details.as_ref(),
+        );
     }
 }
 
