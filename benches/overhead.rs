@@ -33,7 +33,7 @@ fn overhead(c: &mut Criterion) {
     let known = llmscope::Sampler::default_sampler();
     let sampled_known = provider_sampled_by(&known);
     {
-        let _scope = llmscope::scoped_with_sampler(&sampled_known, &known).attach();
+        let _scope = llmscope::scoped(&sampled_known).attach();
         group.bench_function("llm_call_known_sampler", |b| {
             b.iter(|| annotated(black_box(&req)))
         });
@@ -62,7 +62,7 @@ fn overhead(c: &mut Criterion) {
     let off = llmscope::Sampler::always_off();
     let dropped_early = provider_sampled_by(&off);
     {
-        let _scope = llmscope::scoped_with_sampler(&dropped_early, &off).attach();
+        let _scope = llmscope::scoped(&dropped_early).attach();
         group.bench_function("llm_call_unsampled", |b| {
             b.iter(|| annotated(black_box(&req)))
         });
@@ -72,7 +72,7 @@ fn overhead(c: &mut Criterion) {
     let under_unsampled = provider_sampled_by(&parent_based);
     {
         let _caller = unsampled_caller().attach();
-        let _scope = llmscope::scoped_with_sampler(&under_unsampled, &parent_based).attach();
+        let _scope = llmscope::scoped(&under_unsampled).attach();
         group.bench_function("llm_call_unsampled_caller", |b| {
             b.iter(|| annotated(black_box(&req)))
         });

@@ -39,18 +39,22 @@ fn main() {
         }
         _ => None,
     };
+    let sampled = known.as_ref().map(|sampler| {
+        sampler.build(SdkTracerProvider::builder().with_simple_exporter(NoopExporter))
+    });
     let provider = simple(match &known {
-        Some(sampler) => sampler.configure(SdkTracerProvider::builder()),
+        Some(_) => SdkTracerProvider::builder(),
         None if variant.ends_with("unsampled") || variant.ends_with("unsampled_sdk_sampler") => {
             SdkTracerProvider::builder().with_sampler(Sampler::AlwaysOff)
         }
         None => SdkTracerProvider::builder().with_sampler(Sampler::AlwaysOn),
     });
+    let provider = sampled.as_ref().map_or(provider, |s| s.provider().clone());
     let tracer = provider.tracer("bench");
     let _caller = (variant == "llm_call_unsampled_caller").then(|| unsampled_caller().attach());
     // With no provider anywhere in the process, nothing may have been scoped either.
     let _scope = match &known {
-        Some(sampler) => Some(llmscope::scoped_with_sampler(&provider, sampler).attach()),
+        Some(_) => Some(llmscope::scoped(sampled.as_ref().expect("built")).attach()),
         None => (variant != "llm_call_no_provider").then(|| llmscope::scoped(&provider).attach()),
     };
     let run = |f: &dyn Fn()| {

@@ -134,7 +134,7 @@ fn streaming(c: &mut Criterion) {
         let under_unsampled = provider_sampled_by(&parent_based);
         {
             let _caller = unsampled_caller().attach();
-            let _scope = llmscope::scoped_with_sampler(&under_unsampled, &parent_based).attach();
+            let _scope = llmscope::scoped(&under_unsampled).attach();
             group.bench_with_input(
                 BenchmarkId::new("llm_call_unsampled_caller", count),
                 &input,
@@ -145,7 +145,7 @@ fn streaming(c: &mut Criterion) {
         let off = llmscope::Sampler::always_off();
         let dropped = provider_sampled_by(&off);
         {
-            let _scope = llmscope::scoped_with_sampler(&dropped, &off).attach();
+            let _scope = llmscope::scoped(&dropped).attach();
             group.bench_with_input(
                 BenchmarkId::new("llm_call_unsampled_root", count),
                 &input,

@@ -41,8 +41,8 @@
 //! terminal tree and JSONL file in [`export`], OTLP, …), or make one current for part of the
 //! program with [`scoped`]. With neither, annotated functions run unchanged and build nothing.
 //!
-//! Sampling: when llmscope knows the provider's sampler ([`init()`] does;
-//! [`install_with_sampler`] / [`scoped_with_sampler`] with a [`Sampler`] otherwise), it decides
+//! Sampling: when llmscope knows the provider's sampler ([`init()`] does; a provider built with
+//! [`Sampler::build`] and given to [`install`] / [`scoped`] otherwise), it decides
 //! before the call builds anything, and a dropped call evaluates none of the macro's arguments
 //! (see [`sampling`]).
 //!
@@ -623,11 +623,11 @@ pub use llmscope_runtime::capture::{
     capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
 };
 pub use llmscope_runtime::{
-    capture, diagnostics, dropped_spans, export, init, install, install_with_sampler, is_installed,
-    opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
-    scoped_with_sampler, semconv, set_price_registry, setup, stream, unknown_models, AlreadySet,
-    ErrorType, ExportError, ExportReport, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    capture, diagnostics, dropped_spans, export, init, install, is_installed, opentelemetry,
+    opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped, semconv,
+    set_price_registry, setup, stream, unknown_models, AlreadySet, ErrorType, ExportError,
+    ExportReport, SampledProvider, Sampler, SetupError, SpanDestination, Telemetry, TelemetryGuard,
+    Usage, UsageData, INSTRUMENTATION_NAME,
 };
 
 /// The error taxonomy: `error.type` classes, the retryable flag, and a classifier for apps

@@ -270,3 +270,60 @@ fn a_custom_sampler_is_left_to_the_sdk_and_sees_the_sampling_attributes() {
         "no tracing subscriber here"
     );
 }
+
+/// The application's own provider, the sampler given once (`Sampler::build`): llmscope
+/// decides first through `scoped` (as through `install`), so a dropped call evaluates none of
+/// its arguments; the provider exports the spans llmscope kept, with the trace id it decided on.
+#[test]
+fn a_provider_built_with_the_sampler_once_lets_llmscope_decide_first() {
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+
+    let exporter = InMemorySpanExporter::default();
+    let dropping = Sampler::always_off()
+        .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()));
+    assert!(dropping.sampler().is_standard());
+    {
+        let _scope = llmscope::scoped(&dropping).attach();
+        EVALUATED.with(|count| count.set(0));
+        chat(&dropping.tracer("app"));
+        assert_eq!(EVALUATED.with(Cell::get), 0, "arguments of a dropped call");
+    }
+    assert!(exporter.get_finished_spans().unwrap().is_empty());
+
+    // Ratio 0.5 at the root: each kept trace's id satisfies the ratio (the provider used the
+    // id llmscope decided on), and about half the traces are kept.
+    let keeping = Sampler::trace_id_ratio(0.5)
+        .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()));
+    let _scope = llmscope::scoped(&keeping).attach();
+    for _ in 0..400 {
+        chat(&keeping.tracer("app"));
+    }
+    let spans = exporter.get_finished_spans().unwrap();
+    let roots: Vec<_> = spans.iter().filter(|s| s.name == "chat gpt-4o").collect();
+    assert!(
+        (120..=280).contains(&roots.len()),
+        "{} of 400 traces kept at ratio 0.5",
+        roots.len()
+    );
+    for span in &roots {
+        assert!(ratio_keeps(0.5, span.span_context.trace_id()));
+    }
+}
+
+/// `TelemetryGuard::tracer_provider` carries the sampler `init`/`build` configured, so scoping
+/// it keeps llmscope's early decision (nothing to pass twice).
+#[test]
+fn the_guards_provider_carries_its_sampler() {
+    let guard = llmscope::Telemetry::builder()
+        .with_terminal(false)
+        .with_jsonl_path(None)
+        .with_sampler(Sampler::always_off())
+        .build()
+        .expect("builds");
+    let provider = guard.tracer_provider().expect("enabled");
+    assert_eq!(provider.sampler(), &Sampler::always_off());
+    let _scope = llmscope::scoped(provider).attach();
+    EVALUATED.with(|count| count.set(0));
+    chat(&provider.tracer("app"));
+    assert_eq!(EVALUATED.with(Cell::get), 0, "arguments of a dropped call");
+}

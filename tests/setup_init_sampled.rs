@@ -50,7 +50,7 @@ fn init_samples_llmscope_calls_with_the_configured_sampler() {
         .init()
         .expect("init");
     assert_eq!(
-        guard.sampler(),
+        guard.tracer_provider().expect("enabled").sampler(),
         &Sampler::trace_id_ratio(0.0).parent_based()
     );
 

@@ -37,9 +37,12 @@ pub(crate) fn provider(sampler: Sampler) -> SdkTracerProvider {
     batch_provider(SdkTracerProvider::builder().with_sampler(sampler))
 }
 
-/// With an llmscope sampler ([`llmscope::Sampler::configure`]).
-pub(crate) fn provider_sampled_by(sampler: &llmscope::Sampler) -> SdkTracerProvider {
-    batch_provider(sampler.configure(SdkTracerProvider::builder()))
+/// With an llmscope sampler ([`llmscope::Sampler::build`]).
+pub(crate) fn provider_sampled_by(sampler: &llmscope::Sampler) -> llmscope::SampledProvider {
+    let processor = BatchSpanProcessor::builder(NoopExporter)
+        .with_batch_config(BatchConfigBuilder::default().build())
+        .build();
+    sampler.build(SdkTracerProvider::builder().with_span_processor(processor))
 }
 
 /// The context of a caller whose trace is not sampled (e.g. an incoming `traceparent` with

@@ -8,7 +8,7 @@ use opentelemetry::Context;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
 use crate::already_set::AlreadySet;
-use crate::sampling::Sampler;
+use crate::sampling::{SampledProvider, Sampler};
 
 /// The instrumentation scope name of every span llmscope creates.
 pub const INSTRUMENTATION_NAME: &str = "llmscope";
@@ -49,72 +49,74 @@ pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
     )
 }
 
+/// What [`install`] and [`scoped`] accept: a tracer provider, with or without the sampler it
+/// was built with.
+///
+/// - [`SampledProvider`] (from [`Sampler::build`], or
+///   [`TelemetryGuard::tracer_provider`](crate::TelemetryGuard::tracer_provider)): llmscope knows the sampler and decides first, so a
+///   call the sampler drops builds nothing (see [`crate::sampling`]). The sampler is given once,
+///   when the provider is built.
+/// - [`SdkTracerProvider`] built any other way: the SDK's sampler decides on the built span.
+///
+/// Sealed: these are the two kinds of destination.
+pub trait SpanDestination: sealed::Sealed {
+    #[doc(hidden)]
+    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>);
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for opentelemetry_sdk::trace::SdkTracerProvider {}
+    impl Sealed for crate::sampling::SampledProvider {}
+}
+
+impl SpanDestination for SdkTracerProvider {
+    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>) {
+        (self, None)
+    }
+}
+
+impl SpanDestination for SampledProvider {
+    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>) {
+        (self.provider(), Some(self.sampler()))
+    }
+}
+
 /// Makes `provider` the destination of every span created by `#[llm_call]`,
-/// `#[rag_stage]` and `#[agent_step]` in this process.
+/// `#[rag_stage]`, `#[agent_step]` and `#[tool]` in this process.
 ///
 /// Until a provider is installed (or one is made current with [`scoped`]), the
 /// annotated functions run unchanged and create nothing: no span, no attribute, no
-/// allocation. Install once, at startup; `llmscope::init()` does it for you.
+/// allocation. Install once, at startup; [`init`](crate::init) does it for you.
+///
+/// Which door is for whom: most applications call [`init`](crate::init) (or
+/// [`Telemetry::builder`](crate::Telemetry::builder) to configure it in code) and never call
+/// `install`. Applications that build their own `SdkTracerProvider` install it here, built
+/// with [`Sampler::build`] so that llmscope knows its sampler (a plain provider works too; its
+/// sampler then decides on the built span). Tests and multi-pipeline programs use [`scoped`].
 ///
 /// # Errors
 ///
-/// Returns [`AlreadySet`] (with a clone of `provider`) if a provider was already installed;
+/// Returns [`AlreadySet`] (with a clone of the provider) if a provider was already installed;
 /// the first one stays.
 ///
 /// # Examples
 ///
 /// ```
+/// use llmscope::Sampler;
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
-/// let exporter = InMemorySpanExporter::default();
-/// let provider = SdkTracerProvider::builder().with_simple_exporter(exporter).build();
+/// // Keep 5 % of new traces; follow the caller's decision otherwise. The sampler is given once.
+/// let provider = Sampler::trace_id_ratio(0.05).parent_based().build(
+///     SdkTracerProvider::builder().with_simple_exporter(InMemorySpanExporter::default()),
+/// );
 /// llmscope::install(&provider).expect("first install");
 /// assert!(llmscope::install(&provider).is_err());
 /// ```
-pub fn install(provider: &SdkTracerProvider) -> Result<(), AlreadySet<SdkTracerProvider>> {
-    install_destination(provider, None)
-}
-
-/// [`install`], telling llmscope the sampler `provider` was built with
-/// ([`Sampler::configure`]), so that it decides first and a call the sampler drops builds
-/// nothing at all: no span name, no attribute, no SDK span (see [`crate::sampling`]).
-///
-/// A call llmscope keeps is built as usual and the provider's sampler decides again on the
-/// same inputs; had the provider another sampler, a call is recorded only when both keep it.
-/// Build the provider with [`Sampler::configure`]: without its id generator, a new trace that
-/// llmscope keeps at ratio `r` gets another trace id from the SDK, on which a ratio sampler
-/// decides again (`r²` overall).
-/// [`init`](crate::init) calls this with the sampler it configured.
-///
-/// # Errors
-///
-/// Returns [`AlreadySet`] (with a clone of `provider`) if a provider was already installed;
-/// the first one stays.
-///
-/// # Examples
-///
-/// ```
-/// use llmscope::sampling::Sampler;
-/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
-///
-/// let sampler = Sampler::trace_id_ratio(0.05).parent_based();
-/// let provider = sampler
-///     .configure(SdkTracerProvider::builder())
-///     .with_simple_exporter(InMemorySpanExporter::default())
-///     .build();
-/// llmscope::install_with_sampler(&provider, &sampler).expect("first install");
-/// ```
-pub fn install_with_sampler(
-    provider: &SdkTracerProvider,
-    sampler: &Sampler,
+pub fn install(
+    provider: &(impl SpanDestination + ?Sized),
 ) -> Result<(), AlreadySet<SdkTracerProvider>> {
-    install_destination(provider, Some(sampler))
-}
-
-fn install_destination(
-    provider: &SdkTracerProvider,
-    sampler: Option<&Sampler>,
-) -> Result<(), AlreadySet<SdkTracerProvider>> {
+    let (provider, sampler) = provider.parts();
     let mut installed = false;
     GLOBAL_TRACER.get_or_init(|| {
         installed = true;
@@ -142,45 +144,26 @@ pub fn is_installed() -> bool {
 /// This is how tests keep a provider local to themselves, and how one process can send
 /// part of its work to another pipeline. The scope follows the context: nested calls
 /// inherit it; a `tokio::spawn`ed task inherits it only if the context is carried
-/// (`opentelemetry::context::FutureExt::with_current_context`).
+/// (`opentelemetry::context::FutureExt::with_current_context`). As with [`install`], a
+/// [`SampledProvider`] lets llmscope decide sampling first.
 ///
 /// # Examples
 ///
 /// ```
+/// use llmscope::Sampler;
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
 /// let exporter = InMemorySpanExporter::default();
 /// let provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
-///
 /// let _guard = llmscope::scoped(&provider).attach();
 /// // every annotated call on this thread now records into `exporter`
-/// ```
-pub fn scoped(provider: &SdkTracerProvider) -> Context {
-    scoped_destination(provider, None)
-}
-
-/// [`scoped`], telling llmscope the sampler `provider` was built with, as
-/// [`install_with_sampler`] does for the process-wide provider.
 ///
-/// # Examples
-///
+/// let off = Sampler::always_off().build(SdkTracerProvider::builder());
+/// let _guard = llmscope::scoped(&off).attach();
+/// // annotated calls on this thread are now dropped before anything is built
 /// ```
-/// use llmscope::sampling::Sampler;
-/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
-///
-/// let sampler = Sampler::always_off();
-/// let provider = sampler
-///     .configure(SdkTracerProvider::builder())
-///     .with_simple_exporter(InMemorySpanExporter::default())
-///     .build();
-/// let _guard = llmscope::scoped_with_sampler(&provider, &sampler).attach();
-/// // annotated calls on this thread are dropped before anything is built
-/// ```
-pub fn scoped_with_sampler(provider: &SdkTracerProvider, sampler: &Sampler) -> Context {
-    scoped_destination(provider, Some(sampler))
-}
-
-fn scoped_destination(provider: &SdkTracerProvider, sampler: Option<&Sampler>) -> Context {
+pub fn scoped(provider: &(impl SpanDestination + ?Sized)) -> Context {
+    let (provider, sampler) = provider.parts();
     SCOPES_EXIST.store(true, Ordering::Release);
     Context::current().with_value(ScopedTracer(Arc::new(InstalledTracer::new(
         provider, sampler,

@@ -48,11 +48,9 @@ pub use agent::{AgentOutcome, AgentTotals, Decided, Decision};
 pub use already_set::AlreadySet;
 pub use cost::{price_registry, set_price_registry, unknown_models};
 pub use export::dropped_spans;
-pub use install::{
-    install, install_with_sampler, is_installed, scoped, scoped_with_sampler, INSTRUMENTATION_NAME,
-};
+pub use install::{install, is_installed, scoped, SpanDestination, INSTRUMENTATION_NAME};
 pub use retrieval::{Document, Retrieved};
-pub use sampling::Sampler;
+pub use sampling::{SampledProvider, Sampler};
 pub use setup::{init, ExportError, ExportReport, SetupError, Telemetry, TelemetryGuard};
 pub use usage::{ErrorType, Usage, UsageData};
 

@@ -2,9 +2,8 @@
 //!
 //! A provider's sampler runs inside the SDK, after the span's name and its sampling-relevant
 //! attributes exist: a call the sampler drops still costs ~500 ns. When llmscope knows the
-//! sampler (an [`init`](crate::init)ed provider, or one given to
-//! [`install_with_sampler`](crate::install_with_sampler) /
-//! [`scoped_with_sampler`](crate::scoped_with_sampler)), it asks it first and a dropped call
+//! sampler (an [`init`](crate::init)ed provider, or one built with [`Sampler::build`] and given
+//! to [`install`](crate::install) / [`scoped`](crate::scoped)), it asks it first and a dropped call
 //! builds nothing: no name, no attribute, no SDK span, only an unsampled span context so the
 //! call's children are dropped with it (see `BENCHMARKS.md` for the figures).
 
@@ -15,7 +14,7 @@ use opentelemetry::trace::{Link, SpanContext, SpanId, SpanKind, TraceContextExt,
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{
     IdGenerator, RandomIdGenerator, Sampler as SdkSampler, SamplingDecision, SamplingResult,
-    ShouldSample, TracerProviderBuilder,
+    SdkTracerProvider, ShouldSample, TracerProviderBuilder,
 };
 
 /// An OpenTelemetry head sampler that llmscope can evaluate before it builds a span.
@@ -26,8 +25,8 @@ use opentelemetry_sdk::trace::{
 /// [`TraceIdRatioBased`](opentelemetry_sdk::trace::Sampler::TraceIdRatioBased); any other
 /// sampler ([`Sampler::custom`]) is left to the SDK.
 ///
-/// Give the same sampler to the provider ([`Sampler::configure`]) and to llmscope
-/// ([`install_with_sampler`](crate::install_with_sampler)); [`init`](crate::init) does both.
+/// Build the provider with it ([`Sampler::build`]) and install that; [`init`](crate::init) does
+/// both.
 ///
 /// # Examples
 ///
@@ -36,12 +35,10 @@ use opentelemetry_sdk::trace::{
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
 /// // Keep 10 % of the traces that start here; follow the caller's decision otherwise.
-/// let sampler = Sampler::trace_id_ratio(0.1).parent_based();
-/// let provider = sampler
-///     .configure(SdkTracerProvider::builder())
-///     .with_simple_exporter(InMemorySpanExporter::default())
-///     .build();
-/// llmscope::install_with_sampler(&provider, &sampler).unwrap();
+/// let provider = Sampler::trace_id_ratio(0.1).parent_based().build(
+///     SdkTracerProvider::builder().with_simple_exporter(InMemorySpanExporter::default()),
+/// );
+/// llmscope::install(&provider).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct Sampler {
@@ -60,6 +57,42 @@ enum Root {
     AlwaysOff,
     /// The ratio, and the bound the low 63 bits of a trace id are compared with.
     Ratio(f64, u64),
+}
+
+/// A tracer provider built by [`Sampler::build`], together with its sampler.
+///
+/// It dereferences to the [`SdkTracerProvider`] (for `tracer(…)`, `force_flush()`,
+/// `shutdown()`), and [`install`](crate::install) / [`scoped`](crate::scoped) take it so that
+/// llmscope decides sampling before it builds anything.
+#[derive(Clone, Debug)]
+pub struct SampledProvider {
+    provider: SdkTracerProvider,
+    sampler: Sampler,
+}
+
+impl SampledProvider {
+    /// The tracer provider.
+    pub fn provider(&self) -> &SdkTracerProvider {
+        &self.provider
+    }
+
+    /// The sampler the provider was built with.
+    pub fn sampler(&self) -> &Sampler {
+        &self.sampler
+    }
+
+    /// The tracer provider, for code that takes one by value.
+    pub fn into_provider(self) -> SdkTracerProvider {
+        self.provider
+    }
+}
+
+impl std::ops::Deref for SampledProvider {
+    type Target = SdkTracerProvider;
+
+    fn deref(&self) -> &SdkTracerProvider {
+        &self.provider
+    }
 }
 
 /// What llmscope knows before building a span.
@@ -139,11 +172,32 @@ impl Sampler {
         matches!(self.kind, Kind::Standard { .. })
     }
 
-    /// Sets this sampler on a provider builder, with an id generator that lets the provider
-    /// use the trace id llmscope made its decision on (so a trace kept at ratio `r` is kept
-    /// with probability `r`, not `r²`, and its id satisfies the ratio as other services
-    /// expect). Spans that do not come from llmscope get random ids as usual.
-    pub fn configure(&self, builder: TracerProviderBuilder) -> TracerProviderBuilder {
+    /// Builds the provider with this sampler and returns it together with the sampler, ready
+    /// for [`install`](crate::install) or [`scoped`](crate::scoped): the sampler is given once.
+    ///
+    /// The provider also gets an id generator that lets it use the trace id llmscope made its
+    /// decision on (so a trace kept at ratio `r` is kept with probability `r`, not `r²`, and its
+    /// id satisfies the ratio as other services expect). Spans that do not come from llmscope get
+    /// random ids as usual. A sampler already set on `builder` is replaced.
+    ///
+    /// ```
+    /// use llmscope::Sampler;
+    /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+    ///
+    /// let provider = Sampler::trace_id_ratio(0.1).parent_based().build(
+    ///     SdkTracerProvider::builder().with_simple_exporter(InMemorySpanExporter::default()),
+    /// );
+    /// let _guard = llmscope::scoped(&provider).attach();
+    /// ```
+    pub fn build(&self, builder: TracerProviderBuilder) -> SampledProvider {
+        SampledProvider {
+            provider: self.configure(builder).build(),
+            sampler: self.clone(),
+        }
+    }
+
+    /// Sets this sampler and the hand-off id generator on a provider builder.
+    pub(crate) fn configure(&self, builder: TracerProviderBuilder) -> TracerProviderBuilder {
         builder
             .with_sampler(self.clone())
             .with_id_generator(HandoffIds)
@@ -317,7 +371,7 @@ thread_local! {
     static HANDOFF: Cell<Option<TraceId>> = const { Cell::new(None) };
 }
 
-/// Hands `trace_id` to the provider's [`Sampler::configure`]d id generator for the span built
+/// Hands `trace_id` to the id generator of a provider built by [`Sampler::build`] for the span built
 /// by `build`, and withdraws it afterwards whether or not the SDK took it.
 #[inline]
 pub(crate) fn with_trace_id<T>(trace_id: Option<TraceId>, build: impl FnOnce() -> T) -> T {

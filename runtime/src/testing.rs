@@ -6,7 +6,7 @@
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 
-use crate::sampling::Sampler;
+use crate::sampling::{SampledProvider, Sampler};
 
 /// A tracer provider that keeps finished spans in memory, scoped to the caller (no globals).
 ///
@@ -24,7 +24,8 @@ use crate::sampling::Sampler;
 pub struct TestTelemetry {
     provider: SdkTracerProvider,
     exporter: InMemorySpanExporter,
-    sampler: Option<Sampler>,
+    /// The same provider with its sampler, when built by [`Self::with_sampler`].
+    sampler: Option<SampledProvider>,
 }
 
 impl Default for TestTelemetry {
@@ -50,8 +51,8 @@ impl TestTelemetry {
         }
     }
 
-    /// A provider built with `sampler` ([`Sampler::configure`]), which llmscope also knows
-    /// ([`crate::scoped_with_sampler`]), as [`crate::init`] sets it up.
+    /// A provider built with `sampler` ([`Sampler::build`]), so llmscope decides sampling
+    /// first, as [`crate::init`] sets it up.
     ///
     /// ```
     /// use llmscope::{sampling::Sampler, testing::TestTelemetry};
@@ -60,9 +61,14 @@ impl TestTelemetry {
     /// let _guard = telemetry.context().attach();
     /// ```
     pub fn with_sampler(sampler: Sampler) -> Self {
-        let mut telemetry = Self::with_builder(sampler.configure(SdkTracerProvider::builder()));
-        telemetry.sampler = Some(sampler);
-        telemetry
+        let exporter = InMemorySpanExporter::default();
+        let sampled =
+            sampler.build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()));
+        TestTelemetry {
+            provider: sampled.provider().clone(),
+            exporter,
+            sampler: Some(sampled),
+        }
     }
 
     /// The provider, e.g. to build a tracing-opentelemetry layer on it.
@@ -73,7 +79,7 @@ impl TestTelemetry {
     /// The current context with this provider as llmscope's destination (see [`crate::scoped`]).
     pub fn context(&self) -> Context {
         match &self.sampler {
-            Some(sampler) => crate::scoped_with_sampler(&self.provider, sampler),
+            Some(sampled) => crate::scoped(sampled),
             None => crate::scoped(&self.provider),
         }
     }

@@ -35,8 +35,9 @@ pub(crate) async fn run(label: &str, opt_in: Option<&str>) -> Vec<Span> {
         .with_service_name("llmscope-conformance")
         .build()
         .expect("telemetry builds");
-    let provider = guard.tracer_provider().expect("enabled").clone();
-    let scope = llmscope::scoped_with_sampler(&provider, guard.sampler());
+    let sampled = guard.tracer_provider().expect("enabled");
+    let scope = llmscope::scoped(sampled);
+    let provider = sampled.provider().clone();
 
     // Quickstart: two chat calls under an application span.
     {

@@ -454,11 +454,10 @@ impl TelemetryBuilder {
         let Some(provider) = &guard.tracer_provider else {
             return Ok(guard);
         };
-        crate::install_with_sampler(provider, &guard.sampler)
-            .map_err(SetupError::AlreadyInstalled)?;
+        crate::install(provider).map_err(SetupError::AlreadyInstalled)?;
         // A policy the application set before `init` stays.
         let _ = crate::capture::set_capture_policy(capture);
-        opentelemetry::global::set_tracer_provider(provider.clone());
+        opentelemetry::global::set_tracer_provider(provider.provider().clone());
         if let Some(meter_provider) = &guard.meter_provider {
             opentelemetry::global::set_meter_provider(meter_provider.clone());
         }

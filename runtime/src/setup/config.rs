@@ -91,7 +91,6 @@ impl Config {
             return Ok(TelemetryGuard::new(
                 None,
                 None,
-                self.sampler,
                 ExportStats::default(),
                 self.shutdown_timeout,
             ));
@@ -141,12 +140,11 @@ impl Config {
             .with_flush_timeout(self.shutdown_timeout)
             .build();
         let stats = processor.stats();
-        let tracer_provider = self
-            .sampler
-            .configure(SdkTracerProvider::builder())
-            .with_resource(resource.clone())
-            .with_span_processor(processor)
-            .build();
+        let tracer_provider = self.sampler.build(
+            SdkTracerProvider::builder()
+                .with_resource(resource.clone())
+                .with_span_processor(processor),
+        );
         let mut meter_provider = SdkMeterProvider::builder().with_resource(resource);
         if let Some(exporter) = metrics {
             meter_provider = meter_provider
@@ -164,7 +162,6 @@ impl Config {
         Ok(TelemetryGuard::new(
             Some(tracer_provider),
             Some(meter_provider),
-            self.sampler,
             stats,
             self.shutdown_timeout,
         ))

@@ -5,12 +5,11 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use super::error::{ExportError, ExportReport};
 use crate::diagnostics::diag;
 use crate::export::{dropped_spans, ExportStats};
-use crate::sampling::Sampler;
+use crate::sampling::SampledProvider;
 
 /// Keeps telemetry running; dropping it flushes queued spans and shuts the providers down,
 /// within the shutdown bound ([`with_shutdown_timeout`](super::TelemetryBuilder::with_shutdown_timeout),
@@ -33,9 +32,8 @@ use crate::sampling::Sampler;
 #[derive(Debug)]
 #[must_use = "dropping the guard shuts telemetry down"]
 pub struct TelemetryGuard {
-    pub(super) tracer_provider: Option<SdkTracerProvider>,
+    pub(super) tracer_provider: Option<SampledProvider>,
     pub(super) meter_provider: Option<SdkMeterProvider>,
-    pub(super) sampler: Sampler,
     stats: ExportStats,
     shutdown_timeout: Duration,
     /// The counters at the previous flush or shutdown.
@@ -45,16 +43,14 @@ pub struct TelemetryGuard {
 
 impl TelemetryGuard {
     pub(super) fn new(
-        tracer_provider: Option<SdkTracerProvider>,
+        tracer_provider: Option<SampledProvider>,
         meter_provider: Option<SdkMeterProvider>,
-        sampler: Sampler,
         stats: ExportStats,
         shutdown_timeout: Duration,
     ) -> TelemetryGuard {
         TelemetryGuard {
             tracer_provider,
             meter_provider,
-            sampler,
             stats,
             shutdown_timeout,
             reported: Mutex::new(ExportReport::default()),
@@ -62,15 +58,23 @@ impl TelemetryGuard {
         }
     }
 
-    /// The tracer provider (`None` when disabled by `OTEL_SDK_DISABLED`).
-    pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
+    /// The tracer provider with the sampler it was built with (`None` when disabled by
+    /// `OTEL_SDK_DISABLED`): give it to [`scoped`](crate::scoped) and llmscope keeps deciding
+    /// sampling first; it dereferences to the `SdkTracerProvider`.
+    ///
+    /// ```
+    /// let telemetry = llmscope::Telemetry::builder()
+    ///     .with_terminal(false)
+    ///     .with_jsonl_path(None)
+    ///     .with_sampler(llmscope::Sampler::always_off())
+    ///     .build()?;
+    /// let provider = telemetry.tracer_provider().expect("not disabled");
+    /// let _scope = llmscope::scoped(provider).attach();
+    /// assert!(provider.sampler().is_standard());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tracer_provider(&self) -> Option<&SampledProvider> {
         self.tracer_provider.as_ref()
-    }
-
-    /// The sampler the tracer provider was built with (give it to
-    /// [`scoped_with_sampler`](crate::scoped_with_sampler) when you scope this provider).
-    pub fn sampler(&self) -> &Sampler {
-        &self.sampler
     }
 
     /// The meter provider (`None` when disabled). It reports

@@ -9,12 +9,14 @@
 //!   corresponding variable); `build()` instead of `init()` builds without installing (tests).
 //!   The sampler is given once (`with_sampler`): the builder configures the provider with it
 //!   and tells llmscope.
-//! - [`install_with_sampler`](crate::install_with_sampler) /
-//!   [`scoped_with_sampler`](crate::scoped_with_sampler): applications that build their own
-//!   `SdkTracerProvider` with [`Sampler::configure`](crate::Sampler::configure); llmscope then
-//!   decides first and a dropped call builds nothing.
-//! - [`install`](crate::install) / [`scoped`](crate::scoped): a provider whose sampler
-//!   llmscope does not know (any `ShouldSample`); every call is built and the SDK decides.
+//! - [`install`](crate::install): applications that build their own `SdkTracerProvider`. Build
+//!   it with [`Sampler::build`](crate::Sampler::build) (the sampler is given once) and llmscope
+//!   decides first, so a dropped call builds nothing; a provider built any other way is accepted
+//!   too, and the SDK decides on every built span.
+//! - [`scoped`](crate::scoped): the same, for part of the program (tests, a second pipeline).
+//!
+//! [`TelemetryGuard::tracer_provider`] returns the built provider with its sampler, ready for
+//! [`scoped`](crate::scoped).
 //!
 //! Each process-wide setting is set once; a second attempt returns
 //! [`AlreadySet`](crate::AlreadySet) with the rejected value.
