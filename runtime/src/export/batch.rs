@@ -590,8 +590,10 @@ impl Drop for ExitSignal {
 }
 
 fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
-    // Declared first, so dropped last: the exporter (and what it holds) goes before the signal.
+    // Locals drop in reverse order, and before the parameters: the exporter, moved into a
+    // local declared after the signal, goes (with what it holds) before the signal is given.
     let _exit = ExitSignal(Arc::clone(&shared));
+    let exporter = exporter;
     let _ = shared.worker_thread.set(thread::current());
     let mut last_sweep = Instant::now();
     let mut last_drop_log: Option<Instant> = None;
