@@ -426,4 +426,75 @@ mod tests {
         let trace_id = crate::export::block_on_for_tests(future).unwrap();
         assert_eq!(trace_id.body(), "0af7651916cd43dd8448eb211c80319c");
     }
+
+    #[cfg(feature = "tower")]
+    #[test]
+    fn the_server_span_marks_an_unknown_method_and_a_failed_service() {
+        use std::future::Future;
+        use std::pin::Pin;
+        use std::task::{Context as TaskContext, Poll};
+        use tower_layer::Layer as _;
+        use tower_service::Service as _;
+
+        #[derive(Debug)]
+        struct Refused;
+        #[derive(Clone)]
+        struct Failing;
+        impl tower_service::Service<http::Request<()>> for Failing {
+            type Response = http::Response<()>;
+            type Error = Refused;
+            type Future = Pin<Box<dyn Future<Output = Result<http::Response<()>, Refused>>>>;
+            fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Refused>> {
+                Poll::Ready(Ok(()))
+            }
+            fn call(&mut self, _: http::Request<()>) -> Self::Future {
+                Box::pin(async { Err(Refused) })
+            }
+        }
+
+        let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let mut service = TraceContextLayer::new()
+            .with_server_span()
+            .with_route(|_| Some("/cache/{key}"))
+            .layer(Failing);
+        let request = http::Request::builder()
+            .method("PURGE")
+            .uri("/cache/42")
+            .header("traceparent", TRACEPARENT)
+            .body(())
+            .unwrap();
+        let future = {
+            let _scope = crate::scoped(&provider).attach();
+            service.call(request)
+        };
+        assert!(crate::export::block_on_for_tests(future).is_err());
+
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 1);
+        let span = &spans[0];
+        assert_eq!(span.name, "HTTP /cache/{key}");
+        assert_eq!(span.span_kind, opentelemetry::trace::SpanKind::Server);
+        assert_eq!(
+            span.span_context.trace_id().to_string(),
+            "0af7651916cd43dd8448eb211c80319c"
+        );
+        let value = |key: &str| {
+            span.attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == key)
+                .map(|kv| kv.value.to_string())
+        };
+        assert_eq!(value("http.request.method").as_deref(), Some("_OTHER"));
+        assert_eq!(value("url.path").as_deref(), Some("/cache/42"));
+        assert_eq!(value("http.route").as_deref(), Some("/cache/{key}"));
+        assert!(value("error.type").unwrap().ends_with("Refused"));
+        assert_eq!(value("http.response.status_code"), None);
+        assert!(matches!(
+            span.status,
+            opentelemetry::trace::Status::Error { .. }
+        ));
+    }
 }

@@ -35,6 +35,8 @@ use super::Protocol;
 use crate::export::FanOut;
 
 /// The exporter behind the batch processor.
+// One per pipeline, never moved after setup: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Backend {
     /// The terminal tree and the JSONL file.
