@@ -4,6 +4,8 @@
 //! what it gives up; the export worker makes progress when batches arrive faster than they
 //! export; and failures are visible on stderr to an app with no setup at all.
 
+#[path = "support/otlp_grpc_server.rs"]
+mod otlp_grpc_server;
 #[path = "support/otlp_server.rs"]
 mod otlp_server;
 
@@ -17,8 +19,11 @@ use llmscope::export::FailureCause;
 use llmscope::opentelemetry::trace::{Tracer as _, TracerProvider as _};
 use llmscope::opentelemetry_sdk::error::OTelSdkResult;
 use llmscope::opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use llmscope::setup::Protocol;
 use llmscope::{ExportError, Telemetry, TelemetryGuard};
+use otlp_grpc_server::{FakeOtlpGrpc, GrpcMode};
 use otlp_server::{FakeOtlp, Mode};
+use tonic::Code;
 
 #[derive(llmscope::Usage)]
 struct Reply {
@@ -168,33 +173,122 @@ fn a_refused_connection_is_named_with_the_endpoint() {
     );
 }
 
+/// Threads of this process named `name` (Linux: `/proc/self/task/*/comm`).
+fn threads_named(name: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
+        })
+        .count()
+}
+
+/// Waits until `done`, for at most 10 s (a bound on a failure, not a measurement).
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+const HUNG_SPANS: u64 = 5000;
+
+/// In the child: a backend that never answers (OTLP/HTTP, or gRPC when
+/// `LLMSCOPE_FAULTS_PROTOCOL=grpc`), an export timeout of 30 s and a shutdown bound of 300 ms.
+/// Prints what it observed once `shutdown()` returned.
 #[test]
-fn a_hung_backend_shutdown_keeps_its_bound_and_frees_the_queue() {
-    let server = FakeOtlp::start(Mode::Hang);
-    let max_batch = 256;
-    let guard = builder(&server.base_url())
+fn child_shutdown_against_a_hung_backend() {
+    if !is_child() {
+        return;
+    }
+    let grpc = std::env::var("LLMSCOPE_FAULTS_PROTOCOL").as_deref() == Ok("grpc");
+    let http_server = (!grpc).then(|| FakeOtlp::start(Mode::Hang));
+    let grpc_server = grpc.then(|| FakeOtlpGrpc::start(GrpcMode::Hang));
+    let (base, protocol) = match (&http_server, &grpc_server) {
+        (Some(server), _) => (server.base_url(), Protocol::HttpProtobuf),
+        (_, Some(server)) => (server.base_url(), Protocol::Grpc),
+        _ => unreachable!(),
+    };
+    let requests = || match (&http_server, &grpc_server) {
+        (Some(server), _) => server.requests(),
+        (_, Some(server)) => server.requests(),
+        _ => unreachable!(),
+    };
+    let cancelled = || match (&http_server, &grpc_server) {
+        (Some(server), _) => server.abandoned_by_client(),
+        (_, Some(server)) => server.cancelled_by_client(),
+        _ => unreachable!(),
+    };
+    assert_eq!(threads_named("llmscope-export"), 0);
+    let guard = builder(&base)
+        .with_protocol(protocol)
         .with_timeout(Duration::from_secs(30))
         .with_shutdown_timeout(Duration::from_millis(300))
         .with_queue_capacity(8192)
-        .with_max_batch(max_batch)
+        .with_max_batch(256)
         .build()
         .unwrap();
-    calls(&guard, 5000);
+    calls(&guard, HUNG_SPANS as usize);
+    // A batch is inside an export call the backend will never answer.
+    wait_for("the first export call", || requests() >= 1);
+    let during = threads_named("llmscope-export");
     let stats = guard.stats().clone();
-    let started = Instant::now();
     let error = guard.shutdown().expect_err("the backend never answers");
-    let waited = started.elapsed();
+    // Observed the moment shutdown returned.
+    let after = threads_named("llmscope-export");
+    let held =
+        HUNG_SPANS - (stats.exported() + stats.failed() + stats.dropped() + stats.abandoned());
     let ExportError::Timeout { report, .. } = &error else {
         panic!("expected Timeout, got {error:?}");
     };
-    assert!(report.abandoned > 0, "{report}");
-    // Everything is accounted for; at most the one batch inside the hung export call is
-    // still held (by the export thread, until the exporter's own timeout).
-    let accounted = stats.exported() + stats.failed() + stats.dropped() + stats.abandoned();
-    let held = 5000 - accounted;
-    assert!(held <= max_batch as u64, "{held} spans still held");
-    // The bound is 300 ms; the export timeout is 30 s. Anything near the latter is a failure.
-    assert!(waited < Duration::from_secs(10), "shutdown took {waited:?}");
+    println!("EXPORT-THREADS during={during} after={after}");
+    println!("HELD {held} ABANDONED {}", report.abandoned);
+    println!("ERROR {error}");
+    // The backend sees the client give the hung call up (its connection or stream closed).
+    wait_for("the hung call to be cancelled", || cancelled() >= 1);
+    println!("CANCELLED-BY-CLIENT {}", cancelled());
+}
+
+/// The parent side of [`child_shutdown_against_a_hung_backend`].
+fn shutdown_against_a_hung_backend(protocol: &str) {
+    let (_, stdout) = child(
+        "child_shutdown_against_a_hung_backend",
+        &[("LLMSCOPE_FAULTS_PROTOCOL", protocol.to_owned())],
+    );
+    // One export thread while running; none once shutdown returned, though the export
+    // timeout (30 s) was far from over: the hung call was cancelled at the bound.
+    assert!(
+        stdout.contains("EXPORT-THREADS during=1 after=0"),
+        "{stdout}"
+    );
+    // Every span is accounted for and none is held: the batch inside the hung call was freed
+    // with the queue, and counted as abandoned with it.
+    assert!(
+        stdout.contains(&format!("HELD 0 ABANDONED {HUNG_SPANS}")),
+        "{stdout}"
+    );
+    // The report names what was given up on, and where.
+    assert!(
+        stdout.contains("the export call in progress to http://127.0.0.1:")
+            && stdout.contains("was cancelled at the shutdown bound (256 spans)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("CANCELLED-BY-CLIENT 1"), "{stdout}");
+}
+
+#[test]
+fn a_hung_http_backend_shutdown_cancels_the_call_and_ends_the_export_thread() {
+    shutdown_against_a_hung_backend("http");
+}
+
+#[test]
+fn a_hung_grpc_backend_shutdown_cancels_the_call_and_ends_the_export_thread() {
+    shutdown_against_a_hung_backend("grpc");
 }
 
 #[test]
@@ -535,7 +629,7 @@ fn init_loads_the_price_table_yet_prices_can_still_be_set_after_it() {
 fn a_refused_grpc_connection_is_named_with_the_endpoint() {
     let base = format!("http://127.0.0.1:{}", closed_port());
     let guard = builder(&base)
-        .with_protocol(llmscope::setup::Protocol::Grpc)
+        .with_protocol(Protocol::Grpc)
         .with_timeout(Duration::from_millis(500))
         .build()
         .unwrap();
@@ -547,4 +641,174 @@ fn a_refused_grpc_connection_is_named_with_the_endpoint() {
         "{text}"
     );
     assert_eq!(error.report().unwrap().failed, 2);
+}
+
+fn grpc_builder(server: &FakeOtlpGrpc) -> llmscope::setup::TelemetryBuilder {
+    builder(&server.base_url()).with_protocol(Protocol::Grpc)
+}
+
+/// Switches `server` to `Accept` once it has answered one call otherwise.
+fn accept_after_first(server: &Arc<FakeOtlpGrpc>) -> std::thread::JoinHandle<()> {
+    let server = Arc::clone(server);
+    std::thread::spawn(move || {
+        wait_for("the first call", || server.requests() >= 1);
+        server.set_mode(GrpcMode::Accept);
+    })
+}
+
+#[test]
+fn grpc_unavailable_is_retried_and_delivered() {
+    let server = Arc::new(FakeOtlpGrpc::start(GrpcMode::Status {
+        code: Code::Unavailable,
+        retry_after: None,
+    }));
+    let guard = grpc_builder(&server).build().unwrap();
+    let watcher = accept_after_first(&server);
+    calls(&guard, 5);
+    let report = guard.flush().expect("delivered after the retry");
+    watcher.join().unwrap();
+    assert_eq!((report.exported, report.failed), (5, 0));
+    assert!(server.requests() >= 2, "UNAVAILABLE was retried");
+    assert_eq!(server.accepted(), 1);
+    assert_eq!(server.spans_named("chat gpt-4o-mini"), 5);
+}
+
+#[test]
+fn grpc_resource_exhausted_with_retry_info_is_retried_and_delivered() {
+    let server = Arc::new(FakeOtlpGrpc::start(GrpcMode::Status {
+        code: Code::ResourceExhausted,
+        retry_after: Some(Duration::from_millis(200)),
+    }));
+    let guard = grpc_builder(&server).build().unwrap();
+    let watcher = accept_after_first(&server);
+    calls(&guard, 5);
+    let report = guard.flush().expect("delivered after the throttle");
+    watcher.join().unwrap();
+    assert_eq!((report.exported, report.failed), (5, 0));
+    assert!(server.requests() >= 2, "the throttled call was retried");
+    assert_eq!(server.spans_named("chat gpt-4o-mini"), 5);
+}
+
+#[test]
+fn grpc_invalid_argument_and_bare_resource_exhausted_are_never_retried() {
+    for (code, number, name) in [
+        (Code::InvalidArgument, 3, "INVALID_ARGUMENT"),
+        // Without `RetryInfo` the backend gives no sign it will recover (OTLP spec).
+        (Code::ResourceExhausted, 8, "RESOURCE_EXHAUSTED"),
+    ] {
+        let server = FakeOtlpGrpc::start(GrpcMode::Status {
+            code,
+            retry_after: None,
+        });
+        let guard = grpc_builder(&server).build().unwrap();
+        calls(&guard, 5);
+        let error = guard.flush().expect_err("every span failed");
+        let ExportError::Lost { report, last_error } = &error else {
+            panic!("expected Lost, got {error:?}");
+        };
+        assert_eq!((report.exported, report.failed, report.dropped), (0, 5, 0));
+        let last_error = last_error.as_deref().unwrap();
+        assert!(
+            last_error.contains(&format!(
+                "export to {} failed: gRPC status {number} {name}",
+                server.base_url()
+            )),
+            "{last_error}"
+        );
+        assert_eq!(server.requests(), 1, "{name} is not retried");
+        assert_eq!(
+            guard.stats().failed_by_cause(),
+            vec![(FailureCause::GrpcStatus(number), 5)]
+        );
+
+        // Counts are per call: once the backend accepts, the next flush is clean.
+        server.set_mode(GrpcMode::Accept);
+        calls(&guard, 3);
+        let report = guard.flush().unwrap();
+        assert_eq!((report.exported, report.failed), (3, 0));
+    }
+}
+
+#[test]
+fn grpc_unavailable_is_retried_within_the_export_timeout_then_counted() {
+    let server = FakeOtlpGrpc::start(GrpcMode::Status {
+        code: Code::Unavailable,
+        retry_after: None,
+    });
+    let guard = grpc_builder(&server)
+        .with_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    calls(&guard, 4);
+    let error = guard.flush().unwrap_err();
+    assert_eq!(error.report().unwrap().failed, 4);
+    assert!(
+        error.to_string().contains("gRPC status 14 UNAVAILABLE"),
+        "{error}"
+    );
+    // The recommended OTLP policy: the first attempt and at most 3 retries.
+    assert!(
+        (2..=4).contains(&server.requests()),
+        "{}",
+        server.requests()
+    );
+    assert_eq!(
+        guard.stats().failed_by_cause(),
+        vec![(FailureCause::GrpcStatus(14), 4)]
+    );
+}
+
+#[test]
+fn a_hung_grpc_backend_never_holds_the_caller() {
+    let server = FakeOtlpGrpc::start(GrpcMode::Hang);
+    let capacity = 1024;
+    let guard = grpc_builder(&server)
+        .with_timeout(Duration::from_secs(30))
+        .with_shutdown_timeout(Duration::from_millis(300))
+        .with_queue_capacity(capacity)
+        .with_max_batch(256)
+        .build()
+        .unwrap();
+    calls(&guard, 1);
+    wait_for("the first export call", || server.requests() >= 1);
+    // The export thread is inside a call the backend never answers; 5,000 more calls all
+    // return meanwhile: what does not fit the queue is dropped and counted, never waited for.
+    calls(&guard, 5000);
+    let stats = guard.stats();
+    assert_eq!(stats.queued() + stats.dropped(), 5001);
+    assert_eq!(stats.queued(), capacity as u64);
+    assert_eq!(
+        stats.exported() + stats.failed(),
+        0,
+        "the call is still hung"
+    );
+    assert_eq!(server.cancelled_by_client(), 0);
+}
+
+#[test]
+fn a_grpc_backend_that_goes_down_and_comes_back_loses_only_what_was_sent_while_down() {
+    let server = FakeOtlpGrpc::start(GrpcMode::Accept);
+    let guard = grpc_builder(&server)
+        .with_timeout(Duration::from_millis(800))
+        .build()
+        .unwrap();
+    for round in 0..2 {
+        server.go_down();
+        calls(&guard, 10);
+        let error = guard.flush().unwrap_err();
+        assert_eq!(error.report().unwrap().failed, 10, "round {round}");
+        server.come_back();
+        calls(&guard, 10);
+        let report = guard.flush().unwrap();
+        assert_eq!((report.exported, report.failed), (10, 0), "round {round}");
+    }
+    assert_eq!(server.spans_named("chat gpt-4o-mini"), 20);
+    let causes = guard.stats().failed_by_cause();
+    assert_eq!(causes.iter().map(|(_, n)| n).sum::<u64>(), 20, "{causes:?}");
+    assert!(
+        causes
+            .iter()
+            .all(|(cause, _)| matches!(cause, FailureCause::ConnectionRefused)),
+        "{causes:?}"
+    );
 }

@@ -192,7 +192,7 @@ async fn pipeline_spans_embed_retrieve_rerank_prompt_generate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_continues_the_incoming_traceparent() {
     let telemetry = TestTelemetry::new();
-    let address = scenario::serve(scenario::router(telemetry.provider().clone())).await;
+    let address = scenario::serve(scenario::router_into(telemetry.provider())).await;
     let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller = "00f067aa0ba902b7";
     let (status, body) = scenario::post_chat(
@@ -225,6 +225,16 @@ async fn service_continues_the_incoming_traceparent() {
     assert_eq!(server.parent_span_id, SpanId::from_hex(caller).unwrap());
     assert!(server.parent_span_is_remote);
     assert_eq!(int(&server, "http.response.status_code"), Some(200));
+    // Made by llmscope's tower layer (the example writes no span of its own), with the route
+    // axum matched.
+    assert_eq!(server.instrumentation_scope.name(), "llmscope");
+    assert_eq!(
+        string(&server, "http.request.method").as_deref(),
+        Some("POST")
+    );
+    assert_eq!(string(&server, "http.route").as_deref(), Some("/chat"));
+    assert_eq!(string(&server, "url.path").as_deref(), Some("/chat"));
+    assert_eq!(server.status, Status::Unset);
 
     let postprocess = telemetry.span("postprocess");
     // Semconv v1.41.0 registers no such operation: llmscope's own key names it.
@@ -251,7 +261,7 @@ async fn service_continues_the_incoming_traceparent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_retrieval_marks_the_stage_and_the_request() {
     let telemetry = TestTelemetry::new();
-    let address = scenario::serve(scenario::router(telemetry.provider().clone())).await;
+    let address = scenario::serve(scenario::router_into(telemetry.provider())).await;
     let (status, _) = scenario::post_chat(
         address,
         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
@@ -267,6 +277,11 @@ async fn a_failed_retrieval_marks_the_stage_and_the_request() {
             node("retrieval kb-support", SpanKind::Client, Some("POST /chat")),
         ]
     );
+    // A 5xx answer marks the server span (HTTP semantic conventions).
+    let server = telemetry.span("POST /chat");
+    assert_eq!(int(&server, "http.response.status_code"), Some(502));
+    assert_eq!(string(&server, "error.type").as_deref(), Some("502"));
+    assert!(matches!(server.status, Status::Error { .. }));
     let retrieval = telemetry.span("retrieval kb-support");
     assert!(matches!(retrieval.status, Status::Error { .. }));
     assert!(string(&retrieval, "error.type")

@@ -2,11 +2,13 @@
 //! never the process environment), the embedded default, OTLP/HTTP from sync code and both
 //! tokio runtime flavours, and a backend that is down, hangs, then comes back.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+#[path = "support/otlp_server.rs"]
+mod otlp_server;
+
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
+
+use otlp_server::{FakeOtlp, Mode};
 
 use llmscope::setup::Protocol;
 use llmscope::{SetupError, Telemetry, TelemetryGuard};
@@ -375,103 +377,6 @@ fn embedded_default_writes_the_jsonl_file_with_openinference_when_opted_in() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Requests received: path and body.
-type Requests = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
-
-/// A minimal OTLP/HTTP receiver: records each request's path and body, answers 200 (or
-/// never answers while `hang` is set).
-struct Receiver {
-    port: u16,
-    requests: Requests,
-    hang: Arc<AtomicBool>,
-}
-
-impl Receiver {
-    fn start_on(listener: TcpListener) -> Receiver {
-        let port = listener.local_addr().unwrap().port();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let hang = Arc::new(AtomicBool::new(false));
-        let (r, h) = (Arc::clone(&requests), Arc::clone(&hang));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (r, h) = (Arc::clone(&r), Arc::clone(&h));
-                std::thread::spawn(move || serve(stream, r, h));
-            }
-        });
-        Receiver {
-            port,
-            requests,
-            hang,
-        }
-    }
-
-    fn start() -> Receiver {
-        Receiver::start_on(TcpListener::bind("127.0.0.1:0").unwrap())
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}/v1/traces", self.port)
-    }
-
-    fn bodies_containing(&self, needle: &str) -> usize {
-        self.bodies_at("/v1/traces", needle)
-    }
-
-    fn bodies_at(&self, at: &str, needle: &str) -> usize {
-        self.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(path, body)| {
-                path == at && body.windows(needle.len()).any(|w| w == needle.as_bytes())
-            })
-            .count()
-    }
-}
-
-fn serve(stream: TcpStream, requests: Requests, hang: Arc<AtomicBool>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("")
-            .to_owned();
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        if hang.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_secs(30));
-            return;
-        }
-        requests.lock().unwrap().push((path, body));
-        let response =
-            "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
-        if writer.write_all(response.as_bytes()).is_err() {
-            return;
-        }
-    }
-}
-
 fn otlp_guard(endpoint: &str) -> TelemetryGuard {
     builder(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")])
         .with_traces_endpoint(endpoint)
@@ -494,8 +399,8 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn otlp_http_from_sync_code() {
-    let receiver = Receiver::start();
-    let guard = otlp_guard(&receiver.endpoint());
+    let receiver = FakeOtlp::start(Mode::Accept);
+    let guard = otlp_guard(&receiver.traces_url());
     {
         let _cx = llmscope::scoped(guard.tracer_provider().unwrap()).attach();
         chat("sync-main-marker");
@@ -512,15 +417,15 @@ fn otlp_http_from_sync_code() {
 
 #[test]
 fn otlp_http_from_a_current_thread_runtime() {
-    let receiver = Receiver::start();
+    let receiver = FakeOtlp::start(Mode::Accept);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
         use llmscope::opentelemetry::context::FutureExt as _;
-        // Built, used and dropped inside the runtime: the blocking HTTP client must not panic.
-        let guard = otlp_guard(&receiver.endpoint());
+        // Built, used and dropped inside the runtime: the exporter's own runtime must not panic.
+        let guard = otlp_guard(&receiver.traces_url());
         let cx = llmscope::scoped(guard.tracer_provider().unwrap());
         chat_async("current-thread").with_context(cx).await;
         drop(guard);
@@ -530,7 +435,7 @@ fn otlp_http_from_a_current_thread_runtime() {
 
 #[test]
 fn otlp_http_from_a_multi_thread_runtime() {
-    let receiver = Receiver::start();
+    let receiver = FakeOtlp::start(Mode::Accept);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -538,7 +443,7 @@ fn otlp_http_from_a_multi_thread_runtime() {
         .unwrap();
     runtime.block_on(async {
         use llmscope::opentelemetry::context::FutureExt as _;
-        let guard = otlp_guard(&receiver.endpoint());
+        let guard = otlp_guard(&receiver.traces_url());
         let cx = llmscope::scoped(guard.tracer_provider().unwrap());
         let task = tokio::spawn(chat_async("multi-thread").with_context(cx.clone()));
         task.await.unwrap();
@@ -590,8 +495,7 @@ fn backend_down_or_hanging_never_blocks_and_recovery_delivers() {
     assert!(llmscope::dropped_spans() >= stats.dropped());
 
     // The backend comes back on the same port, but hangs: calls stay fast.
-    let receiver = Receiver::start_on(TcpListener::bind(("127.0.0.1", port)).unwrap());
-    receiver.hang.store(true, Ordering::SeqCst);
+    let receiver = FakeOtlp::start_on(TcpListener::bind(("127.0.0.1", port)).unwrap(), Mode::Hang);
     let per_call_hang = calls("hang", 2000);
     assert!(
         per_call_hang < Duration::from_millis(1),
@@ -599,7 +503,7 @@ fn backend_down_or_hanging_never_blocks_and_recovery_delivers() {
     );
 
     // It recovers: spans produced afterwards arrive.
-    receiver.hang.store(false, Ordering::SeqCst);
+    receiver.set_mode(Mode::Accept);
     std::thread::sleep(Duration::from_millis(700)); // let the hung export time out
     calls("recovered", 5);
     wait_for("spans after recovery", || guard.stats().exported() >= 5);

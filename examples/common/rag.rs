@@ -8,17 +8,15 @@
 
 use std::borrow::Cow;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::MatchedPath;
+use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use llmscope::opentelemetry::propagation::{Extractor, TextMapPropagator as _};
 use llmscope::opentelemetry::trace::{
-    FutureExt as _, SpanKind, Status, TraceContextExt as _, Tracer as _, TracerProvider as _,
+    FutureExt as _, TraceContextExt as _, Tracer as _, TracerProvider as _,
 };
-use llmscope::opentelemetry::KeyValue;
-use llmscope::opentelemetry_sdk::propagation::TraceContextPropagator;
 use llmscope::opentelemetry_sdk::trace::SdkTracerProvider;
+use llmscope::propagation::TraceContextLayer;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Simulated token counts (the tests compute the expected totals from these).
@@ -249,60 +247,34 @@ pub(crate) struct ChatResponse {
     pub(crate) answer: String,
 }
 
-struct Headers<'a>(&'a HeaderMap);
-
-impl Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|value| value.to_str().ok())
-    }
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(|key| key.as_str()).collect()
-    }
+/// The service: `POST /chat`. llmscope's tower layer (feature `tower`) continues the caller's
+/// W3C `traceparent` and records each request as a SERVER span (`POST /chat`, with the matched
+/// route and the response status) in the pipeline llmscope's spans go to; the handler's
+/// annotated calls are its children.
+pub(crate) fn router() -> Router {
+    Router::new().route("/chat", post(chat_handler)).layer(
+        TraceContextLayer::new()
+            .with_server_span()
+            .with_route(|extensions| extensions.get::<MatchedPath>().map(MatchedPath::as_str)),
+    )
 }
 
-/// The service: `POST /chat`, traced into `provider`, continuing an incoming W3C
-/// `traceparent`.
-pub(crate) fn router(provider: SdkTracerProvider) -> Router {
-    Router::new()
-        .route("/chat", post(chat_handler))
-        .with_state(provider)
+/// [`router`] recording into `provider` instead of the process-wide pipeline: tests keep a
+/// provider of their own ([`llmscope::scoped`] made current around each request).
+pub(crate) fn router_into(provider: &SdkTracerProvider) -> Router {
+    let scope = llmscope::scoped(provider);
+    router().layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            next.run(request).with_context(scope.clone())
+        },
+    ))
 }
 
-async fn chat_handler(
-    State(provider): State<SdkTracerProvider>,
-    headers: HeaderMap,
-    Json(request): Json<ChatRequest>,
-) -> Result<Json<ChatResponse>, StatusCode> {
-    // llmscope's destination plus the caller's trace context.
-    let parent = TraceContextPropagator::new()
-        .extract_with_context(&llmscope::scoped(&provider), &Headers(&headers));
-    let tracer = provider.tracer("rag_service");
-    let span = tracer
-        .span_builder("POST /chat")
-        .with_kind(SpanKind::Server)
-        .with_attributes([
-            KeyValue::new("http.request.method", "POST"),
-            KeyValue::new("http.route", "/chat"),
-        ])
-        .start_with_context(&tracer, &parent);
-    let cx = parent.with_span(span);
-    let result = chat(&request.question).with_context(cx.clone()).await;
-    let span = cx.span();
-    let status = match &result {
-        Ok(_) => StatusCode::OK,
-        Err(_) => StatusCode::BAD_GATEWAY,
-    };
-    span.set_attribute(KeyValue::new(
-        "http.response.status_code",
-        i64::from(status.as_u16()),
-    ));
-    if let Err(error) = &result {
-        span.set_status(Status::error(error.to_string()));
-    }
-    span.end();
-    result
+async fn chat_handler(Json(request): Json<ChatRequest>) -> Result<Json<ChatResponse>, StatusCode> {
+    chat(&request.question)
+        .await
         .map(|answer| Json(ChatResponse { answer }))
-        .map_err(|_| status)
+        .map_err(|_| StatusCode::BAD_GATEWAY)
 }
 
 /// Serves `router` on an ephemeral local port; returns the address.

@@ -199,6 +199,17 @@ pub const LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_WRITE: &str =
 pub const LLM_TOKEN_COUNT_COMPLETION_DETAILS_REASONING: &str =
     "llm.token_count.completion_details.reasoning";
 
+// ----- HTTP server spans (`propagation::TraceContextLayer`; semconv HTTP, stable) -----
+
+/// `http.request.method`: the request method (`_OTHER` for a non-standard one).
+pub const HTTP_REQUEST_METHOD: &str = "http.request.method";
+/// `http.route`: the matched route template (`/users/{id}`).
+pub const HTTP_ROUTE: &str = "http.route";
+/// `http.response.status_code`: the response status code.
+pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
+/// `url.path`: the path of the request URL.
+pub const URL_PATH: &str = "url.path";
+
 // ----- event names -----
 
 /// `gen_ai.client.inference.operation.details`: the semconv event carrying an inference's

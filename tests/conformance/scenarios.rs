@@ -52,7 +52,7 @@ pub(crate) async fn run(label: &str, opt_in: Option<&str>) -> Vec<Span> {
 
     // RAG service: `POST /chat` continuing a traceparent; once answered, once failing in
     // retrieval (an empty question), so `error.type` is checked too.
-    let address = rag::serve(rag::router(provider.clone())).await;
+    let address = rag::serve(rag::router_into(&provider)).await;
     let (status, _) = rag::post_chat(address, TRACEPARENT, "How long do refunds take?").await;
     assert_eq!(status, 200, "the RAG service answers");
     let (status, _) = rag::post_chat(address, TRACEPARENT, "").await;

@@ -1,5 +1,9 @@
 //! A fake OTLP/HTTP backend on 127.0.0.1 that can accept, refuse with a status (and
-//! `Retry-After`), hang, or reset connections, switched at run time; it counts what it saw.
+//! `Retry-After`), hang, or reset connections, switched at run time; it counts what it saw and
+//! keeps each accepted request's body by path (`/v1/traces`, `/v1/metrics`).
+
+// Each test binary that includes this file uses a part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -14,7 +18,7 @@ pub(crate) enum Mode {
     Accept,
     /// This status, with `Retry-After: 1` when `retry_after`.
     Status { code: u16, retry_after: bool },
-    /// Reads the request and never answers.
+    /// Reads the request and never answers, until the client closes the connection.
     Hang,
     /// Closes the connection without answering.
     Reset,
@@ -27,7 +31,10 @@ struct State {
     requests: AtomicUsize,
     /// Requests answered 200.
     accepted: AtomicUsize,
-    bodies: Mutex<Vec<Vec<u8>>>,
+    /// Accepted requests on any path: path and body.
+    bodies: Mutex<Vec<(String, Vec<u8>)>>,
+    /// Hung requests whose client closed the connection (gave up on the request).
+    abandoned_by_client: AtomicUsize,
     stopped: AtomicBool,
     status_code: AtomicU16,
 }
@@ -40,7 +47,11 @@ pub(crate) struct FakeOtlp {
 
 impl FakeOtlp {
     pub(crate) fn start(mode: Mode) -> FakeOtlp {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        FakeOtlp::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), mode)
+    }
+
+    /// Serves on `listener` (a backend that comes back on a port it had before).
+    pub(crate) fn start_on(listener: TcpListener, mode: Mode) -> FakeOtlp {
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(State::default());
         *state.mode.lock().unwrap() = Some(mode);
@@ -62,6 +73,11 @@ impl FakeOtlp {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The traces URL, as `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` takes it.
+    pub(crate) fn traces_url(&self) -> String {
+        format!("{}/v1/traces", self.base_url())
+    }
+
     pub(crate) fn set_mode(&self, mode: Mode) {
         *self.state.mode.lock().unwrap() = Some(mode);
     }
@@ -74,15 +90,27 @@ impl FakeOtlp {
         self.state.accepted.load(Ordering::SeqCst)
     }
 
-    /// Accepted request bodies containing `needle`.
+    /// Accepted `/v1/traces` request bodies containing `needle`.
     pub(crate) fn bodies_containing(&self, needle: &str) -> usize {
+        self.bodies_at("/v1/traces", needle)
+    }
+
+    /// Accepted request bodies on `path` containing `needle`.
+    pub(crate) fn bodies_at(&self, path: &str, needle: &str) -> usize {
         self.state
             .bodies
             .lock()
             .unwrap()
             .iter()
-            .filter(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            .filter(|(at, body)| {
+                at == path && body.windows(needle.len()).any(|w| w == needle.as_bytes())
+            })
             .count()
+    }
+
+    /// Hung requests whose client closed the connection: the client gave up on them.
+    pub(crate) fn abandoned_by_client(&self) -> usize {
+        self.state.abandoned_by_client.load(Ordering::SeqCst)
     }
 }
 
@@ -137,8 +165,8 @@ fn serve(stream: TcpStream, state: &State) {
             Mode::Accept => {
                 if traces {
                     state.accepted.fetch_add(1, Ordering::SeqCst);
-                    state.bodies.lock().unwrap().push(body);
                 }
+                state.bodies.lock().unwrap().push((path, body));
                 "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n"
                     .to_owned()
             }
@@ -154,8 +182,34 @@ fn serve(stream: TcpStream, state: &State) {
                 )
             }
             Mode::Hang => {
-                std::thread::sleep(Duration::from_secs(60));
-                return;
+                // Never answer; notice when the client closes the connection.
+                let _ = reader
+                    .get_ref()
+                    .set_read_timeout(Some(Duration::from_millis(50)));
+                let mut byte = [0u8; 1];
+                loop {
+                    match reader.read(&mut byte) {
+                        Ok(0) => {
+                            state.abandoned_by_client.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                        Ok(_) => {}
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                            ) =>
+                        {
+                            if state.stopped.load(Ordering::SeqCst) {
+                                return;
+                            }
+                        }
+                        Err(_) => {
+                            state.abandoned_by_client.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                    }
+                }
             }
             Mode::Reset => return,
         };

@@ -119,6 +119,12 @@ const MAX_PREALLOCATED: usize = 4096;
 /// How often the dropped-span warning may be logged.
 const DROP_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
+/// How long a shutdown that ran out of time waits, past its bound, for the export thread to
+/// exit once the export call in progress is cancelled. An exporter whose future yields (the
+/// OTLP ones do) lets it exit within microseconds; one that blocks inside `poll` cannot be
+/// cancelled, and its thread is left behind (and said so) until the call returns.
+const EXIT_GRACE: Duration = Duration::from_millis(500);
+
 /// Starts the export thread with the exporter, once the resource is known.
 type StartWorker = Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>;
 
@@ -141,7 +147,14 @@ type StartWorker = Box<dyn FnOnce(&Resource) -> JoinHandle<()> + Send>;
 ///   threads each filling a batch slowly never hold the queue); a failed export is counted ([`ExportStats::failed`]) and
 ///   the next batch is tried as usual, so spans produced after the backend comes back arrive.
 /// - The exporter runs on the worker thread, outside any async runtime: exporters that need
-///   one bring their own (the OTLP gRPC exporter of [`crate::setup`] does).
+///   one bring their own (the OTLP exporters of [`crate::setup`] do).
+/// - Shutdown has one bound. When it runs out, the spans still queued are given up on and
+///   freed at once, and the export call in progress is cancelled: its future is dropped, which
+///   ends an exporter that yields while it waits (the OTLP ones abort the request or the backoff
+///   sleep, closing the connection). The worker thread then exits, and shutdown joins it before
+///   returning (waiting at most 500 ms past the bound; an exporter that blocks inside `poll`
+///   cannot be cancelled, and its thread is reported as left behind). Every span given up on is
+///   counted in [`ExportStats::abandoned`].
 ///
 /// # Examples
 ///
@@ -185,9 +198,16 @@ pub struct BatchProcessorBuilder<E> {
     max_batch: usize,
     delay: Duration,
     flush_timeout: Duration,
+    destination: Option<String>,
 }
 
 impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
+    /// Where the exporter sends spans (an OTLP endpoint), named in what shutdown reports.
+    pub(crate) fn with_destination(mut self, destination: impl Into<String>) -> Self {
+        self.destination = Some(destination.into());
+        self
+    }
+
     /// The longest `force_flush` waits for the export thread (default 30 s; `init()` uses
     /// its shutdown bound).
     pub fn with_flush_timeout(mut self, timeout: Duration) -> Self {
@@ -227,6 +247,7 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
             max_batch: self.max_batch.min(self.capacity),
             delay: self.delay,
             flush_timeout: self.flush_timeout,
+            destination: self.destination,
             worker_parked: AtomicBool::new(false),
             worker_thread: OnceLock::new(),
             abandoned: AtomicBool::new(false),
@@ -261,6 +282,7 @@ impl BatchProcessor {
             max_batch: 512,
             delay: Duration::from_secs(1),
             flush_timeout: Duration::from_secs(30),
+            destination: None,
         }
     }
 
@@ -327,6 +349,8 @@ struct Control {
     served: u64,
     shutdown_requested: bool,
     shut_down: bool,
+    /// The worker thread has returned (it has dropped the exporter and every batch).
+    worker_exited: bool,
 }
 
 struct Shared {
@@ -341,6 +365,8 @@ struct Shared {
     max_batch: usize,
     delay: Duration,
     flush_timeout: Duration,
+    /// Where the exporter sends spans, when known (named in shutdown's report).
+    destination: Option<String>,
     worker_parked: AtomicBool,
     worker_thread: OnceLock<Thread>,
     /// Shutdown ran out of time: the worker stops after its current export call.
@@ -382,6 +408,24 @@ impl Shared {
             .fetch_add(given_up as u64, Ordering::Relaxed);
         self.wake_worker();
         given_up as u64
+    }
+
+    /// Waits until the worker thread has returned, at most `grace`; whether it has.
+    fn wait_for_exit(&self, grace: Duration) -> bool {
+        let deadline = Instant::now() + grace;
+        let mut control = self.control.lock().unwrap_or_else(|e| e.into_inner());
+        while !control.worker_exited {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            control = self
+                .control_changed
+                .wait_timeout(control, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
     }
 
     fn has_ready(&self) -> bool {
@@ -468,15 +512,37 @@ impl SpanProcessor for BatchProcessor {
                 }
             }
             Err(OTelSdkError::Timeout(_)) => {
-                // Out of time: the worker is stuck in an export call. Give up every span still
-                // queued here and now, so their memory goes with this call; the worker exits
-                // when the export call it is in returns (bounded by the exporter's timeout).
-                let abandoned = self.shared.abandon();
+                // Out of time: the worker is in an export call. Give up every span still
+                // queued here and now, so their memory goes with this call, and cancel the
+                // call in progress: the worker drops its future (the OTLP exporters then abort
+                // the request or the backoff sleep, closing the connection), counts its spans
+                // as abandoned and exits.
+                let queued = self.shared.abandon();
+                let exited = self.shared.wait_for_exit(EXIT_GRACE);
+                if exited {
+                    if let Some(handle) =
+                        self.worker.lock().unwrap_or_else(|e| e.into_inner()).take()
+                    {
+                        let _ = handle.join();
+                    }
+                }
+                let destination = match &self.shared.destination {
+                    Some(destination) => format!(" to {destination}"),
+                    None => String::new(),
+                };
                 crate::diagnostics::diag!(
                     Error,
                     "shutdown",
-                    "shutdown gave up after {timeout:?}: {abandoned} queued spans were not \
-                     exported (the export call in progress has not returned{})",
+                    "shutdown gave up after {timeout:?}: {} spans were not exported{destination} \
+                     ({queued} queued, {} in the export call in progress){}{}",
+                    self.shared.stats.abandoned(),
+                    self.shared.stats.abandoned().saturating_sub(queued),
+                    if exited {
+                        ""
+                    } else {
+                        "; the exporter did not return when cancelled: its thread is left \
+                         behind until its call returns"
+                    },
                     match self.shared.stats.last_error() {
                         Some(error) => format!("; last error: {error}"),
                         None => String::new(),
@@ -509,7 +575,25 @@ impl Drop for BatchProcessor {
     }
 }
 
+/// Marks the worker as exited when it returns (or unwinds), after the exporter is dropped.
+struct ExitSignal(Arc<Shared>);
+
+impl Drop for ExitSignal {
+    fn drop(&mut self) {
+        self.0
+            .control
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .worker_exited = true;
+        self.0.control_changed.notify_all();
+    }
+}
+
 fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
+    // Locals drop in reverse order, and before the parameters: the exporter, moved into a
+    // local declared after the signal, goes (with what it holds) before the signal is given.
+    let _exit = ExitSignal(Arc::clone(&shared));
+    let exporter = exporter;
     let _ = shared.worker_thread.set(thread::current());
     let mut last_sweep = Instant::now();
     let mut last_drop_log: Option<Instant> = None;
@@ -623,8 +707,26 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
 fn export<E: SpanExporter>(shared: &Shared, exporter: &E, batch: Vec<SpanData>) {
     let len = batch.len();
     let n = len as u64;
-    let result = block_on(exporter.export(batch));
+    let result = block_on_unless(exporter.export(batch), &shared.abandoned);
     shared.len.fetch_sub(len, Ordering::AcqRel);
+    let Some(result) = result else {
+        // Shutdown ran out of time during this call and cancelled it: the future, and the
+        // batch it carried, are dropped.
+        shared.stats.0.abandoned.fetch_add(n, Ordering::Relaxed);
+        *shared
+            .stats
+            .0
+            .last_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(format!(
+            "the export call in progress{} was cancelled at the shutdown bound ({n} spans)",
+            match &shared.destination {
+                Some(destination) => format!(" to {destination}"),
+                None => String::new(),
+            }
+        ));
+        return;
+    };
     match result {
         Ok(()) => {
             let exported = shared.stats.0.exported.fetch_add(n, Ordering::Relaxed) + n;
@@ -678,18 +780,31 @@ impl Wake for ThreadWaker {
     }
 }
 
-/// Runs a future to completion on this thread (exporters' futures are short: the OTLP HTTP
-/// one is already complete when returned, the gRPC one runs on its own runtime).
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+/// Runs a future on this thread until it completes, or until `cancelled` is set (checked
+/// each time the thread wakes; whoever sets it unparks this thread): then drops it and
+/// returns `None`. The OTLP exporters' futures wait for a task on their own runtime, so they
+/// yield and can be cancelled; a future that blocks inside `poll` is cancelled only after.
+fn block_on_unless<F: Future>(future: F, cancelled: &AtomicBool) -> Option<F::Output> {
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let mut cx = TaskContext::from_waker(&waker);
     let mut future = pin!(future);
     loop {
+        // Checked before each poll: a batch taken out just before the cancellation is
+        // dropped without starting its export.
+        if cancelled.load(Ordering::Acquire) {
+            return None;
+        }
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
+            return Some(output);
         }
         thread::park();
     }
+}
+
+/// Runs a future to completion on this thread.
+#[cfg(all(test, feature = "tower"))]
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    block_on_unless(future, &AtomicBool::new(false)).expect("never cancelled")
 }
 
 #[cfg(test)]

@@ -13,9 +13,13 @@ pub enum FailureCause {
     TimedOut,
     /// The backend answered with this HTTP status (after retries for 429, 502, 503, 504).
     HttpStatus(u16),
+    /// The backend answered with this gRPC status code (after retries for `UNAVAILABLE`, and
+    /// for `RESOURCE_EXHAUSTED` that carries a `RetryInfo`): 3 `INVALID_ARGUMENT`, 8
+    /// `RESOURCE_EXHAUSTED`, 14 `UNAVAILABLE`, …
+    GrpcStatus(u16),
     /// The TLS handshake failed (certificate, protocol, or an `https` URL without TLS support).
     Tls,
-    /// Anything else (another exporter's error, a reset connection, a gRPC status).
+    /// Anything else (another exporter's error, a reset connection).
     Other,
 }
 
@@ -33,6 +37,11 @@ impl FailureCause {
             rest.get(..3)
                 .and_then(|code| code.parse().ok())
                 .map_or(FailureCause::Other, FailureCause::HttpStatus)
+        } else if let Some(rest) = cause.strip_prefix("gRPC status ") {
+            rest.split(' ')
+                .next()
+                .and_then(|code| code.parse().ok())
+                .map_or(FailureCause::Other, FailureCause::GrpcStatus)
         } else if cause.starts_with("TLS error") {
             FailureCause::Tls
         } else {
@@ -47,10 +56,44 @@ impl fmt::Display for FailureCause {
             FailureCause::ConnectionRefused => f.write_str("connection refused"),
             FailureCause::TimedOut => f.write_str("timed out"),
             FailureCause::HttpStatus(code) => write!(f, "HTTP status {code}"),
+            FailureCause::GrpcStatus(code) => match GRPC_CODES.get(usize::from(*code)) {
+                Some((_, name)) => write!(f, "gRPC status {code} {name}"),
+                None => write!(f, "gRPC status {code}"),
+            },
             FailureCause::Tls => f.write_str("TLS error"),
             FailureCause::Other => f.write_str("other"),
         }
     }
+}
+
+/// The gRPC status codes by number: tonic's name (as `{:?}` prints it) and the canonical one.
+const GRPC_CODES: [(&str, &str); 17] = [
+    ("Ok", "OK"),
+    ("Cancelled", "CANCELLED"),
+    ("Unknown", "UNKNOWN"),
+    ("InvalidArgument", "INVALID_ARGUMENT"),
+    ("DeadlineExceeded", "DEADLINE_EXCEEDED"),
+    ("NotFound", "NOT_FOUND"),
+    ("AlreadyExists", "ALREADY_EXISTS"),
+    ("PermissionDenied", "PERMISSION_DENIED"),
+    ("ResourceExhausted", "RESOURCE_EXHAUSTED"),
+    ("FailedPrecondition", "FAILED_PRECONDITION"),
+    ("Aborted", "ABORTED"),
+    ("OutOfRange", "OUT_OF_RANGE"),
+    ("Unimplemented", "UNIMPLEMENTED"),
+    ("Internal", "INTERNAL"),
+    ("Unavailable", "UNAVAILABLE"),
+    ("DataLoss", "DATA_LOSS"),
+    ("Unauthenticated", "UNAUTHENTICATED"),
+];
+
+/// `gRPC status 14 UNAVAILABLE` for tonic's code name `Unavailable`; `None` for another name.
+#[cfg_attr(not(feature = "otlp-grpc"), allow(dead_code))]
+pub(crate) fn grpc_status(tonic_name: &str) -> Option<String> {
+    GRPC_CODES
+        .iter()
+        .position(|(name, _)| *name == tonic_name)
+        .map(|code| FailureCause::GrpcStatus(code as u16).to_string())
 }
 
 #[cfg(test)]
@@ -70,6 +113,11 @@ mod tests {
             ("HTTP status 400 Bad Request", FailureCause::HttpStatus(400)),
             ("TLS error: invalid peer certificate", FailureCause::Tls),
             ("connection reset", FailureCause::Other),
+            (
+                "gRPC status 14 UNAVAILABLE (TonicTracesClient export failed with gRPC code: \
+                 Unavailable)",
+                FailureCause::GrpcStatus(14),
+            ),
         ] {
             assert_eq!(
                 FailureCause::of(&format!("{at}{cause}")),
@@ -79,5 +127,14 @@ mod tests {
         }
         assert_eq!(FailureCause::of("the file is full"), FailureCause::Other);
         assert_eq!(FailureCause::HttpStatus(429).to_string(), "HTTP status 429");
+        assert_eq!(
+            FailureCause::GrpcStatus(8).to_string(),
+            "gRPC status 8 RESOURCE_EXHAUSTED"
+        );
+        assert_eq!(
+            grpc_status("InvalidArgument").as_deref(),
+            Some("gRPC status 3 INVALID_ARGUMENT")
+        );
+        assert_eq!(grpc_status("NoSuchCode"), None);
     }
 }

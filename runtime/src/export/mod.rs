@@ -36,6 +36,8 @@ pub mod otlp {
 pub use otlp::ExportTraceServiceRequest;
 
 pub use batch::{dropped_spans, BatchProcessor, BatchProcessorBuilder, ExportStats};
+#[cfg(feature = "otlp-grpc")]
+pub(crate) use cause::grpc_status;
 pub use cause::FailureCause;
 pub(crate) use fanout::FanOut;
 pub use semconv_map::{SemconvExporter, SemconvOptions};

@@ -133,7 +133,12 @@ impl Config {
             self.scheduled_delay,
             self.shutdown_timeout
         );
-        let processor = BatchProcessor::builder(SemconvExporter::new(destination, self.semconv))
+        let mut processor =
+            BatchProcessor::builder(SemconvExporter::new(destination, self.semconv));
+        if let Some(config) = &self.otlp {
+            processor = processor.with_destination(config.endpoint.clone());
+        }
+        let processor = processor
             .with_queue_capacity(self.queue_capacity)
             .with_max_batch(self.max_batch)
             .with_scheduled_delay(self.scheduled_delay)

@@ -4,11 +4,23 @@
 //! transient failures (HTTP 429, 502, 503, 504, gRPC `UNAVAILABLE`-style codes, network
 //! errors) are retried up to 3 times with exponential backoff (100 ms doubling to 1.6 s, with
 //! jitter), honouring `Retry-After`, all within the export timeout; other failures (a 400, a
-//! 401) are never retried. Shutdown never waits past its own bound. A failed export is
-//! reported with the endpoint and its cause: connection refused, timed out, HTTP status, TLS.
+//! 401) are never retried. Shutdown never waits past its own bound: each export call runs as a
+//! task on the exporters' private runtime, and when shutdown runs out of time the call in
+//! progress is cancelled (request or backoff sleep alike), so the export thread exits and the
+//! batch it carried is freed within the bound, whatever the export timeout. A failed export is
+//! reported with the endpoint and its cause: connection refused, timed out, HTTP status, gRPC
+//! status, TLS.
 
 #[cfg(feature = "otlp-http")]
 use std::collections::HashMap;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+use std::future::Future;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+use std::pin::Pin;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+use std::sync::Arc;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -23,33 +35,63 @@ use super::Protocol;
 use crate::export::FanOut;
 
 /// The exporter behind the batch processor.
+// One per pipeline, never moved after setup: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Backend {
     /// The terminal tree and the JSONL file.
     Embedded(FanOut),
     #[cfg(feature = "otlp-http")]
     Http {
-        exporter: opentelemetry_otlp::SpanExporter,
+        runtime: Arc<ExportRuntime>,
+        exporter: Arc<opentelemetry_otlp::SpanExporter>,
         endpoint: String,
-        cause: std::sync::Arc<http_cause::LastCause>,
+        cause: Arc<http_cause::LastCause>,
     },
     #[cfg(feature = "otlp-grpc")]
     Grpc {
-        runtime: std::sync::Arc<GrpcRuntime>,
-        exporter: opentelemetry_otlp::SpanExporter,
+        runtime: Arc<ExportRuntime>,
+        exporter: Arc<opentelemetry_otlp::SpanExporter>,
         endpoint: String,
     },
 }
 
-/// The gRPC exporters' private runtime. It may be dropped anywhere, including inside the
+/// The OTLP exporters' private runtime (one worker thread): every export call runs on it as a
+/// task, so it works the same from sync main, a current-thread runtime or a multi-thread one,
+/// and an export call can be cancelled. It may be dropped anywhere, including inside the
 /// application's async code (the meter provider can drop its exporter there), where dropping a
 /// runtime normally panics: it shuts down in the background instead.
-#[cfg(feature = "otlp-grpc")]
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
 #[derive(Debug)]
-pub(crate) struct GrpcRuntime(Option<tokio::runtime::Runtime>);
+pub(crate) struct ExportRuntime(Option<tokio::runtime::Runtime>);
 
-#[cfg(feature = "otlp-grpc")]
-impl std::ops::Deref for GrpcRuntime {
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+impl ExportRuntime {
+    fn start(thread_name: &str) -> Result<Arc<ExportRuntime>, SetupError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name(thread_name)
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                SetupError::Exporter(format!("cannot start the `{thread_name}` runtime: {e}"))
+            })?;
+        Ok(Arc::new(ExportRuntime(Some(runtime))))
+    }
+
+    /// Runs one export call as a task; the returned future aborts it when dropped.
+    fn export(
+        &self,
+        exporter: &Arc<opentelemetry_otlp::SpanExporter>,
+        batch: Vec<SpanData>,
+    ) -> ExportTask {
+        let exporter = Arc::clone(exporter);
+        ExportTask(self.spawn(async move { exporter.export(batch).await }))
+    }
+}
+
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+impl std::ops::Deref for ExportRuntime {
     type Target = tokio::runtime::Runtime;
 
     fn deref(&self) -> &tokio::runtime::Runtime {
@@ -57,8 +99,8 @@ impl std::ops::Deref for GrpcRuntime {
     }
 }
 
-#[cfg(feature = "otlp-grpc")]
-impl Drop for GrpcRuntime {
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+impl Drop for ExportRuntime {
     fn drop(&mut self) {
         if let Some(runtime) = self.0.take() {
             runtime.shutdown_background();
@@ -66,14 +108,46 @@ impl Drop for GrpcRuntime {
     }
 }
 
+/// One export call running on the [`ExportRuntime`]. Dropping it before it completes — the
+/// batch processor does when shutdown runs out of time — aborts the task at its next await:
+/// the request in flight (or the backoff sleep between retries) is cancelled, its connection
+/// closed and the batch it carries freed, whatever the exporter's own timeout.
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+struct ExportTask(tokio::task::JoinHandle<OTelSdkResult>);
+
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+impl Future for ExportTask {
+    type Output = OTelSdkResult;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<OTelSdkResult> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| {
+            joined.unwrap_or_else(|error| {
+                Err(OTelSdkError::InternalFailure(format!(
+                    "the export task ended abnormally: {error}"
+                )))
+            })
+        })
+    }
+}
+
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+impl Drop for ExportTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The OTLP metric exporter behind the meter provider's periodic reader.
 #[derive(Debug)]
 pub(crate) enum MetricDestination {
     #[cfg(feature = "otlp-http")]
-    Http(opentelemetry_otlp::MetricExporter),
+    Http {
+        runtime: Arc<ExportRuntime>,
+        exporter: opentelemetry_otlp::MetricExporter,
+    },
     #[cfg(feature = "otlp-grpc")]
     Grpc {
-        runtime: std::sync::Arc<GrpcRuntime>,
+        runtime: Arc<ExportRuntime>,
         exporter: opentelemetry_otlp::MetricExporter,
     },
 }
@@ -85,7 +159,9 @@ impl opentelemetry_sdk::metrics::exporter::PushMetricExporter for MetricDestinat
     ) -> OTelSdkResult {
         match self {
             #[cfg(feature = "otlp-http")]
-            MetricDestination::Http(exporter) => exporter.export(metrics).await,
+            MetricDestination::Http { runtime, exporter } => {
+                runtime.block_on(exporter.export(metrics))
+            }
             #[cfg(feature = "otlp-grpc")]
             MetricDestination::Grpc { runtime, exporter } => {
                 runtime.block_on(exporter.export(metrics))
@@ -101,7 +177,7 @@ impl opentelemetry_sdk::metrics::exporter::PushMetricExporter for MetricDestinat
     fn force_flush(&self) -> OTelSdkResult {
         match self {
             #[cfg(feature = "otlp-http")]
-            MetricDestination::Http(exporter) => exporter.force_flush(),
+            MetricDestination::Http { exporter, .. } => exporter.force_flush(),
             #[cfg(feature = "otlp-grpc")]
             MetricDestination::Grpc { exporter, .. } => exporter.force_flush(),
             #[cfg(not(any(feature = "otlp-http", feature = "otlp-grpc")))]
@@ -112,7 +188,10 @@ impl opentelemetry_sdk::metrics::exporter::PushMetricExporter for MetricDestinat
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         match self {
             #[cfg(feature = "otlp-http")]
-            MetricDestination::Http(exporter) => exporter.shutdown_with_timeout(timeout),
+            MetricDestination::Http { runtime, exporter } => {
+                let _entered = runtime.enter();
+                exporter.shutdown_with_timeout(timeout)
+            }
             #[cfg(feature = "otlp-grpc")]
             MetricDestination::Grpc { runtime, exporter } => {
                 let _entered = runtime.enter();
@@ -137,12 +216,13 @@ impl SpanExporter for Backend {
             Backend::Embedded(fan_out) => fan_out.export(batch).await,
             #[cfg(feature = "otlp-http")]
             Backend::Http {
+                runtime,
                 exporter,
                 endpoint,
                 cause,
             } => {
                 cause.clear();
-                exporter.export(batch).await.map_err(|error| {
+                runtime.export(exporter, batch).await.map_err(|error| {
                     let cause = cause.take().unwrap_or_else(|| describe(&error));
                     OTelSdkError::InternalFailure(format!("export to {endpoint} failed: {cause}"))
                 })
@@ -152,7 +232,7 @@ impl SpanExporter for Backend {
                 runtime,
                 exporter,
                 endpoint,
-            } => runtime.block_on(exporter.export(batch)).map_err(|error| {
+            } => runtime.export(exporter, batch).await.map_err(|error| {
                 OTelSdkError::InternalFailure(format!(
                     "export to {endpoint} failed: {}",
                     grpc_cause(&describe(&error))
@@ -175,7 +255,12 @@ impl SpanExporter for Backend {
         match self {
             Backend::Embedded(fan_out) => fan_out.shutdown_with_timeout(timeout),
             #[cfg(feature = "otlp-http")]
-            Backend::Http { exporter, .. } => exporter.shutdown_with_timeout(timeout),
+            Backend::Http {
+                runtime, exporter, ..
+            } => {
+                let _entered = runtime.enter();
+                exporter.shutdown_with_timeout(timeout)
+            }
             #[cfg(feature = "otlp-grpc")]
             Backend::Grpc {
                 runtime, exporter, ..
@@ -189,10 +274,19 @@ impl SpanExporter for Backend {
     fn set_resource(&mut self, resource: &Resource) {
         match self {
             Backend::Embedded(fan_out) => fan_out.set_resource(resource),
+            // Set before the first export, while the backend is the exporter's only owner.
             #[cfg(feature = "otlp-http")]
-            Backend::Http { exporter, .. } => exporter.set_resource(resource),
+            Backend::Http { exporter, .. } => {
+                if let Some(exporter) = Arc::get_mut(exporter) {
+                    exporter.set_resource(resource);
+                }
+            }
             #[cfg(feature = "otlp-grpc")]
-            Backend::Grpc { exporter, .. } => exporter.set_resource(resource),
+            Backend::Grpc { exporter, .. } => {
+                if let Some(exporter) = Arc::get_mut(exporter) {
+                    exporter.set_resource(resource);
+                }
+            }
         }
     }
 }
@@ -209,7 +303,9 @@ fn describe(error: &OTelSdkError) -> String {
     }
 }
 
-/// Names the cause of a gRPC failure from tonic's message.
+/// Names the cause of a gRPC failure from the OTLP exporter's message (`… export failed with
+/// gRPC code: Unavailable: <transport error>`): connection refused, timed out, TLS, or the
+/// status code (`gRPC status 14 UNAVAILABLE`), each followed by the message in parentheses.
 #[cfg(feature = "otlp-grpc")]
 fn grpc_cause(message: &str) -> String {
     let lower = message.to_ascii_lowercase();
@@ -220,6 +316,11 @@ fn grpc_cause(message: &str) -> String {
         format!("timed out ({message})")
     } else if lower.contains("tls") || lower.contains("certificate") {
         format!("TLS error ({message})")
+    } else if let Some(status) = message
+        .split_once("gRPC code: ")
+        .and_then(|(_, code)| crate::export::grpc_status(code.split(':').next().unwrap_or(code)))
+    {
+        format!("{status} ({message})")
     } else {
         message.to_owned()
     }
@@ -238,52 +339,51 @@ pub(crate) fn exporters(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
 #[cfg(feature = "otlp-http")]
 fn http_exporter(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
-    let otlp = otlp.clone();
-    // The blocking reqwest client panics if built (or dropped) on a tokio runtime thread:
-    // build it on a thread of its own; it is used only on the export threads.
-    std::thread::spawn(move || {
-        let headers: HashMap<String, String> = otlp.headers.iter().cloned().collect();
-        let client = reqwest::blocking::Client::builder()
+    let runtime = ExportRuntime::start("llmscope-otlp-http")?;
+    let headers: HashMap<String, String> = otlp.headers.iter().cloned().collect();
+    let client = {
+        let _entered = runtime.enter();
+        reqwest::Client::builder()
             .timeout(otlp.timeout)
             .build()
-            .map_err(|e| SetupError::Exporter(e.to_string()))?;
-        let cause = std::sync::Arc::new(http_cause::LastCause::default());
-        let spans = opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_http_client(http_cause::CauseClient::new(
-                client.clone(),
-                std::sync::Arc::clone(&cause),
-                otlp.timeout,
-            ))
-            .with_endpoint(otlp.endpoint.clone())
-            .with_timeout(otlp.timeout)
-            .with_headers(headers.clone())
-            .build()
-            .map_err(|e| SetupError::Exporter(e.to_string()))?;
-        let metrics = match &otlp.metrics_endpoint {
-            Some(endpoint) => Some(MetricDestination::Http(
-                opentelemetry_otlp::MetricExporter::builder()
-                    .with_http()
-                    .with_http_client(client)
-                    .with_endpoint(endpoint.clone())
-                    .with_timeout(otlp.timeout)
-                    .with_headers(headers)
-                    .build()
-                    .map_err(|e| SetupError::Exporter(e.to_string()))?,
-            )),
-            None => None,
-        };
-        Ok((
-            Backend::Http {
-                exporter: spans,
-                endpoint: otlp.endpoint.clone(),
-                cause,
-            },
-            metrics,
+            .map_err(|e| SetupError::Exporter(e.to_string()))?
+    };
+    let cause = Arc::new(http_cause::LastCause::default());
+    let spans = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_http_client(http_cause::CauseClient::new(
+            client.clone(),
+            Arc::clone(&cause),
+            otlp.timeout,
         ))
-    })
-    .join()
-    .map_err(|_| SetupError::Exporter("the exporter builder panicked".to_owned()))?
+        .with_endpoint(otlp.endpoint.clone())
+        .with_timeout(otlp.timeout)
+        .with_headers(headers.clone())
+        .build()
+        .map_err(|e| SetupError::Exporter(e.to_string()))?;
+    let metrics = match &otlp.metrics_endpoint {
+        Some(endpoint) => Some(MetricDestination::Http {
+            runtime: Arc::clone(&runtime),
+            exporter: opentelemetry_otlp::MetricExporter::builder()
+                .with_http()
+                .with_http_client(client)
+                .with_endpoint(endpoint.clone())
+                .with_timeout(otlp.timeout)
+                .with_headers(headers)
+                .build()
+                .map_err(|e| SetupError::Exporter(e.to_string()))?,
+        }),
+        None => None,
+    };
+    Ok((
+        Backend::Http {
+            runtime,
+            exporter: Arc::new(spans),
+            endpoint: otlp.endpoint.clone(),
+            cause,
+        },
+        metrics,
+    ))
 }
 
 #[cfg(not(feature = "otlp-http"))]
@@ -325,14 +425,14 @@ mod http_cause {
 
     #[derive(Debug)]
     pub(crate) struct CauseClient {
-        inner: reqwest::blocking::Client,
+        inner: reqwest::Client,
         cause: std::sync::Arc<LastCause>,
         timeout: Duration,
     }
 
     impl CauseClient {
         pub(crate) fn new(
-            inner: reqwest::blocking::Client,
+            inner: reqwest::Client,
             cause: std::sync::Arc<LastCause>,
             timeout: Duration,
         ) -> CauseClient {
@@ -425,15 +525,8 @@ mod http_cause {
 #[cfg(feature = "otlp-grpc")]
 fn grpc_exporter(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
     use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
-    // tonic needs a tokio reactor: the exporter gets a private one-worker runtime, so it works
-    // the same from sync main, a current-thread runtime or a multi-thread one.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("llmscope-otlp-grpc")
-        .enable_all()
-        .build()
-        .map_err(|e| SetupError::Exporter(format!("cannot start the gRPC runtime: {e}")))?;
-    let runtime = std::sync::Arc::new(GrpcRuntime(Some(runtime)));
+    // tonic needs a tokio reactor: the exporter gets a private one-worker runtime.
+    let runtime = ExportRuntime::start("llmscope-otlp-grpc")?;
     let mut headers = http::HeaderMap::new();
     for (name, value) in &otlp.headers {
         let key = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -471,8 +564,8 @@ fn grpc_exporter(otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
     drop(_entered);
     Ok((
         Backend::Grpc {
-            runtime: std::sync::Arc::clone(&runtime),
-            exporter,
+            runtime: Arc::clone(&runtime),
+            exporter: Arc::new(exporter),
             endpoint: otlp.endpoint.clone(),
         },
         Some(MetricDestination::Grpc {
