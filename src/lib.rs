@@ -626,8 +626,8 @@ pub use llmscope_runtime::{
     capture, diagnostics, dropped_spans, export, init, install, is_installed, opentelemetry,
     opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped, semconv,
     set_price_registry, setup, stream, unknown_models, AlreadySet, ErrorType, ExportError,
-    ExportReport, SampledProvider, Sampler, SetupError, SpanDestination, Telemetry, TelemetryGuard,
-    Usage, UsageData, INSTRUMENTATION_NAME,
+    ExportReport, SampledProvider, Sampler, SetupError, SpanDestination, Telemetry, Usage,
+    UsageData, INSTRUMENTATION_NAME,
 };
 
 /// The error taxonomy: `error.type` classes, the retryable flag, and a classifier for apps

@@ -20,7 +20,7 @@ use llmscope::opentelemetry::trace::{Tracer as _, TracerProvider as _};
 use llmscope::opentelemetry_sdk::error::OTelSdkResult;
 use llmscope::opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use llmscope::setup::Protocol;
-use llmscope::{ExportError, Telemetry, TelemetryGuard};
+use llmscope::{ExportError, Telemetry};
 use otlp_grpc_server::{FakeOtlpGrpc, GrpcMode};
 use otlp_server::{FakeOtlp, Mode};
 use tonic::Code;
@@ -51,7 +51,7 @@ fn builder(base_url: &str) -> llmscope::setup::TelemetryBuilder {
         .with_scheduled_delay(Duration::from_millis(20))
 }
 
-fn calls(guard: &TelemetryGuard, n: usize) {
+fn calls(guard: &Telemetry, n: usize) {
     let _cx = llmscope::scoped(guard.tracer_provider().unwrap()).attach();
     for _ in 0..n {
         chat();

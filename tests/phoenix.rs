@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 use llmscope::opentelemetry::trace::{TraceContextExt as _, Tracer as _, TracerProvider as _};
 use llmscope::opentelemetry::KeyValue;
 use llmscope::setup::Protocol;
-use llmscope::{Telemetry, TelemetryGuard};
+use llmscope::{Telemetry};
 use serde_json::Value;
 
 #[derive(llmscope::Usage)]
@@ -249,7 +249,7 @@ fn unique_project(prefix: &str) -> String {
 
 /// `endpoint` is the base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` means it: over HTTP the
 /// pipeline appends `/v1/traces` itself.
-fn pipeline(endpoint: String, protocol: Protocol, project: &str) -> TelemetryGuard {
+fn pipeline(endpoint: String, protocol: Protocol, project: &str) -> Telemetry {
     Telemetry::builder()
         .with_env(std::iter::empty::<(String, String)>())
         .with_protocol(protocol)

@@ -310,7 +310,7 @@ fn a_provider_built_with_the_sampler_once_lets_llmscope_decide_first() {
     }
 }
 
-/// `TelemetryGuard::tracer_provider` carries the sampler `init`/`build` configured, so scoping
+/// `Telemetry::tracer_provider` carries the sampler `init`/`build` configured, so scoping
 /// it keeps llmscope's early decision (nothing to pass twice).
 #[test]
 fn the_guards_provider_carries_its_sampler() {

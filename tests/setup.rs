@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use otlp_server::{FakeOtlp, Mode};
 
 use llmscope::setup::Protocol;
-use llmscope::{SetupError, Telemetry, TelemetryGuard};
+use llmscope::{SetupError, Telemetry};
 
 #[derive(llmscope::Usage)]
 struct Reply {
@@ -377,7 +377,7 @@ fn embedded_default_writes_the_jsonl_file_with_openinference_when_opted_in() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-fn otlp_guard(endpoint: &str) -> TelemetryGuard {
+fn otlp_guard(endpoint: &str) -> Telemetry {
     builder(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")])
         .with_traces_endpoint(endpoint)
         .with_timeout(Duration::from_millis(500))

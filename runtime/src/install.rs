@@ -53,7 +53,7 @@ pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
 /// was built with.
 ///
 /// - [`SampledProvider`] (from [`Sampler::build`], or
-///   [`TelemetryGuard::tracer_provider`](crate::TelemetryGuard::tracer_provider)): llmscope knows the sampler and decides first, so a
+///   [`Telemetry::tracer_provider`](crate::Telemetry::tracer_provider)): llmscope knows the sampler and decides first, so a
 ///   call the sampler drops builds nothing (see [`crate::sampling`]). The sampler is given once,
 ///   when the provider is built.
 /// - [`SdkTracerProvider`] built any other way: the SDK's sampler decides on the built span.

@@ -51,7 +51,7 @@ pub use export::dropped_spans;
 pub use install::{install, is_installed, scoped, SpanDestination, INSTRUMENTATION_NAME};
 pub use retrieval::{Document, Retrieved};
 pub use sampling::{SampledProvider, Sampler};
-pub use setup::{init, ExportError, ExportReport, SetupError, Telemetry, TelemetryGuard};
+pub use setup::{init, ExportError, ExportReport, SetupError, Telemetry};
 pub use usage::{ErrorType, Usage, UsageData};
 
 pub use opentelemetry;

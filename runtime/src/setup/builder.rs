@@ -9,7 +9,7 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use super::config::{Config, OtlpConfig};
 use super::env::{check_headers, check_url, parse_bool, parse_pairs, parse_sampler, Env};
 use super::error::{invalid, SetupError};
-use super::guard::TelemetryGuard;
+use super::guard::Telemetry;
 use super::{Protocol, DEFAULT_JSONL_PATH};
 use crate::capture::CapturePolicy;
 use crate::diagnostics;
@@ -50,22 +50,8 @@ use crate::sampling::Sampler;
 ///     Ok(())
 /// }
 /// ```
-pub fn init() -> Result<TelemetryGuard, SetupError> {
+pub fn init() -> Result<Telemetry, SetupError> {
     Telemetry::builder().init()
-}
-
-/// Entry point of the setup builder: [`Telemetry::builder`].
-#[derive(Debug)]
-pub struct Telemetry {
-    _private: (),
-}
-
-impl Telemetry {
-    /// A builder reading the process environment; every `with_*` value overrides the
-    /// corresponding variable.
-    pub fn builder() -> TelemetryBuilder {
-        TelemetryBuilder::default()
-    }
 }
 
 /// Configures telemetry; [`init`](Self::init) installs it for the process,
@@ -205,7 +191,7 @@ impl TelemetryBuilder {
     }
 
     /// The one bound on shutdown (overrides `OTEL_BSP_EXPORT_TIMEOUT`; default 5 s): dropping
-    /// the guard, or [`TelemetryGuard::shutdown`], returns within it. Spans still queued then
+    /// the guard, or [`Telemetry::shutdown`], returns within it. Spans still queued then
     /// are given up on, counted and reported, and their memory freed.
     pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = Some(timeout);
@@ -222,7 +208,7 @@ impl TelemetryBuilder {
     /// With `true`, [`init`](Self::init) also installs a global `tracing` subscriber: a
     /// registry with the tracing-opentelemetry layer on llmscope's provider, so `tracing`
     /// spans and llmscope's spans form one trace (feature `tracing-layer`). Apps that build
-    /// their own subscriber use [`TelemetryGuard::tracing_layer`] instead.
+    /// their own subscriber use [`Telemetry::tracing_layer`] instead.
     pub fn with_tracing_layer(mut self, install: bool) -> Self {
         self.tracing_layer = install;
         self
@@ -429,11 +415,11 @@ impl TelemetryBuilder {
     /// # Errors
     ///
     /// See [`init`].
-    pub fn build(self) -> Result<TelemetryGuard, SetupError> {
+    pub fn build(self) -> Result<Telemetry, SetupError> {
         self.build_with_capture().map(|(guard, _)| guard)
     }
 
-    fn build_with_capture(self) -> Result<(TelemetryGuard, CapturePolicy), SetupError> {
+    fn build_with_capture(self) -> Result<(Telemetry, CapturePolicy), SetupError> {
         let config = self.config()?;
         let capture = config.capture.clone();
         let tracing_layer = self.tracing_layer;
@@ -449,7 +435,7 @@ impl TelemetryBuilder {
     /// # Errors
     ///
     /// See [`init`].
-    pub fn init(self) -> Result<TelemetryGuard, SetupError> {
+    pub fn init(self) -> Result<Telemetry, SetupError> {
         let (guard, capture) = self.build_with_capture()?;
         let Some(provider) = &guard.tracer_provider else {
             return Ok(guard);

@@ -10,7 +10,7 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 
 use super::error::SetupError;
-use super::guard::TelemetryGuard;
+use super::guard::Telemetry;
 use super::otlp::{self, Backend};
 use super::{Protocol, DEFAULT_JSONL_PATH};
 use crate::capture::CapturePolicy;
@@ -79,7 +79,7 @@ pub struct OtlpConfig {
 }
 
 impl Config {
-    pub(crate) fn build(self) -> Result<TelemetryGuard, SetupError> {
+    pub(crate) fn build(self) -> Result<Telemetry, SetupError> {
         if let Some(level) = self.log_level {
             diagnostics::set_level(level);
         }
@@ -88,7 +88,7 @@ impl Config {
         }
         if self.disabled {
             diag!(Info, "setup", "telemetry disabled by OTEL_SDK_DISABLED");
-            return Ok(TelemetryGuard::new(
+            return Ok(Telemetry::new(
                 None,
                 None,
                 ExportStats::default(),
@@ -164,7 +164,7 @@ impl Config {
             .with_unit("{span}")
             .with_callback(move |observer| observer.observe(for_metric.dropped(), &[]))
             .build();
-        Ok(TelemetryGuard::new(
+        Ok(Telemetry::new(
             Some(tracer_provider),
             Some(meter_provider),
             stats,

@@ -90,7 +90,7 @@ pub(crate) fn invalid(var: &'static str, value: &str, expected: &'static str) ->
 }
 
 /// What the export pipeline did with the spans that ended since the previous
-/// [`flush`](super::TelemetryGuard::flush) or shutdown.
+/// [`flush`](super::Telemetry::flush) or shutdown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExportReport {
@@ -121,8 +121,8 @@ impl fmt::Display for ExportReport {
     }
 }
 
-/// Why [`TelemetryGuard::flush`](super::TelemetryGuard::flush) or
-/// [`shutdown`](super::TelemetryGuard::shutdown) did not deliver everything.
+/// Why [`Telemetry::flush`](super::Telemetry::flush) or
+/// [`shutdown`](super::Telemetry::shutdown) did not deliver everything.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ExportError {

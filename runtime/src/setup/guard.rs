@@ -1,4 +1,4 @@
-//! [`TelemetryGuard`]: keeps telemetry running, flushes it, and shuts it down within one bound.
+//! [`Telemetry`]: keeps telemetry running, flushes it, and shuts it down within one bound.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -7,11 +7,13 @@ use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 
 use super::error::{ExportError, ExportReport};
+use super::TelemetryBuilder;
 use crate::diagnostics::diag;
 use crate::export::{dropped_spans, ExportStats};
 use crate::sampling::SampledProvider;
 
-/// Keeps telemetry running; dropping it flushes queued spans and shuts the providers down,
+/// Running telemetry, built by [`Telemetry::builder`] (or [`init`](crate::init)): keep it alive
+/// for the life of the program; dropping it flushes queued spans and shuts the providers down,
 /// within the shutdown bound ([`with_shutdown_timeout`](super::TelemetryBuilder::with_shutdown_timeout),
 /// default 5 s). Lost spans are reported on stderr (see [`crate::diagnostics`]); call
 /// [`shutdown`](Self::shutdown) to get the report as a value instead.
@@ -31,7 +33,7 @@ use crate::sampling::SampledProvider;
 /// ```
 #[derive(Debug)]
 #[must_use = "dropping the guard shuts telemetry down"]
-pub struct TelemetryGuard {
+pub struct Telemetry {
     pub(super) tracer_provider: Option<SampledProvider>,
     pub(super) meter_provider: Option<SdkMeterProvider>,
     stats: ExportStats,
@@ -41,14 +43,20 @@ pub struct TelemetryGuard {
     pub(super) install_tracing_layer: bool,
 }
 
-impl TelemetryGuard {
+impl Telemetry {
+    /// A builder reading the process environment; every `with_*` value overrides the
+    /// corresponding variable. [`init`](crate::init) is `Telemetry::builder().init()`.
+    pub fn builder() -> TelemetryBuilder {
+        TelemetryBuilder::default()
+    }
+
     pub(super) fn new(
         tracer_provider: Option<SampledProvider>,
         meter_provider: Option<SdkMeterProvider>,
         stats: ExportStats,
         shutdown_timeout: Duration,
-    ) -> TelemetryGuard {
-        TelemetryGuard {
+    ) -> Telemetry {
+        Telemetry {
             tracer_provider,
             meter_provider,
             stats,
@@ -212,7 +220,7 @@ impl TelemetryGuard {
     }
 }
 
-impl Drop for TelemetryGuard {
+impl Drop for Telemetry {
     fn drop(&mut self) {
         match self.shut_down() {
             Ok(_) | Err(ExportError::AlreadyShutDown) => {}

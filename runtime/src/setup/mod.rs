@@ -15,7 +15,7 @@
 //!   too, and the SDK decides on every built span.
 //! - [`scoped`](crate::scoped): the same, for part of the program (tests, a second pipeline).
 //!
-//! [`TelemetryGuard::tracer_provider`] returns the built provider with its sampler, ready for
+//! [`Telemetry::tracer_provider`] returns the built provider with its sampler, ready for
 //! [`scoped`](crate::scoped).
 //!
 //! Each process-wide setting is set once; a second attempt returns
@@ -26,7 +26,7 @@
 //! - `builder.rs`: [`TelemetryBuilder`] and the resolution of its values over the variables;
 //! - `env.rs`: reading and parsing the `OTEL_*` variables (every error names the variable);
 //! - `config.rs`: the resolved [`Config`] and building the providers from it;
-//! - `guard.rs`: [`TelemetryGuard`], flush and the bounded shutdown;
+//! - `guard.rs`: [`Telemetry`], flush and the bounded shutdown;
 //! - `otlp.rs`: the OTLP transports (HTTP and gRPC);
 //! - `error.rs`: [`SetupError`] and [`ExportError`].
 
@@ -37,10 +37,10 @@ mod error;
 mod guard;
 mod otlp;
 
-pub use builder::{init, Telemetry, TelemetryBuilder};
+pub use builder::{init, TelemetryBuilder};
 pub use config::{Config, OtlpConfig};
 pub use error::{ExportError, ExportReport, SetupError};
-pub use guard::TelemetryGuard;
+pub use guard::Telemetry;
 
 /// Where the embedded default writes its JSONL file unless told otherwise.
 pub const DEFAULT_JSONL_PATH: &str = "llmscope-traces.jsonl";
