@@ -264,7 +264,13 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             enter,
             instrument,
             end: match &shape {
-                Some(shape) => stream::end(shape, &private, args.usage != Some(false), output_span),
+                Some(shape) => stream::end(
+                    shape,
+                    &private,
+                    args.usage != Some(false),
+                    output_span,
+                    &func.sig.ident,
+                ),
                 None => end(decl.end, krate, &record),
             },
             off: match &shape {

@@ -9,7 +9,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::{GenericArgument, PathArguments, ReturnType, Type, TypeParamBound};
+use syn::{GenericArgument, Ident, PathArguments, ReturnType, Type, TypeParamBound};
 
 /// How a returned stream is written.
 pub(crate) enum Shape {
@@ -136,24 +136,25 @@ pub(crate) fn off(shape: &Shape, private: &TokenStream) -> TokenStream {
 
 /// The end of the recording branch (`__llmscope_call`, `__llmscope_output` and
 /// `__llmscope_started` in scope): the stream takes the call and ends its span; an `Err`
-/// before any stream ends it here.
+/// before any stream ends it here. `function` is named in the runtime's diagnostics.
 pub(crate) fn end(
     shape: &Shape,
     private: &TokenStream,
     read_usage: bool,
     output: Span,
+    function: &Ident,
 ) -> TokenStream {
     match shape {
-        Shape::Impl => record(private, read_usage, output),
+        Shape::Impl => record(private, read_usage, output, function),
         Shape::Boxed(ty) => {
-            let record = record(private, read_usage, output);
+            let record = record(private, read_usage, output, function);
             quote! {{
                 let __llmscope_boxed: #ty = ::std::boxed::Box::pin(#record);
                 __llmscope_boxed
             }}
         }
         Shape::Result { ok, .. } => {
-            let inner = end(ok, private, read_usage, output);
+            let inner = end(ok, private, read_usage, output, function);
             quote! {
                 match __llmscope_output {
                     ::core::result::Result::Ok(__llmscope_output) => ::core::result::Result::Ok(#inner),
@@ -180,7 +181,7 @@ pub(crate) fn end(
 /// `RecordedStream::record(…)` with the reader of this item type: usage through `Usage`
 /// (spanned at the return type, so a chunk type without it is reported there), and an `Err`
 /// item recorded as the call's error.
-fn record(private: &TokenStream, read_usage: bool, output: Span) -> TokenStream {
+fn record(private: &TokenStream, read_usage: bool, output: Span, function: &Ident) -> TokenStream {
     let usage = if read_usage {
         quote_spanned! {output=>
             #private::read_chunk_usage(__llmscope_record, __llmscope_item);
@@ -193,6 +194,7 @@ fn record(private: &TokenStream, read_usage: bool, output: Span) -> TokenStream 
             __llmscope_output,
             __llmscope_call,
             &__LLMSCOPE_SITE,
+            ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#function)),
             __llmscope_started,
             |__llmscope_item, __llmscope_record| {
                 #usage

@@ -16,12 +16,13 @@
 //!   `llmscope.stream.usage_missing` and warned about once per call site;
 //! - when the call does not record, polling costs one branch and nothing is allocated.
 
+mod clock;
 pub mod keys;
 mod record;
 mod wrapper;
 
 // What the macros call: not public API, may change in any release.
 #[doc(hidden)]
-pub use record::{read_chunk_usage, StreamRecord};
+pub use record::{read_chunk_usage, ChunkTiming, StreamRecord};
 #[doc(hidden)]
-pub use wrapper::{stream_started, ReadItem, RecordedStream};
+pub use wrapper::{stream_started, ReadItem, RecordedStream, StreamStart};
