@@ -109,8 +109,11 @@ impl StreamRecord {
         self.arrivals.push(clock::ticks());
     }
 
-    fn absorb(&mut self, chunk: &UsageData<'_>) {
+    fn absorb(&mut self, chunk: &mut UsageData<'_>) {
         self.counts.absorb_counts(chunk);
+        if let Some(text) = chunk.take_stream_text() {
+            self.completion = text;
+        }
         if self.response_id.is_none() {
             self.response_id = chunk.response_id().map(str::to_owned);
         }
@@ -122,9 +125,6 @@ impl StreamRecord {
         }
         for reason in chunk.finish_reasons() {
             self.finish_reasons.push((*reason).to_owned());
-        }
-        for part in chunk.completion() {
-            self.completion.push_str(part);
         }
     }
 
@@ -146,24 +146,24 @@ impl StreamRecord {
             reads_usage,
             ..
         } = *self;
-        let timing = ChunkTiming::of(&started, &arrivals, &end);
+        // The mean gap is (last − first) / (chunks − 1): no per-chunk work at the end.
+        let scale = Scale::at(&end);
         let mut attributes = Vec::with_capacity(6);
         attributes.push(KeyValue::new(
             keys::CHUNKS,
             i64::try_from(arrivals.len()).unwrap_or(i64::MAX),
         ));
-        if let Some(first) = timing.time_to_first_chunk {
+        if let (Some(&first), Some(&last)) = (arrivals.first(), arrivals.last()) {
             attributes.push(KeyValue::new(
                 keys::RESPONSE_TIME_TO_FIRST_CHUNK,
-                first.as_secs_f64(),
+                scale.between(started.ticks(), first).as_secs_f64(),
             ));
-        }
-        if !timing.gaps.is_empty() {
-            let total: Duration = timing.gaps.iter().sum();
-            attributes.push(KeyValue::new(
-                keys::TIME_PER_OUTPUT_CHUNK,
-                total.as_secs_f64() / timing.gaps.len() as f64,
-            ));
+            if arrivals.len() > 1 {
+                attributes.push(KeyValue::new(
+                    keys::TIME_PER_OUTPUT_CHUNK,
+                    scale.between(first, last).as_secs_f64() / (arrivals.len() - 1) as f64,
+                ));
+            }
         }
         let abandoned = matches!(ending, Ending::Abandoned | Ending::Panicked);
         if abandoned && finish_reasons.is_empty() {
@@ -226,9 +226,12 @@ impl StreamRecord {
 /// type, so a chunk type without [`Usage`] is reported there).
 #[inline]
 pub fn read_chunk_usage<R: Usage + ?Sized>(record: &mut StreamRecord, chunk: &R) {
-    let mut usage = UsageData::for_chunk(record.capture);
+    let text = record
+        .capture
+        .then(|| std::mem::take(&mut record.completion));
+    let mut usage = UsageData::for_chunk(text);
     chunk.record_usage(&mut usage);
-    record.absorb(&usage);
+    record.absorb(&mut usage);
 }
 
 /// When a stream's chunks arrived, as durations.
