@@ -1135,3 +1135,73 @@ fn a_stream_without_usage_is_warned_about_once_per_call_site() {
         );
     }
 }
+
+// ---- a provider client's stream type behind an alias: `returns = stream` -------------------
+
+/// The shape of a client library's stream type, behind an alias as async-openai declares its
+/// `ChatCompletionResponseStream`: the macro sees only a path.
+type ChatCompletionResponseStream =
+    Pin<Box<dyn Stream<Item = Result<OpenAiChunk, ProviderError>> + Send>>;
+
+#[llmscope::llm_call(
+    provider = "openai",
+    model = "gpt-4o-mini",
+    name = "chat alias",
+    capture = full,
+    returns = stream
+)]
+async fn create_stream(body: &'static str) -> Result<ChatCompletionResponseStream, ProviderError> {
+    Ok(Box::pin(stream::iter(sse::<OpenAiChunk>(body))))
+}
+
+#[llmscope::llm_call(
+    provider = "openai",
+    model = "gpt-4o-mini",
+    name = "chat alias plain",
+    returns = stream
+)]
+fn alias_stream(body: &'static str) -> ChatCompletionResponseStream {
+    Box::pin(stream::iter(sse::<OpenAiChunk>(body)))
+}
+
+#[test]
+fn a_stream_type_behind_an_alias_is_recorded_with_returns_stream() {
+    let telemetry = TestTelemetry::new();
+    let items = {
+        let _guard = telemetry.context().attach();
+        block_on(async {
+            let stream = create_stream(OPENAI).await.expect("a stream");
+            // Still open: the span waits for the stream, not for the function.
+            assert!(telemetry.spans().is_empty());
+            stream.collect::<Vec<_>>().await
+        })
+    };
+    assert_eq!(items.len(), 5, "every chunk passes through");
+    let span = telemetry.span("chat alias");
+    assert_eq!(
+        attribute(&span, "gen_ai.request.stream"),
+        Some(&Value::Bool(true))
+    );
+    assert_eq!(int(&span, "llmscope.stream.chunks"), Some(5));
+    assert!(float(&span, "gen_ai.response.time_to_first_chunk").is_some());
+    assert_eq!(int(&span, "gen_ai.usage.input_tokens"), Some(19));
+    assert_eq!(int(&span, "gen_ai.usage.output_tokens"), Some(3));
+    // As for `impl Stream` above: 19 × 1.5e-7 + 3 × 6e-7 = 4.65e-6 USD.
+    assert_close(float(&span, "llmscope.cost.total").unwrap(), 4.65e-6);
+    assert_eq!(output_text(&span), "Hello there!");
+    assert_eq!(span.status, Status::Unset);
+}
+
+#[test]
+fn a_stream_behind_an_alias_dropped_early_ends_its_span_abandoned() {
+    let telemetry = TestTelemetry::new();
+    {
+        let _guard = telemetry.context().attach();
+        let mut chunks = alias_stream(OPENAI);
+        assert!(block_on(chunks.next()).is_some());
+        assert!(telemetry.spans().is_empty());
+    }
+    let span = telemetry.span("chat alias plain");
+    assert_abandoned(&span);
+    assert_eq!(int(&span, "llmscope.stream.chunks"), Some(1));
+}
