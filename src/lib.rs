@@ -189,8 +189,9 @@
 /// or a boxed stream (`Pin<Box<dyn Stream<…> + Send>>`, `BoxStream<'_, …>`, or `Result` of one)
 /// gets a span that stays open while the stream is consumed. The shape is read from the
 /// written return type. A type the macro cannot see through, such as a provider client's
-/// alias (async-openai's `ChatCompletionResponseStream = Pin<Box<dyn Stream<Item = Result<…>>
-/// + Send>>`) or your own `type ChatStream = …`, is declared with `returns = stream`, alone or
+/// alias (async-openai's `ChatCompletionResponseStream`, a
+/// `Pin<Box<dyn Stream<Item = Result<…>> + Send>>`) or your own `type ChatStream = …`, is
+/// declared with `returns = stream`, alone or
 /// in a `Result`; it must be a boxed stream (`Pin<Box<dyn Stream<Item = …> + …>>`, `BoxStream`,
 /// `LocalBoxStream`), which is checked at compile time with the error at your return type.
 /// (`stream = true` is different: it only writes `gen_ai.request.stream`, for a function that
