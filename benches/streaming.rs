@@ -8,95 +8,14 @@
 //! Run: `cargo bench --bench streaming`
 
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use futures::stream::{self, Stream};
 
 mod common;
 use common::*;
-
-/// One chunk, as `serde` gives it: id, model, one choice with a text delta.
-#[derive(Debug, llmscope::Usage)]
-struct Chunk {
-    #[usage(response_id)]
-    id: String,
-    #[usage(response_model)]
-    model: String,
-    #[usage(flatten)]
-    choices: Vec<Choice>,
-    #[usage(flatten)]
-    usage: Option<ChunkUsage>,
-}
-
-#[derive(Debug, llmscope::Usage)]
-struct Choice {
-    #[usage(completion)]
-    content: Option<String>,
-    #[usage(finish_reason)]
-    finish_reason: Option<String>,
-}
-
-#[derive(Debug, llmscope::Usage)]
-struct ChunkUsage {
-    #[usage(input_tokens)]
-    prompt_tokens: u64,
-    #[usage(output_tokens)]
-    completion_tokens: u64,
-}
-
-/// `count` chunks of a completion: a word each, a finish reason and the usage on the last.
-fn chunks(count: usize) -> Vec<Chunk> {
-    (0..count)
-        .map(|index| {
-            let last = index + 1 == count;
-            Chunk {
-                id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG".to_owned(),
-                model: "gpt-4o-mini-2024-07-18".to_owned(),
-                choices: vec![Choice {
-                    content: Some(if last {
-                        String::new()
-                    } else {
-                        " word".to_owned()
-                    }),
-                    finish_reason: last.then(|| "stop".to_owned()),
-                }],
-                usage: last.then_some(ChunkUsage {
-                    prompt_tokens: 1_200,
-                    completion_tokens: count as u64,
-                }),
-            }
-        })
-        .collect()
-}
-
-fn bare(chunks: &[Chunk]) -> impl Stream<Item = &Chunk> {
-    stream::iter(chunks)
-}
-
-#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini")]
-fn annotated(chunks: &[Chunk]) -> impl Stream<Item = &Chunk> {
-    stream::iter(chunks)
-}
-
-#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", usage = false)]
-fn annotated_without_usage(chunks: &[Chunk]) -> impl Stream<Item = &Chunk> {
-    stream::iter(chunks)
-}
-
-/// Polls `stream` to its end without an executor.
-fn drain<S: Stream>(stream: S) -> usize {
-    let mut stream = pin!(stream);
-    let mut task = TaskContext::from_waker(std::task::Waker::noop());
-    let mut count = 0;
-    while let Poll::Ready(Some(item)) = stream.as_mut().poll_next(&mut task) {
-        black_box(item);
-        count += 1;
-    }
-    count
-}
+mod streaming_common;
+use streaming_common::*;
 
 fn streaming(c: &mut Criterion) {
     let mut group = c.benchmark_group("streaming");
@@ -112,7 +31,7 @@ fn streaming(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("llm_call_no_provider", count),
             &input,
-            |b, input| b.iter(|| drain(annotated(black_box(input)))),
+            |b, input| b.iter(|| drain(streamed(black_box(input)))),
         );
         // Recorded (always on, batch processor into a no-op exporter).
         let sampled = provider(opentelemetry_sdk::trace::Sampler::AlwaysOn);
@@ -121,12 +40,12 @@ fn streaming(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new("llm_call_recorded", count),
                 &input,
-                |b, input| b.iter(|| drain(annotated(black_box(input)))),
+                |b, input| b.iter(|| drain(streamed(black_box(input)))),
             );
             group.bench_with_input(
                 BenchmarkId::new("llm_call_recorded_usage_false", count),
                 &input,
-                |b, input| b.iter(|| drain(annotated_without_usage(black_box(input)))),
+                |b, input| b.iter(|| drain(streamed_without_usage(black_box(input)))),
             );
         }
         // Unsampled inside a trace that is not sampled (parent-based): the wrapper is off.
@@ -138,7 +57,7 @@ fn streaming(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new("llm_call_unsampled_caller", count),
                 &input,
-                |b, input| b.iter(|| drain(annotated(black_box(input)))),
+                |b, input| b.iter(|| drain(streamed(black_box(input)))),
             );
         }
         // Unsampled at the root of a trace (dropped by a sampler llmscope knows).
@@ -149,7 +68,7 @@ fn streaming(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new("llm_call_unsampled_root", count),
                 &input,
-                |b, input| b.iter(|| drain(annotated(black_box(input)))),
+                |b, input| b.iter(|| drain(streamed(black_box(input)))),
             );
         }
     }

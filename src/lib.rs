@@ -81,6 +81,7 @@
 /// | `service_tier` | `standard` \| `batch` \| `flex` \| `priority` | from the usage, else `standard` | `llmscope.request.service_tier`; prices the call |
 /// | `name` | string | `{operation} {model}` | the span name |
 /// | `usage` | bool | `true` | `false` opts out of reading [`Usage`] from the return value |
+/// | `returns` | `stream` | read from the return type | `stream`: the return type is a boxed stream behind an alias the macro cannot see through (see [Streams](#streams)) |
 /// | `attrs(...)` | `"semconv.key" = v`, `custom("app.key") = v` | — | any other attribute, name and type checked |
 /// | `crate` | path | `::llmscope` | where the generated code finds this crate |
 ///
@@ -187,8 +188,14 @@
 /// A function (sync or `async`) that returns `impl Stream<Item = …>`, `Result<impl Stream, E>`
 /// or a boxed stream (`Pin<Box<dyn Stream<…> + Send>>`, `BoxStream<'_, …>`, or `Result` of one)
 /// gets a span that stays open while the stream is consumed. The shape is read from the
-/// written return type; a provider client's stream type alias is not recognised, write it as
-/// `Pin<Box<dyn Stream<Item = …> + Send>>` instead. The span ends exactly once:
+/// written return type. A type the macro cannot see through, such as a provider client's
+/// alias (async-openai's `ChatCompletionResponseStream`, a
+/// `Pin<Box<dyn Stream<Item = Result<…>> + Send>>`) or your own `type ChatStream = …`, is
+/// declared with `returns = stream`, alone or
+/// in a `Result`; it must be a boxed stream (`Pin<Box<dyn Stream<Item = …> + …>>`, `BoxStream`,
+/// `LocalBoxStream`), which is checked at compile time with the error at your return type.
+/// (`stream = true` is different: it only writes `gen_ai.request.stream`, for a function that
+/// streams from the provider but returns the collected chunks.) The span ends exactly once:
 ///
 /// | how the stream ends | the span |
 /// |---|---|
@@ -207,7 +214,8 @@
 /// assembled from the `#[usage(completion)]` deltas and captured (redacted once) only as the
 /// capture policy allows. A stream that ends with no count at all gets
 /// `llmscope.stream.usage_missing = true` and no usage or cost attribute, and a warning once per
-/// call site. The span also gets `gen_ai.request.stream = true`,
+/// call site (naming the function; not held back by the diagnostics' per-topic rate limit, see
+/// [`diagnostics`]). The span also gets `gen_ai.request.stream = true`,
 /// `gen_ai.response.time_to_first_chunk` (seconds from the call's start), `llmscope.stream.chunks`
 /// and `llmscope.stream.time_per_output_chunk` (mean seconds between chunks). Every key is listed
 /// in [`stream::keys`].
@@ -246,6 +254,37 @@
 /// let span = telemetry.span("chat gpt-4o-mini");
 /// assert_eq!(attribute(&span, "llmscope.cancelled"), Some(&true.into()));
 /// assert_eq!(attribute(&span, "llmscope.stream.chunks"), Some(&1i64.into()));
+/// ```
+///
+/// A stream type behind an alias:
+///
+/// ```
+/// use std::pin::Pin;
+/// use futures::stream::{self, Stream, StreamExt as _};
+/// use llmscope::testing::{attribute, TestTelemetry};
+///
+/// #[derive(llmscope::Usage)]
+/// struct Chunk {
+///     #[usage(output_tokens)] output_tokens: Option<u32>,
+/// }
+///
+/// /// As a client library declares its stream type.
+/// type ChatStream = Pin<Box<dyn Stream<Item = Chunk> + Send>>;
+///
+/// #[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", returns = stream)]
+/// fn chat() -> ChatStream {
+///     Box::pin(stream::iter([Chunk { output_tokens: Some(2) }]))
+/// }
+///
+/// let telemetry = TestTelemetry::new();
+/// {
+///     let _guard = telemetry.context().attach();
+///     let chunks = tokio::runtime::Builder::new_current_thread().build().unwrap()
+///         .block_on(chat().count());
+///     assert_eq!(chunks, 1);
+/// }
+/// let span = telemetry.span("chat gpt-4o-mini");
+/// assert_eq!(attribute(&span, "gen_ai.usage.output_tokens"), Some(&2i64.into()));
 /// ```
 ///
 /// # Errors at compile time

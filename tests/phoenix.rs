@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 use llmscope::opentelemetry::trace::{TraceContextExt as _, Tracer as _, TracerProvider as _};
 use llmscope::opentelemetry::KeyValue;
 use llmscope::setup::Protocol;
-use llmscope::{Telemetry};
+use llmscope::Telemetry;
 use serde_json::Value;
 
 #[derive(llmscope::Usage)]

@@ -8,6 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::stream::{self, BoxStream, Stream, StreamExt as _};
 use llmscope::testing::{attribute, TestTelemetry};
@@ -1031,4 +1032,176 @@ fn the_terminal_tree_shows_ttfc_chunks_and_an_abandoned_stream() {
         abandoned.contains("1 chunk") && abandoned.contains("✗ abandoned"),
         "{abandoned}"
     );
+}
+
+// ---- chunk timing ------------------------------------------------------------------------
+
+/// A call whose body takes 30 ms before handing back a stream of four chunks, each 20 ms
+/// after the previous one (the first 20 ms after the stream is first polled).
+#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", name = "chat paced")]
+fn paced() -> impl Stream<Item = Result<OpenAiChunk, ProviderError>> {
+    std::thread::sleep(Duration::from_millis(30));
+    stream::iter(sse::<OpenAiChunk>(OPENAI).into_iter().take(4)).map(|item| {
+        std::thread::sleep(Duration::from_millis(20));
+        item
+    })
+}
+
+#[test]
+fn ttfc_and_the_time_between_chunks_measure_the_real_delays() {
+    let telemetry = TestTelemetry::new();
+    {
+        let _guard = telemetry.context().attach();
+        assert_eq!(block_on(paced().count()), 4);
+    }
+    let span = telemetry.span("chat paced");
+    let ttfc = float(&span, "gen_ai.response.time_to_first_chunk").expect("ttfc");
+    let per_chunk = float(&span, "llmscope.stream.time_per_output_chunk").expect("per chunk");
+    let duration = span
+        .end_time
+        .duration_since(span.start_time)
+        .unwrap()
+        .as_secs_f64();
+    // Sleeps never end early: the body's 30 ms plus the first chunk's 20 ms come before the
+    // first chunk, and 20 ms separate every later one.
+    assert!(ttfc >= 0.050, "ttfc {ttfc} s");
+    assert!(per_chunk >= 0.020, "time per output chunk {per_chunk} s");
+    // And the first chunk plus the three gaps fit in the span (1 ms for the clocks' rounding).
+    assert!(
+        ttfc + 3.0 * per_chunk <= duration + 0.001,
+        "ttfc {ttfc} s + 3 × {per_chunk} s > span {duration} s"
+    );
+}
+
+// ---- the warning about a stream without usage ----------------------------------------------
+
+#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", name = "chat site a")]
+fn no_usage_site_a() -> impl Stream<Item = Result<OpenAiChunk, ProviderError>> {
+    stream::iter(sse::<OpenAiChunk>(OPENAI_NO_USAGE))
+}
+
+#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", name = "chat site b")]
+fn no_usage_site_b() -> impl Stream<Item = Result<OpenAiChunk, ProviderError>> {
+    stream::iter(sse::<OpenAiChunk>(OPENAI_NO_USAGE))
+}
+
+/// In the child: five streams without usage from site A, three from site B, interleaved.
+#[test]
+fn child_streams_without_usage_at_two_call_sites() {
+    if std::env::var_os("LLMSCOPE_STREAMING_CHILD").is_none() {
+        return;
+    }
+    let telemetry = TestTelemetry::new();
+    let _guard = telemetry.context().attach();
+    for round in 0..5 {
+        assert_eq!(block_on(no_usage_site_a().count()), 4);
+        if round < 3 {
+            assert_eq!(block_on(no_usage_site_b().count()), 4);
+        }
+    }
+    assert_eq!(telemetry.spans().len(), 8);
+}
+
+#[test]
+fn a_stream_without_usage_is_warned_about_once_per_call_site() {
+    // What a user with no setup sees: the child's stderr.
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_streams_without_usage_at_two_call_sites",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("LLMSCOPE_STREAMING_CHILD", "1")
+        .env_remove("OTEL_LOG_LEVEL")
+        .env_remove("LLMSCOPE_DIAGNOSTICS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed: {stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("llmscope WARN [stream]"))
+        .collect();
+    // Two call sites, two lines, though the second comes well within the topic's 10 s rate
+    // limit; eight calls, still two lines.
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    for (line, site) in warnings.iter().zip(["no_usage_site_a", "no_usage_site_b"]) {
+        assert!(
+            line.starts_with(&format!("llmscope WARN [stream] `streaming::{site}`"))
+                && line.contains("stream_options.include_usage = true")
+                && !line.contains("held back"),
+            "{line}"
+        );
+    }
+}
+
+// ---- a provider client's stream type behind an alias: `returns = stream` -------------------
+
+/// The shape of a client library's stream type, behind an alias as async-openai declares its
+/// `ChatCompletionResponseStream`: the macro sees only a path.
+type ChatCompletionResponseStream =
+    Pin<Box<dyn Stream<Item = Result<OpenAiChunk, ProviderError>> + Send>>;
+
+#[llmscope::llm_call(
+    provider = "openai",
+    model = "gpt-4o-mini",
+    name = "chat alias",
+    capture = full,
+    returns = stream
+)]
+async fn create_stream(body: &'static str) -> Result<ChatCompletionResponseStream, ProviderError> {
+    Ok(Box::pin(stream::iter(sse::<OpenAiChunk>(body))))
+}
+
+#[llmscope::llm_call(
+    provider = "openai",
+    model = "gpt-4o-mini",
+    name = "chat alias plain",
+    returns = stream
+)]
+fn alias_stream(body: &'static str) -> ChatCompletionResponseStream {
+    Box::pin(stream::iter(sse::<OpenAiChunk>(body)))
+}
+
+#[test]
+fn a_stream_type_behind_an_alias_is_recorded_with_returns_stream() {
+    let telemetry = TestTelemetry::new();
+    let items = {
+        let _guard = telemetry.context().attach();
+        block_on(async {
+            let stream = create_stream(OPENAI).await.expect("a stream");
+            // Still open: the span waits for the stream, not for the function.
+            assert!(telemetry.spans().is_empty());
+            stream.collect::<Vec<_>>().await
+        })
+    };
+    assert_eq!(items.len(), 5, "every chunk passes through");
+    let span = telemetry.span("chat alias");
+    assert_eq!(
+        attribute(&span, "gen_ai.request.stream"),
+        Some(&Value::Bool(true))
+    );
+    assert_eq!(int(&span, "llmscope.stream.chunks"), Some(5));
+    assert!(float(&span, "gen_ai.response.time_to_first_chunk").is_some());
+    assert_eq!(int(&span, "gen_ai.usage.input_tokens"), Some(19));
+    assert_eq!(int(&span, "gen_ai.usage.output_tokens"), Some(3));
+    // As for `impl Stream` above: 19 × 1.5e-7 + 3 × 6e-7 = 4.65e-6 USD.
+    assert_close(float(&span, "llmscope.cost.total").unwrap(), 4.65e-6);
+    assert_eq!(output_text(&span), "Hello there!");
+    assert_eq!(span.status, Status::Unset);
+}
+
+#[test]
+fn a_stream_behind_an_alias_dropped_early_ends_its_span_abandoned() {
+    let telemetry = TestTelemetry::new();
+    {
+        let _guard = telemetry.context().attach();
+        let mut chunks = alias_stream(OPENAI);
+        assert!(block_on(chunks.next()).is_some());
+        assert!(telemetry.spans().is_empty());
+    }
+    let span = telemetry.span("chat alias plain");
+    assert_abandoned(&span);
+    assert_eq!(int(&span, "llmscope.stream.chunks"), Some(1));
 }

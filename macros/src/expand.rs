@@ -30,6 +30,7 @@ pub(crate) fn attribute(which: Macro, args: TokenStream, item: TokenStream) -> T
     let parsed = parse::parse(&cx, which, args);
     if let Some(parsed) = &parsed {
         valid::check(&cx, parsed);
+        valid::check_returns(&cx, parsed, &func.sig);
     }
     valid::check_signature(&cx, which.name(), &func.sig);
     match (cx.check(), parsed) {
@@ -107,7 +108,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
         sampling.push(quote!(#private::Start::name(__llmscope_start, #name);));
     }
     let shape = match decl.end {
-        End::BodyOrStream => stream::shape(&func.sig.output),
+        End::BodyOrStream => stream::shape(&func.sig.output, args.returns_stream.is_some()),
         End::BodyReturns => None,
     };
     if shape.is_some()
@@ -264,7 +265,13 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             enter,
             instrument,
             end: match &shape {
-                Some(shape) => stream::end(shape, &private, args.usage != Some(false), output_span),
+                Some(shape) => stream::end(
+                    shape,
+                    &private,
+                    args.usage != Some(false),
+                    output_span,
+                    &func.sig.ident,
+                ),
                 None => end(decl.end, krate, &record),
             },
             off: match &shape {

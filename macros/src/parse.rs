@@ -41,6 +41,8 @@ pub(crate) struct Args {
     pub(crate) rerank_input: Option<Expr>,
     /// `decision = …` (a step).
     pub(crate) decision: Option<&'static str>,
+    /// `returns = stream`: where `stream` is written.
+    pub(crate) returns_stream: Option<Span>,
 }
 
 impl Args {
@@ -293,6 +295,7 @@ fn read(cx: &Ctxt, selected: Selected) -> Args {
         tool_arguments: None,
         rerank_input: None,
         decision: None,
+        returns_stream: None,
     };
     let mut seen: Vec<String> = Vec::new();
     for arg in rest {
@@ -399,6 +402,9 @@ fn value_arg(cx: &Ctxt, args: &mut Args, name: Ident, target: Target, expr: Expr
         Target::RerankInput => args.rerank_input = Some(expr),
         Target::Decision(choices) => {
             args.decision = args::choice(cx, &name, &expr, choices).map(|(choice, _)| choice)
+        }
+        Target::Returns(choices) => {
+            args.returns_stream = args::choice(cx, &name, &expr, choices).map(|(_, span)| span)
         }
         Target::Attrs => unreachable!("handled by the caller"),
     }

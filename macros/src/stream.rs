@@ -5,11 +5,16 @@
 //! The shape is read from the written return type, because the wrapping differs by shape
 //! (an opaque `impl Stream` can become the wrapper, a boxed stream must be boxed again, a
 //! `Result` is wrapped in its `Ok` arm); what each item *is* (a chunk with usage, an `Err`
-//! item) is decided by traits at the expansion site, never by type names.
+//! item) is decided by traits at the expansion site, never by type names. A type the macro
+//! cannot see through (an alias such as a provider client's `ChatCompletionResponseStream`)
+//! is a stream only when the user says so, `returns = stream`: it is then re-boxed through
+//! the runtime's `BoxedStream` trait, whose missing impl is the error on a type that is not a
+//! boxed stream.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::{GenericArgument, PathArguments, ReturnType, Type, TypeParamBound};
+use syn::spanned::Spanned as _;
+use syn::{GenericArgument, Ident, PathArguments, ReturnType, Type, TypeParamBound};
 
 /// How a returned stream is written.
 pub(crate) enum Shape {
@@ -17,6 +22,9 @@ pub(crate) enum Shape {
     Impl,
     /// A boxed stream: `Pin<Box<dyn Stream …>>`, `BoxStream<'_, …>`, `LocalBoxStream<'_, …>`.
     Boxed(Type),
+    /// A type declared a stream by `returns = stream` that is none of the above (an alias):
+    /// it must be a boxed stream, which the runtime's `BoxedStream` trait checks.
+    Declared(Type),
     /// `Result<S, E>` (or a one-argument `Result<S>` alias) with `S` one of the above.
     Result {
         ok: Box<Shape>,
@@ -25,12 +33,67 @@ pub(crate) enum Shape {
     },
 }
 
-/// The shape of a function's return type, if it returns a stream.
-pub(crate) fn shape(output: &ReturnType) -> Option<Shape> {
+/// The shape of a function's return type, if it returns a stream; `declared` is
+/// `returns = stream` (the type is then a stream even when its shape is not recognised).
+pub(crate) fn shape(output: &ReturnType, declared: bool) -> Option<Shape> {
     match output {
         ReturnType::Default => None,
-        ReturnType::Type(_, ty) => shape_of(ty),
+        ReturnType::Type(_, ty) => match shape_of(ty) {
+            Some(shape) => Some(shape),
+            None if declared => declared_shape(ty),
+            None => None,
+        },
     }
+}
+
+/// The shape of a type declared a stream: a `Result` of one, or the type itself.
+fn declared_shape(ty: &Type) -> Option<Shape> {
+    match ty {
+        Type::Paren(inner) => declared_shape(&inner.elem),
+        Type::Group(inner) => declared_shape(&inner.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            let args = type_arguments(&last.arguments);
+            if last.ident == "Result" {
+                if let Some(ok) = args.first() {
+                    let ok = shape_of(ok).or_else(|| declared_shape(ok))?;
+                    return Some(Shape::Result {
+                        ok: Box::new(ok),
+                        error: args.get(1).map(|error| (*error).clone()),
+                    });
+                }
+            }
+            Some(Shape::Declared(ty.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// What `returns = stream` cannot wrap in `output`: the type to point at and why.
+pub(crate) fn undeclarable(output: &ReturnType) -> Option<(Option<&Type>, &'static str)> {
+    let ReturnType::Type(_, ty) = output else {
+        return Some((
+            None,
+            "`returns = stream` needs a return type: this function returns `()`",
+        ));
+    };
+    if shape(output, true).is_some() {
+        return None;
+    }
+    let mut inner: &Type = ty;
+    while let Type::Paren(paren) = inner {
+        inner = &paren.elem;
+    }
+    let message = match inner {
+        Type::ImplTrait(_) => {
+            "`returns = stream` needs a `Stream` bound here: write `impl Stream<Item = …>`"
+        }
+        _ => {
+            "`returns = stream` needs a stream type here: `Pin<Box<dyn Stream<Item = …> + Send>>`, \
+             `BoxStream<'_, …>`, an alias of one, or a `Result` of one"
+        }
+    };
+    Some((Some(ty), message))
 }
 
 fn shape_of(ty: &Type) -> Option<Shape> {
@@ -121,7 +184,7 @@ pub(crate) fn fake_return(shape: &Shape) -> TokenStream {
 pub(crate) fn off(shape: &Shape, private: &TokenStream) -> TokenStream {
     match shape {
         Shape::Impl => quote!(#private::RecordedStream::off(__llmscope_output)),
-        Shape::Boxed(_) => quote!(__llmscope_output),
+        Shape::Boxed(_) | Shape::Declared(_) => quote!(__llmscope_output),
         Shape::Result { ok, .. } => {
             let inner = off(ok, private);
             quote! {
@@ -136,24 +199,32 @@ pub(crate) fn off(shape: &Shape, private: &TokenStream) -> TokenStream {
 
 /// The end of the recording branch (`__llmscope_call`, `__llmscope_output` and
 /// `__llmscope_started` in scope): the stream takes the call and ends its span; an `Err`
-/// before any stream ends it here.
+/// before any stream ends it here. `function` is named in the runtime's diagnostics.
 pub(crate) fn end(
     shape: &Shape,
     private: &TokenStream,
     read_usage: bool,
     output: Span,
+    function: &Ident,
 ) -> TokenStream {
     match shape {
-        Shape::Impl => record(private, read_usage, output),
+        Shape::Impl => record(private, read_usage, output, function),
         Shape::Boxed(ty) => {
-            let record = record(private, read_usage, output);
+            let record = record(private, read_usage, output, function);
             quote! {{
                 let __llmscope_boxed: #ty = ::std::boxed::Box::pin(#record);
                 __llmscope_boxed
             }}
         }
+        Shape::Declared(ty) => {
+            // Spanned at the type: a type that is not a boxed stream is reported there.
+            let arguments = record_arguments(private, read_usage, output, function);
+            quote_spanned! {ty.span()=>
+                #private::record_boxed::<#ty>(#arguments)
+            }
+        }
         Shape::Result { ok, .. } => {
-            let inner = end(ok, private, read_usage, output);
+            let inner = end(ok, private, read_usage, output, function);
             quote! {
                 match __llmscope_output {
                     ::core::result::Result::Ok(__llmscope_output) => ::core::result::Result::Ok(#inner),
@@ -180,7 +251,18 @@ pub(crate) fn end(
 /// `RecordedStream::record(…)` with the reader of this item type: usage through `Usage`
 /// (spanned at the return type, so a chunk type without it is reported there), and an `Err`
 /// item recorded as the call's error.
-fn record(private: &TokenStream, read_usage: bool, output: Span) -> TokenStream {
+fn record(private: &TokenStream, read_usage: bool, output: Span, function: &Ident) -> TokenStream {
+    let arguments = record_arguments(private, read_usage, output, function);
+    quote!(#private::RecordedStream::record(#arguments))
+}
+
+/// The arguments of `RecordedStream::record` (and `BoxedStream::record_boxed`).
+fn record_arguments(
+    private: &TokenStream,
+    read_usage: bool,
+    output: Span,
+    function: &Ident,
+) -> TokenStream {
     let usage = if read_usage {
         quote_spanned! {output=>
             #private::read_chunk_usage(__llmscope_record, __llmscope_item);
@@ -189,26 +271,25 @@ fn record(private: &TokenStream, read_usage: bool, output: Span) -> TokenStream 
         TokenStream::new()
     };
     quote! {
-        #private::RecordedStream::record(
-            __llmscope_output,
-            __llmscope_call,
-            &__LLMSCOPE_SITE,
-            __llmscope_started,
-            |__llmscope_item, __llmscope_record| {
-                #usage
+        __llmscope_output,
+        __llmscope_call,
+        &__LLMSCOPE_SITE,
+        ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#function)),
+        __llmscope_started,
+        |__llmscope_item, __llmscope_record| {
+            #usage
+            #[allow(unused_imports)]
+            use #private::IsFailure as _;
+            if (&#private::Dispatch(__llmscope_item)).failed() {
                 #[allow(unused_imports)]
-                use #private::IsFailure as _;
-                if (&#private::Dispatch(__llmscope_item)).failed() {
-                    #[allow(unused_imports)]
-                    use #private::RecordOutcome as _;
-                    (&&&&#private::Dispatch(__llmscope_item))
-                        .record_outcome(#private::StreamRecord::call(__llmscope_record));
-                    true
-                } else {
-                    false
-                }
-            },
-            #read_usage,
-        )
+                use #private::RecordOutcome as _;
+                (&&&&#private::Dispatch(__llmscope_item))
+                    .record_outcome(#private::StreamRecord::call(__llmscope_record));
+                true
+            } else {
+                false
+            }
+        },
+        #read_usage,
     }
 }

@@ -280,6 +280,20 @@ fn check_member(cx: &Ctxt, attribute: &registry::Attribute, expr: &Expr) {
     }
 }
 
+/// Checks `returns = stream` against the written return type: the macro must be able to
+/// hand back a recorded stream of that type.
+pub(crate) fn check_returns(cx: &Ctxt, args: &Args, sig: &Signature) {
+    let Some(stream) = args.returns_stream else {
+        return;
+    };
+    if let Some((ty, message)) = crate::stream::undeclarable(&sig.output) {
+        match ty {
+            Some(ty) => cx.error_spanned_by(ty, message),
+            None => cx.error_at(stream, message),
+        }
+    }
+}
+
 /// Checks what the span macros cannot wrap.
 pub(crate) fn check_signature(cx: &Ctxt, macro_name: &str, sig: &Signature) {
     if let Some(constness) = &sig.constness {

@@ -14,9 +14,8 @@
 //! The limit is read from `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` as the SDK reads it; a limit set
 //! in code on the tracer provider is not visible to llmscope, which then assumes 128.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::OnceLock;
+use std::time::SystemTime;
 
 use opentelemetry::trace::{Span as _, SpanContext, Status};
 use opentelemetry::KeyValue;
@@ -32,9 +31,6 @@ pub(crate) const RESERVED: u32 = 48;
 
 /// The SDK's default attribute limit.
 const DEFAULT_LIMIT: u32 = 128;
-
-/// How often the warning may be logged.
-const WARN_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Whether `key` is one llmscope writes after the call started (usage, cost, content, error,
 /// its own `llmscope.*` keys): such attributes always find room. The keys set when the span
@@ -101,25 +97,13 @@ impl BudgetSpan {
     }
 }
 
-/// Logs at most once per [`WARN_INTERVAL`], with the counts since the last warning.
+/// Counts a span that dropped `dropped` application attributes; the rate-limited warning
+/// reports the spans and attributes since its previous line.
 fn warn_dropped(dropped: u64) {
-    static SPANS: AtomicU64 = AtomicU64::new(0);
-    static DROPPED: AtomicU64 = AtomicU64::new(0);
-    static LAST: Mutex<Option<Instant>> = Mutex::new(None);
-    SPANS.fetch_add(1, Ordering::Relaxed);
-    DROPPED.fetch_add(dropped, Ordering::Relaxed);
-    let Ok(mut last) = LAST.try_lock() else {
-        return; // another thread is logging
-    };
-    if last.is_some_and(|at| at.elapsed() < WARN_INTERVAL) {
-        return;
-    }
-    *last = Some(Instant::now());
-    let spans = SPANS.swap(0, Ordering::Relaxed);
-    let dropped = DROPPED.swap(0, Ordering::Relaxed);
-    crate::diagnostics::diag!(
+    crate::diagnostics::diag_sum!(
         Warn,
         "attributes",
+        [spans = 1, dropped = dropped],
         "{spans} spans hit the attribute limit: {dropped} attributes set by the application were \
          dropped to keep llmscope's usage and cost (the application may set {} per span; see \
          `llmscope.attributes.dropped` and OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT)",

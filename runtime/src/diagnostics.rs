@@ -1,7 +1,10 @@
 //! llmscope's own diagnostics: failed exports, dropped spans, unknown models, setup fallbacks.
 //!
 //! They reach you with no setup: printed on stderr, one line each, at most one line per topic
-//! every 10 seconds for warnings and errors (the next line says how many were held back). An
+//! every 10 seconds for warnings and errors (the next line says how many were held back, or
+//! sums what happened meanwhile). A warning about one place in your code (a call site whose
+//! streams carry no token usage) is printed once for that place instead, whatever else the
+//! topic printed. An
 //! application that installed its own global `tracing` subscriber gets them as `tracing` events
 //! instead (target `llmscope`), so they land wherever its logs go.
 //!
@@ -23,10 +26,10 @@
 //! assert_eq!(diagnostics::level(), Some(Level::Debug));
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -191,21 +194,113 @@ pub(crate) fn emit(level: Level, topic: &'static str, message: fmt::Arguments<'_
     if !enabled(level) {
         return;
     }
-    let mut held_back = 0;
-    if level <= Level::Warn {
+    let held_back = if level <= Level::Warn {
         let mut topics = TOPICS.lock().unwrap_or_else(|e| e.into_inner());
-        let state = topics
-            .get_or_insert_with(HashMap::new)
-            .entry(topic)
-            .or_default();
-        if state.last.is_some_and(|at| at.elapsed() < INTERVAL) {
-            state.held_back += 1;
-            return;
+        match admit(&mut topics, topic) {
+            Some(held_back) => held_back,
+            None => return,
         }
-        state.last = Some(Instant::now());
-        held_back = std::mem::take(&mut state.held_back);
+    } else {
+        0
+    };
+    write_line(level, topic, message, HeldBack(held_back));
+}
+
+/// Whether `topic` may print now: if so, marks it printed and returns how many messages it
+/// held back since its last line; `None` when it printed less than [`INTERVAL`] ago (and
+/// counts this one as held back).
+fn admit(
+    topics: &mut Option<HashMap<&'static str, TopicState>>,
+    topic: &'static str,
+) -> Option<u64> {
+    let state = topics
+        .get_or_insert_with(HashMap::new)
+        .entry(topic)
+        .or_default();
+    if state.last.is_some_and(|at| at.elapsed() < INTERVAL) {
+        state.held_back += 1;
+        return None;
     }
-    let suffix = HeldBack(held_back);
+    state.last = Some(Instant::now());
+    Some(std::mem::take(&mut state.held_back))
+}
+
+/// The `(topic, key)` pairs [`emit_once`] has printed.
+static ONCE: Mutex<Option<HashSet<(&'static str, usize)>>> = Mutex::new(None);
+
+/// Emits a diagnostic about one place (`key`, e.g. a call site's address) the first time it is
+/// reported for `topic`, and never again for that place; other places of the same topic get
+/// their own line, whatever the topic's rate limit. The topic's rate limit does not count it.
+pub(crate) fn emit_once(
+    level: Level,
+    topic: &'static str,
+    key: usize,
+    message: fmt::Arguments<'_>,
+) {
+    if !enabled(level) {
+        return;
+    }
+    let first = ONCE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashSet::new)
+        .insert((topic, key));
+    if first {
+        write_line(level, topic, message, HeldBack(0));
+    }
+}
+
+/// Counts summed between the lines of one rate-limited topic, so that a line says how much
+/// happened since the previous one (spans dropped, attributes dropped) however many events were
+/// held back. One per call site of [`diag_sum!`]; `N` counts per event.
+#[derive(Debug)]
+pub(crate) struct Tally<const N: usize> {
+    counts: [AtomicU64; N],
+}
+
+impl<const N: usize> Tally<N> {
+    /// No counts yet.
+    pub(crate) const fn new() -> Self {
+        Tally {
+            counts: [const { AtomicU64::new(0) }; N],
+        }
+    }
+
+    /// Adds `counts`; returns the sums since the topic's last line (taking them) when
+    /// `topic` may print now and something was counted, else `None` (the counts wait for the
+    /// next line). A thread that finds the topics locked leaves the printing to the holder.
+    pub(crate) fn add(
+        &self,
+        level: Level,
+        topic: &'static str,
+        counts: [u64; N],
+    ) -> Option<[u64; N]> {
+        for (sum, count) in self.counts.iter().zip(counts) {
+            if count != 0 {
+                sum.fetch_add(count, Ordering::Relaxed);
+            }
+        }
+        if !enabled(level)
+            || self
+                .counts
+                .iter()
+                .all(|sum| sum.load(Ordering::Relaxed) == 0)
+        {
+            return None;
+        }
+        let Ok(mut topics) = TOPICS.try_lock() else {
+            return None;
+        };
+        // The sums say what the held-back events were: the line needs no count of them.
+        admit(&mut topics, topic)?;
+        Some(std::array::from_fn(|index| {
+            self.counts[index].swap(0, Ordering::Relaxed)
+        }))
+    }
+}
+
+/// Writes one line to the sink in force.
+fn write_line(level: Level, topic: &'static str, message: fmt::Arguments<'_>, suffix: HeldBack) {
     let to_tracing = match sink() {
         Sink::Off => return,
         Sink::Stderr => false,
@@ -255,6 +350,49 @@ macro_rules! diag {
 }
 pub(crate) use diag;
 
+/// `diag_once!(Warn, "topic", key, "format", args…)`: a diagnostic about one place (`key`:
+/// a `usize`, e.g. a call site's address) printed the first time that place reports it, never
+/// held back by the topic's rate limit (see [`emit_once`]).
+macro_rules! diag_once {
+    ($level:ident, $topic:expr, $key:expr, $($arg:tt)+) => {
+        if $crate::diagnostics::enabled($crate::diagnostics::Level::$level) {
+            $crate::diagnostics::emit_once(
+                $crate::diagnostics::Level::$level,
+                $topic,
+                $key,
+                format_args!($($arg)+),
+            );
+        }
+    };
+}
+pub(crate) use diag_once;
+
+/// `diag_sum!(Warn, "topic", [name = count, …], "format naming {name}…", args…)`: adds the
+/// counts of one event to this call site's sums and, when the topic may print (its rate
+/// limit), prints a line with the sums since its previous line bound to the names. Events while
+/// the topic is held back are summed into the next line, never lost from it.
+macro_rules! diag_sum {
+    ($level:ident, $topic:expr, [$($name:ident = $count:expr),+ $(,)?], $($arg:tt)+) => {{
+        static TALLY: $crate::diagnostics::Tally<{ [$(stringify!($name)),+].len() }> =
+            $crate::diagnostics::Tally::new();
+        if let ::core::option::Option::Some([$($name),+]) =
+            TALLY.add($crate::diagnostics::Level::$level, $topic, [$($count),+])
+        {
+            $crate::diagnostics::emit_summed(
+                $crate::diagnostics::Level::$level,
+                $topic,
+                format_args!($($arg)+),
+            );
+        }
+    }};
+}
+pub(crate) use diag_sum;
+
+/// Prints a line [`Tally::add`] admitted (its sums are in the message).
+pub(crate) fn emit_summed(level: Level, topic: &'static str, message: fmt::Arguments<'_>) {
+    write_line(level, topic, message, HeldBack(0));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +422,31 @@ mod tests {
         assert_eq!(HeldBack(0).to_string(), "");
         assert_eq!(HeldBack(1).to_string(), " (1 similar message held back)");
         assert_eq!(HeldBack(7).to_string(), " (7 similar messages held back)");
+    }
+
+    /// Makes `topic`'s last line look older than the rate limit's interval.
+    fn age_topic(topic: &'static str) {
+        let mut topics = TOPICS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(state) = topics.as_mut().and_then(|topics| topics.get_mut(topic)) {
+            state.last = state.last.and_then(|at| at.checked_sub(INTERVAL));
+        }
+    }
+
+    #[test]
+    fn a_tally_carries_the_counts_of_held_back_events_into_the_next_line() {
+        set_level(Some(Level::Warn));
+        let topic = "test-tally";
+        let tally = Tally::<2>::new();
+        // The first event prints with its own counts.
+        assert_eq!(tally.add(Level::Warn, topic, [1, 3]), Some([1, 3]));
+        // Within the interval the topic is held back: the counts are summed, not lost.
+        assert_eq!(tally.add(Level::Warn, topic, [1, 4]), None);
+        assert_eq!(tally.add(Level::Warn, topic, [1, 5]), None);
+        age_topic(topic);
+        // The next line reports every event since the previous one: 3 events, 4 + 5 + 6.
+        assert_eq!(tally.add(Level::Warn, topic, [1, 6]), Some([3, 15]));
+        // Nothing counted since: no line, even once the interval has passed.
+        age_topic(topic);
+        assert_eq!(tally.add(Level::Warn, topic, [0, 0]), None);
     }
 }

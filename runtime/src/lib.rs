@@ -39,7 +39,8 @@ pub mod __private {
     pub use crate::private::*;
     pub use crate::stream::keys as stream_keys;
     pub use crate::stream::{
-        read_chunk_usage, stream_started, ReadItem, RecordedStream, StreamRecord,
+        read_chunk_usage, record_boxed, stream_started, BoxedStream, ReadItem, RecordedStream,
+        StreamRecord,
     };
 }
 mod private;

@@ -79,6 +79,9 @@ pub struct UsageData<'a> {
     /// Streaming hook: set while reading a chunk whose text is not captured, so no chunk
     /// allocates for text that is thrown away.
     discard_completion: bool,
+    /// Streaming hook: the stream's completion so far, lent for one chunk whose text is
+    /// captured; the chunk's text is appended to it, so no chunk allocates a list of parts.
+    stream_text: Option<String>,
 }
 
 impl<'a> UsageData<'a> {
@@ -130,8 +133,11 @@ impl<'a> UsageData<'a> {
         self.finish_reasons.push(reason);
     }
     /// Appends completion text. It is content: exported only if the capture policy allows.
+    #[inline]
     pub fn push_completion(&mut self, text: &'a str) {
-        if !self.discard_completion {
+        if let Some(stream_text) = &mut self.stream_text {
+            stream_text.push_str(text);
+        } else if !self.discard_completion {
             self.completion.push(text);
         }
     }
@@ -207,12 +213,22 @@ impl<'a> UsageData<'a> {
 
     // --- streaming hooks (used by `crate::stream`; keep with `UsageData`) ---
 
-    /// A reader for one stream chunk: it drops completion text when `keep_completion` is false.
-    pub(crate) fn for_chunk(keep_completion: bool) -> Self {
+    /// A reader for one stream chunk: it appends completion text to `text` (the stream's
+    /// completion so far, given back by [`UsageData::take_stream_text`]), or drops it when
+    /// `text` is `None`.
+    #[inline]
+    pub(crate) fn for_chunk(text: Option<String>) -> Self {
         UsageData {
-            discard_completion: !keep_completion,
+            discard_completion: text.is_none(),
+            stream_text: text,
             ..UsageData::default()
         }
+    }
+
+    /// The completion text lent to [`UsageData::for_chunk`], with this chunk's text appended.
+    #[inline]
+    pub(crate) fn take_stream_text(&mut self) -> Option<String> {
+        self.stream_text.take()
     }
 
     /// Folds the token counts of one chunk into this accumulator, field by field: the latest

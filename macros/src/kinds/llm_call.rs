@@ -6,6 +6,9 @@ use crate::registry::AttrType;
 /// The operations an LLM call can be.
 const OPERATIONS: &[&str] = &["chat", "text_completion", "generate_content", "embeddings"];
 
+/// What `returns = …` can declare.
+const RETURNS: &[&str] = &["stream"];
+
 /// The declaration.
 pub(crate) const DECL: Decl = Decl {
     label: "llm_call",
@@ -59,6 +62,7 @@ pub(crate) const DECL: Decl = Decl {
         ("system", Target::System),
         ("capture", Target::Capture),
         ("usage", Target::Usage),
+        ("returns", Target::Returns(RETURNS)),
     ],
     common: COMMON,
     required: &[],

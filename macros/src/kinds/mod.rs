@@ -126,6 +126,9 @@ pub(crate) enum Target {
     RerankInput,
     /// `decision = …`: a step's declared decision, one of a fixed set.
     Decision(&'static [&'static str]),
+    /// `returns = stream`: the return type is a stream the macro cannot see through (an
+    /// alias), one of a fixed set.
+    Returns(&'static [&'static str]),
 }
 
 /// A required argument.
@@ -220,7 +223,8 @@ pub(crate) enum End {
     /// When the body returns, panics or (async) its future is dropped.
     BodyReturns,
     /// As [`End::BodyReturns`], unless the function returns a stream (`impl Stream`,
-    /// `Result<impl Stream, E>`, a boxed stream): then the span ends when the returned
-    /// stream finishes or is dropped (see `stream.rs`).
+    /// `Result<impl Stream, E>`, a boxed stream, or a type declared a stream with
+    /// `returns = stream`): then the span ends when the returned stream finishes or is
+    /// dropped (see `stream.rs`).
     BodyOrStream,
 }

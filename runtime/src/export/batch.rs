@@ -116,9 +116,6 @@ const SHARDS: usize = 8;
 /// The most spans a shard's batch reserves room for up front.
 const MAX_PREALLOCATED: usize = 4096;
 
-/// How often the dropped-span warning may be logged.
-const DROP_LOG_INTERVAL: Duration = Duration::from_secs(10);
-
 /// How long a shutdown that ran out of time waits, past its bound, for the export thread to
 /// exit once the export call in progress is cancelled. An exporter whose future yields (the
 /// OTLP ones do) lets it exit within microseconds; one that blocks inside `poll` cannot be
@@ -596,8 +593,7 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
     let exporter = exporter;
     let _ = shared.worker_thread.set(thread::current());
     let mut last_sweep = Instant::now();
-    let mut last_drop_log: Option<Instant> = None;
-    let mut dropped_logged = 0u64;
+    let mut dropped_counted = 0u64;
     loop {
         let (ticket, pending_request, shutdown) = {
             let control = shared.control.lock().unwrap_or_else(|e| e.into_inner());
@@ -651,23 +647,20 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
             last_sweep = Instant::now();
         }
 
+        // Counted into the rate-limited warning as they happen; a line sums those since the
+        // previous one.
         let dropped = shared.stats.dropped();
-        if dropped > dropped_logged
-            && last_drop_log.is_none_or(|at| at.elapsed() >= DROP_LOG_INTERVAL)
-        {
-            crate::diagnostics::diag!(
-                Warn,
-                "queue",
-                "export queue full ({} spans): {} spans dropped since the last warning, {} in \
-                 total; the backend is slower than the span rate (raise the queue capacity or \
-                 sample)",
-                shared.capacity,
-                dropped - dropped_logged,
-                dropped
-            );
-            dropped_logged = dropped;
-            last_drop_log = Some(Instant::now());
-        }
+        let newly_dropped = dropped - dropped_counted;
+        dropped_counted = dropped;
+        crate::diagnostics::diag_sum!(
+            Warn,
+            "queue",
+            [since_last = newly_dropped],
+            "export queue full ({} spans): {since_last} spans dropped since the last warning, \
+             {dropped} in total; the backend is slower than the span rate (raise the queue \
+             capacity or sample)",
+            shared.capacity
+        );
 
         if pending_request {
             if shutdown {

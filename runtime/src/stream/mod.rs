@@ -3,7 +3,8 @@
 //! chunks, cost and the assembled completion.
 //!
 //! `llmscope::llm_call` on a function returning `impl Stream`, `Result<impl Stream, E>` or a boxed
-//! stream (`Pin<Box<dyn Stream …>>`, `BoxStream`) wraps the stream in [`RecordedStream`]:
+//! stream (`Pin<Box<dyn Stream …>>`, `BoxStream`, or an alias of one declared with
+//! `returns = stream`) wraps the stream in [`RecordedStream`]:
 //!
 //! - the span ends when the stream yields its last item (`None`), an `Err` item, or is
 //!   dropped: early, before its first poll, while a panic unwinds, or when the runtime
@@ -16,12 +17,16 @@
 //!   `llmscope.stream.usage_missing` and warned about once per call site;
 //! - when the call does not record, polling costs one branch and nothing is allocated.
 
+mod boxed;
+mod clock;
 pub mod keys;
 mod record;
 mod wrapper;
 
 // What the macros call: not public API, may change in any release.
 #[doc(hidden)]
-pub use record::{read_chunk_usage, StreamRecord};
+pub use boxed::{record_boxed, BoxedStream};
 #[doc(hidden)]
-pub use wrapper::{stream_started, ReadItem, RecordedStream};
+pub use record::{read_chunk_usage, ChunkTiming, StreamRecord};
+#[doc(hidden)]
+pub use wrapper::{stream_started, ReadItem, RecordedStream, StreamStart};

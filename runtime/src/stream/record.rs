@@ -3,16 +3,18 @@
 //! Invariants:
 //! - a [`StreamRecord`] exists only for a call whose span records; it owns the [`Call`] and
 //!   is consumed by [`StreamRecord::finish`], so the span ends exactly once;
-//! - per chunk it does no allocation beyond what the chunk's own text needs when content is
-//!   captured (the token counts are folded in place; the gaps vector grows geometrically);
+//! - per chunk it reads the tick counter once ([`clock::ticks`], not the system clock) and
+//!   does no allocation beyond what the chunk's own text needs when content is captured (the
+//!   token counts are folded in place; the arrivals vector grows geometrically); ticks become
+//!   durations once, when the span ends;
 //! - the completion is assembled from the chunks' text and redacted once, at the end.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use opentelemetry::trace::{Status, TraceContextExt as _};
 use opentelemetry::KeyValue;
 
+use super::clock::{self, Mark, Scale};
 use super::keys;
 use crate::private::{Call, Site};
 use crate::usage::{Usage, UsageData};
@@ -32,18 +34,18 @@ pub(crate) enum Ending {
 
 /// The call record of a streamed call: its span, the chunk timing, and what the chunks said.
 ///
-/// The timing is kept whole (time to first chunk and every gap between chunks) so that the
-/// semconv histograms `…time_to_first_chunk` and `…time_per_output_chunk` can be recorded from
-/// the same timestamps.
+/// The timing is kept whole (the arrival of every chunk) so that the semconv histograms
+/// `…time_to_first_chunk` and `…time_per_output_chunk` can be recorded from the same
+/// timestamps.
 #[derive(Debug)]
 pub struct StreamRecord {
     call: Call,
     site: &'static Site,
-    started: Instant,
-    first_chunk: Option<Duration>,
-    last_chunk: Option<Instant>,
-    chunks: u64,
-    gaps: Vec<Duration>,
+    /// The function's path, named in the warning about a stream without usage.
+    function: &'static str,
+    started: Mark,
+    /// The tick count at each chunk's arrival ([`clock::ticks`]).
+    arrivals: Vec<u64>,
     counts: UsageData<'static>,
     response_id: Option<String>,
     response_model: Option<String>,
@@ -58,11 +60,13 @@ pub struct StreamRecord {
 }
 
 impl StreamRecord {
-    /// A record for `call` (which records), started at `started`.
+    /// A record for `call` (which records) of the function `function` at `site`, started at
+    /// `started`.
     pub(crate) fn new(
         call: Call,
         site: &'static Site,
-        started: Instant,
+        function: &'static str,
+        started: Mark,
         reads_usage: bool,
     ) -> StreamRecord {
         StreamRecord {
@@ -70,11 +74,9 @@ impl StreamRecord {
             capture: call.captures_content(),
             call,
             site,
+            function,
             started,
-            first_chunk: None,
-            last_chunk: None,
-            chunks: 0,
-            gaps: Vec::new(),
+            arrivals: Vec::new(),
             counts: UsageData::default(),
             response_id: None,
             response_model: None,
@@ -91,35 +93,27 @@ impl StreamRecord {
         &mut self.call
     }
 
-    /// Time from the start of the call to the first chunk, once one arrived.
-    pub fn time_to_first_chunk(&self) -> Option<Duration> {
-        self.first_chunk
-    }
-
-    /// The time between consecutive chunks, from the end of one to the end of the next
-    /// (one entry per chunk after the first).
-    pub fn chunk_gaps(&self) -> &[Duration] {
-        &self.gaps
+    /// The chunk timing so far, converted from ticks at the rate measured now.
+    pub fn timing(&self) -> ChunkTiming {
+        ChunkTiming::of(&self.started, &self.arrivals, &Mark::now())
     }
 
     /// The number of chunks received.
     pub fn chunks(&self) -> u64 {
-        self.chunks
+        self.arrivals.len() as u64
     }
 
-    /// Notes the arrival of a chunk at `now`.
+    /// Notes the arrival of a chunk, now.
     #[inline]
-    pub(crate) fn chunk_arrived(&mut self, now: Instant) {
-        match self.last_chunk {
-            None => self.first_chunk = Some(now.saturating_duration_since(self.started)),
-            Some(last) => self.gaps.push(now.saturating_duration_since(last)),
-        }
-        self.last_chunk = Some(now);
-        self.chunks += 1;
+    pub(crate) fn chunk_arrived(&mut self) {
+        self.arrivals.push(clock::ticks());
     }
 
-    fn absorb(&mut self, chunk: &UsageData<'_>) {
+    fn absorb(&mut self, chunk: &mut UsageData<'_>) {
         self.counts.absorb_counts(chunk);
+        if let Some(text) = chunk.take_stream_text() {
+            self.completion = text;
+        }
         if self.response_id.is_none() {
             self.response_id = chunk.response_id().map(str::to_owned);
         }
@@ -132,19 +126,17 @@ impl StreamRecord {
         for reason in chunk.finish_reasons() {
             self.finish_reasons.push((*reason).to_owned());
         }
-        for part in chunk.completion() {
-            self.completion.push_str(part);
-        }
     }
 
     /// Ends the span: timing, accumulated usage and cost, content, and how the stream ended.
     pub(crate) fn finish(self: Box<Self>, ending: Ending) {
+        let end = Mark::now();
         let StreamRecord {
             mut call,
             site,
-            first_chunk,
-            chunks,
-            gaps,
+            function,
+            started,
+            arrivals,
             counts,
             response_id,
             response_model,
@@ -154,23 +146,24 @@ impl StreamRecord {
             reads_usage,
             ..
         } = *self;
+        // The mean gap is (last − first) / (chunks − 1): no per-chunk work at the end.
+        let scale = Scale::at(&end);
         let mut attributes = Vec::with_capacity(6);
         attributes.push(KeyValue::new(
             keys::CHUNKS,
-            i64::try_from(chunks).unwrap_or(i64::MAX),
+            i64::try_from(arrivals.len()).unwrap_or(i64::MAX),
         ));
-        if let Some(first) = first_chunk {
+        if let (Some(&first), Some(&last)) = (arrivals.first(), arrivals.last()) {
             attributes.push(KeyValue::new(
                 keys::RESPONSE_TIME_TO_FIRST_CHUNK,
-                first.as_secs_f64(),
+                scale.between(started.ticks(), first).as_secs_f64(),
             ));
-        }
-        if !gaps.is_empty() {
-            let total: Duration = gaps.iter().sum();
-            attributes.push(KeyValue::new(
-                keys::TIME_PER_OUTPUT_CHUNK,
-                total.as_secs_f64() / gaps.len() as f64,
-            ));
+            if arrivals.len() > 1 {
+                attributes.push(KeyValue::new(
+                    keys::TIME_PER_OUTPUT_CHUNK,
+                    scale.between(first, last).as_secs_f64() / (arrivals.len() - 1) as f64,
+                ));
+            }
         }
         let abandoned = matches!(ending, Ending::Abandoned | Ending::Panicked);
         if abandoned && finish_reasons.is_empty() {
@@ -179,13 +172,16 @@ impl StreamRecord {
         let has_counts = counts.has_counts();
         if !has_counts {
             attributes.push(KeyValue::new(keys::USAGE_MISSING, true));
-            if reads_usage && ending == Ending::Completed && first_warning(site) {
-                crate::diagnostics::diag!(
+            if reads_usage && ending == Ending::Completed {
+                // Once per call site, however often it streams and whatever else warns.
+                crate::diagnostics::diag_once!(
                     Warn,
                     "stream",
-                    "a streamed `{}` call ended without any token usage: no usage or cost is \
-                     recorded for it (for OpenAI, request `stream_options.include_usage = true`; \
-                     otherwise check that the chunk type marks its counts with `#[usage(...)]`)",
+                    site as *const Site as usize,
+                    "`{function}` (a streamed `{}` call) ended without any token usage: no usage \
+                     or cost is recorded for its calls (for OpenAI, request \
+                     `stream_options.include_usage = true`; otherwise check that the chunk type \
+                     marks its counts with `#[usage(...)]`)",
                     site.operation
                 );
             }
@@ -230,24 +226,37 @@ impl StreamRecord {
 /// type, so a chunk type without [`Usage`] is reported there).
 #[inline]
 pub fn read_chunk_usage<R: Usage + ?Sized>(record: &mut StreamRecord, chunk: &R) {
-    let mut usage = UsageData::for_chunk(record.capture);
+    let text = record
+        .capture
+        .then(|| std::mem::take(&mut record.completion));
+    let mut usage = UsageData::for_chunk(text);
     chunk.record_usage(&mut usage);
-    record.absorb(&usage);
+    record.absorb(&mut usage);
 }
 
-/// Call sites already warned about a stream without usage.
-static WARNED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// When a stream's chunks arrived, as durations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChunkTiming {
+    /// From the start of the call to the first chunk, once one arrived.
+    pub time_to_first_chunk: Option<Duration>,
+    /// Between consecutive chunks, from the end of one to the end of the next (one entry per
+    /// chunk after the first).
+    pub gaps: Vec<Duration>,
+}
 
-/// True the first time a site ends a stream without usage.
-fn first_warning(site: &'static Site) -> bool {
-    let address = site as *const Site as usize;
-    let mut warned = WARNED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if warned.contains(&address) {
-        false
-    } else {
-        warned.push(address);
-        true
+impl ChunkTiming {
+    /// The timing of chunks that arrived at tick counts `arrivals`, for a call started at
+    /// `started`, converted at the rate measured up to `now`.
+    fn of(started: &Mark, arrivals: &[u64], now: &Mark) -> ChunkTiming {
+        let scale = Scale::at(now);
+        ChunkTiming {
+            time_to_first_chunk: arrivals
+                .first()
+                .map(|&first| scale.between(started.ticks(), first)),
+            gaps: arrivals
+                .windows(2)
+                .map(|pair| scale.between(pair[0], pair[1]))
+                .collect(),
+        }
     }
 }

@@ -14,11 +14,11 @@
 
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
-use std::time::Instant;
 
 use futures::Stream;
 use opentelemetry::Context;
 
+use super::clock::Mark;
 use super::record::{Ending, StreamRecord};
 use crate::private::{Call, Site};
 
@@ -55,11 +55,15 @@ impl<S: Stream> std::fmt::Debug for RecordedStream<S> {
     }
 }
 
+/// When a streamed call started: the origin of its time to first chunk.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamStart(Mark);
+
 /// When the call started, if it records (the origin of the time to first chunk).
 #[inline]
-pub fn stream_started(call: &Option<Call>) -> Option<Instant> {
+pub fn stream_started(call: &Option<Call>) -> Option<StreamStart> {
     match call {
-        Some(call) if call.is_recording() => Some(Instant::now()),
+        Some(call) if call.is_recording() => Some(StreamStart(Mark::now())),
         _ => None,
     }
 }
@@ -74,21 +78,22 @@ impl<S: Stream> RecordedStream<S> {
         }
     }
 
-    /// Wraps `inner`, returned by the call `call` of `site` that started at `started`
-    /// ([`stream_started`]); `read` reads each item; `reads_usage` is false for a call
-    /// written with `usage = false` (no warning when no usage arrives).
+    /// Wraps `inner`, returned by the call `call` of the function `function` at `site` that
+    /// started at `started` ([`stream_started`]); `read` reads each item; `reads_usage` is
+    /// false for a call written with `usage = false` (no warning when no usage arrives).
     #[inline]
     pub fn record(
         inner: S,
         call: Call,
         site: &'static Site,
-        started: Option<Instant>,
+        function: &'static str,
+        started: Option<StreamStart>,
         read: ReadItem<S::Item>,
         reads_usage: bool,
     ) -> Self {
         let mode = if call.is_recording() {
-            let started = started.unwrap_or_else(Instant::now);
-            let record = StreamRecord::new(call, site, started, reads_usage);
+            let started = started.map_or_else(Mark::now, |StreamStart(mark)| mark);
+            let record = StreamRecord::new(call, site, function, started, reads_usage);
             Mode::Record(Box::new(record), read)
         } else {
             // Nothing to end: a call that does not record has no span to finish.
@@ -124,7 +129,7 @@ impl<S: Stream> Stream for RecordedStream<S> {
                 let ending = match &poll {
                     Poll::Pending => return poll,
                     Poll::Ready(Some(item)) => {
-                        record.chunk_arrived(Instant::now());
+                        record.chunk_arrived();
                         if read(item, record) {
                             Ending::Failed
                         } else {

@@ -21,6 +21,26 @@ fn connect() -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A client library's stream type behind aliases: the macro is told it is a stream.
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<Chunk, ApiError>> + Send>>;
+type LocalChunks<'a> = futures::stream::LocalBoxStream<'a, Chunk>;
+
+#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", returns = stream)]
+async fn alias_result() -> Result<ChunkStream, ApiError> {
+    connect()?;
+    Ok(Box::pin(stream::iter([Ok(Chunk { text: String::new() })])))
+}
+
+#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", returns = "stream")]
+fn local_alias<'a>(text: &'a str) -> LocalChunks<'a> {
+    stream::iter([Chunk { text: text.to_owned() }]).boxed_local()
+}
+
+#[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", returns = stream)]
+fn declared_and_recognised() -> impl Stream<Item = Chunk> {
+    stream::iter([Chunk { text: String::new() }])
+}
+
 #[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini")]
 fn sync_impl() -> impl Stream<Item = Chunk> {
     stream::iter([Chunk { text: String::new() }])
