@@ -28,6 +28,10 @@ fn main() {
         );
         return;
     };
+    if let Some(realistic) = variant.strip_prefix("realistic_") {
+        run_realistic(realistic, iterations);
+        return;
+    }
     let req = request();
     // `llm_call_unsampled*` and `llm_call_known_sampler` use a sampler llmscope knows (as
     // `llmscope::init` sets up); `llm_call_unsampled_sdk_sampler` and `raw_sdk_unsampled` an
@@ -98,4 +102,55 @@ fn main() {
         }),
         other => panic!("unknown variant `{other}`"),
     }
+}
+
+/// The realistic call (issue 15, `benches/common/realistic.rs`): `<what>` or `<what>_simple`,
+/// `<what>` one of `llm_call`, `raw_sdk`, `tracing`, `floor`; without `_simple` through the
+/// pipeline `llmscope::init()` builds (llmscope's batch processor), with it through the SDK's
+/// simple processor. The calls run on the main thread; `scripts/instructions.sh` counts that
+/// thread (what the caller pays) and all threads (the export work too).
+fn run_realistic(variant: &str, iterations: u64) {
+    use common::realistic;
+    let (what, simple) = match variant.strip_suffix("_simple") {
+        Some(what) => (what, true),
+        None => (variant, false),
+    };
+    let req = realistic::request();
+    let sampler = llmscope::Sampler::default_sampler();
+    let provider = if simple {
+        simple_provider(&sampler)
+    } else {
+        init_style_provider(&sampler)
+    };
+    let tracer = provider.tracer("bench");
+    let run = |f: &dyn Fn()| {
+        for _ in 0..iterations {
+            f();
+        }
+    };
+    match what {
+        "llm_call" => {
+            let _scope = llmscope::scoped_with_sampler(&provider, &sampler).attach();
+            run(&|| {
+                black_box(realistic::annotated(black_box(&req)));
+            });
+        }
+        "raw_sdk" => run(&|| {
+            black_box(realistic::raw_sdk(&tracer, black_box(&req)));
+        }),
+        "tracing" => {
+            let subscriber = tracing_subscriber::registry()
+                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench")));
+            tracing::subscriber::with_default(subscriber, || {
+                run(&|| {
+                    black_box(realistic::with_tracing(black_box(&req)));
+                })
+            });
+        }
+        "floor" => run(&|| {
+            black_box(realistic::floor(black_box(&req)));
+        }),
+        other => panic!("unknown realistic variant `{other}`"),
+    }
+    let _ = provider.shutdown();
 }
