@@ -105,7 +105,9 @@ fn main() {
 }
 
 /// The realistic call (issue 15, `benches/common/realistic.rs`): `<what>` or `<what>_simple`,
-/// `<what>` one of `llm_call`, `raw_sdk`, `tracing`, `floor`; without `_simple` through the
+/// `<what>` one of `llm_call` (processed on the caller's thread), `llm_call_deferred`
+/// (processed on llmscope's processing thread, as `llmscope::init()` installs it), `raw_sdk`,
+/// `tracing`, `floor`; without `_simple` through the
 /// pipeline `llmscope::init()` builds (llmscope's batch processor), with it through the SDK's
 /// simple processor. The calls run on the main thread; `scripts/instructions.sh` counts that
 /// thread (what the caller pays) and all threads (the export work too).
@@ -134,6 +136,13 @@ fn run_realistic(variant: &str, iterations: u64) {
             run(&|| {
                 black_box(realistic::annotated(black_box(&req)));
             });
+        }
+        "llm_call_deferred" => {
+            let _scope = llmscope::scoped_deferred(&provider, &sampler).attach();
+            run(&|| {
+                black_box(realistic::annotated(black_box(&req)));
+            });
+            llmscope::flush_processing();
         }
         "raw_sdk" => run(&|| {
             black_box(realistic::raw_sdk(&tracer, black_box(&req)));

@@ -31,6 +31,15 @@ fn variants(c: &mut Criterion, group_name: &str, make: fn(&llmscope::Sampler) ->
         let _scope = llmscope::scoped_with_sampler(&provider, &sampler).attach();
         group.bench_function("llm_call", |b| b.iter(|| annotated(black_box(&req))));
     }
+    // As `llmscope::init()` installs it: processed on llmscope's processing thread.
+    let deferred = make(&sampler);
+    {
+        let _scope = llmscope::scoped_deferred(&deferred, &sampler).attach();
+        group.bench_function("llm_call_deferred", |b| {
+            b.iter(|| annotated(black_box(&req)))
+        });
+    }
+    llmscope::flush_processing();
     let tracer = provider.tracer("bench");
     group.bench_function("raw_sdk", |b| b.iter(|| raw_sdk(&tracer, black_box(&req))));
     let layer_provider = make(&sampler);
@@ -44,6 +53,7 @@ fn variants(c: &mut Criterion, group_name: &str, make: fn(&llmscope::Sampler) ->
     group.bench_function("floor", |b| b.iter(|| floor(black_box(&req))));
     group.finish();
     let _ = provider.shutdown();
+    let _ = deferred.shutdown();
     let _ = layer_provider.shutdown();
 }
 

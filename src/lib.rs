@@ -145,7 +145,7 @@
 ///
 /// ```text
 /// fn ask(req: &Request) -> Reply {
-///     static SITE: Site = Site { operation: "chat", kind: Kind::Client, capture: None };
+///     static SITE: Site = Site { operation: "chat", kind: Kind::Client, capture: None, attributes: 30 };
 ///     let mut call = __private::start(
 ///         &SITE,
 ///         |start| {                   // the name and the sampling-relevant attributes
@@ -408,7 +408,7 @@ pub use llmscope_macros::Usage;
 /// retrieval above:
 ///
 /// ```text
-/// static SITE: Site = Site { operation: "retrieval", kind: Kind::Client, capture: None };
+/// static SITE: Site = Site { operation: "retrieval", kind: Kind::Client, capture: None, attributes: 9 };
 /// let mut call = __private::start(
 ///     &SITE,
 ///     |start| Start::name(start, Cow::Borrowed("retrieval kb-prod")),
@@ -593,7 +593,7 @@ pub use llmscope_macros::agent_step;
 /// The wrapper of [`llm_call`] (see its "Expands to"), with these parts:
 ///
 /// ```text
-/// static SITE: Site = Site { operation: "execute_tool", kind: Kind::Internal, capture: None };
+/// static SITE: Site = Site { operation: "execute_tool", kind: Kind::Internal, capture: None, attributes: 7 };
 /// let mut call = __private::start(
 ///     &SITE,
 ///     |start| Start::name(start, Cow::Borrowed("execute_tool web_search")),
@@ -623,9 +623,9 @@ pub use llmscope_runtime::capture::{
     capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
 };
 pub use llmscope_runtime::{
-    capture, diagnostics, dropped_spans, export, init, install, install_with_sampler, is_installed,
-    opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
-    scoped_with_sampler, semconv, set_price_registry, setup, stream, unknown_models, AlreadySet,
+    capture, diagnostics, dropped_spans, export, flush_processing, init, install, install_deferred,
+    install_with_sampler, is_installed, opentelemetry, opentelemetry_sdk, price_registry, pricing,
+    redact, sampling, scoped, scoped_deferred, scoped_with_sampler, semconv, set_price_registry, setup, stream, unknown_models, AlreadySet,
     ErrorType, ExportError, ExportReport, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
     UsageData, INSTRUMENTATION_NAME,
 };

@@ -20,13 +20,49 @@ pub(crate) struct InstalledTracer {
     pub(crate) tracer: SdkTracer,
     /// A standard sampler llmscope decides itself before building a span.
     pub(crate) sampler: Option<Sampler>,
+    /// Whether calls are processed and handed to the provider on llmscope's processing
+    /// thread (`crate::private::processing`) rather than on the caller's when they end.
+    pub(crate) deferred: bool,
+    /// Cleared when the provider turned out not to take the span ids llmscope hands it (it
+    /// was not built with [`Sampler::configure`]): its spans are then built when they start.
+    pub(crate) takes_ids: AtomicBool,
 }
 
 impl InstalledTracer {
-    fn new(provider: &SdkTracerProvider, sampler: Option<&Sampler>) -> Self {
+    fn new(provider: &SdkTracerProvider, sampler: Option<&Sampler>, deferred: bool) -> Self {
+        let sampler = sampler.filter(|s| s.is_standard()).cloned();
         InstalledTracer {
             tracer: tracer_for(provider),
-            sampler: sampler.filter(|s| s.is_standard()).cloned(),
+            takes_ids: AtomicBool::new(sampler.is_some()),
+            sampler,
+            deferred,
+        }
+    }
+
+    /// Whether a call kept by llmscope's own decision may be recorded without an SDK span
+    /// until it ends (the provider takes the span id the call's children already carry).
+    #[inline]
+    pub(crate) fn builds_at_end(&self) -> bool {
+        self.takes_ids.load(Ordering::Relaxed)
+    }
+}
+
+/// A destination a call holds on to until its span is built: the scoped one shares its
+/// allocation, the process-wide one is never freed.
+#[derive(Clone)]
+pub(crate) enum Destination {
+    Scoped(Arc<InstalledTracer>),
+    Global(&'static InstalledTracer),
+}
+
+impl std::ops::Deref for Destination {
+    type Target = InstalledTracer;
+
+    #[inline]
+    fn deref(&self) -> &InstalledTracer {
+        match self {
+            Destination::Scoped(destination) => destination,
+            Destination::Global(destination) => destination,
         }
     }
 }
@@ -72,7 +108,7 @@ pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
 /// assert!(llmscope::install(&provider).is_err());
 /// ```
 pub fn install(provider: &SdkTracerProvider) -> Result<(), AlreadySet<SdkTracerProvider>> {
-    install_destination(provider, None)
+    install_destination(provider, None, false)
 }
 
 /// [`install`], telling llmscope the sampler `provider` was built with
@@ -108,17 +144,33 @@ pub fn install_with_sampler(
     provider: &SdkTracerProvider,
     sampler: &Sampler,
 ) -> Result<(), AlreadySet<SdkTracerProvider>> {
-    install_destination(provider, Some(sampler))
+    install_destination(provider, Some(sampler), false)
+}
+
+/// [`install_with_sampler`], with every recorded call processed on llmscope's processing
+/// thread instead of the caller's: see [`scoped_deferred`] for what that changes.
+/// [`init`](crate::init) installs its provider this way.
+///
+/// # Errors
+///
+/// Returns [`AlreadySet`] (with a clone of `provider`) if a provider was already installed;
+/// the first one stays.
+pub fn install_deferred(
+    provider: &SdkTracerProvider,
+    sampler: &Sampler,
+) -> Result<(), AlreadySet<SdkTracerProvider>> {
+    install_destination(provider, Some(sampler), true)
 }
 
 fn install_destination(
     provider: &SdkTracerProvider,
     sampler: Option<&Sampler>,
+    deferred: bool,
 ) -> Result<(), AlreadySet<SdkTracerProvider>> {
     let mut installed = false;
     GLOBAL_TRACER.get_or_init(|| {
         installed = true;
-        InstalledTracer::new(provider, sampler)
+        InstalledTracer::new(provider, sampler, deferred)
     });
     if installed {
         Ok(())
@@ -156,7 +208,7 @@ pub fn is_installed() -> bool {
 /// // every annotated call on this thread now records into `exporter`
 /// ```
 pub fn scoped(provider: &SdkTracerProvider) -> Context {
-    scoped_destination(provider, None)
+    scoped_destination(provider, None, false)
 }
 
 /// [`scoped`], telling llmscope the sampler `provider` was built with, as
@@ -177,19 +229,55 @@ pub fn scoped(provider: &SdkTracerProvider) -> Context {
 /// // annotated calls on this thread are dropped before anything is built
 /// ```
 pub fn scoped_with_sampler(provider: &SdkTracerProvider, sampler: &Sampler) -> Context {
-    scoped_destination(provider, Some(sampler))
+    scoped_destination(provider, Some(sampler), false)
 }
 
-fn scoped_destination(provider: &SdkTracerProvider, sampler: Option<&Sampler>) -> Context {
+/// [`scoped_with_sampler`], with the processing of every recorded call moved off the caller's
+/// thread: when a call ends, its record (what it recorded, copied, and its timestamps) is
+/// queued for llmscope's processing thread, which redacts the application's attribute values,
+/// prices the call, names the span and hands the finished span to `provider` (whose span
+/// processors and exporters therefore run there, never on the caller's thread).
+///
+/// Spans reach the provider a little later: call [`flush_processing`](crate::flush_processing)
+/// before reading an in-memory exporter or calling `provider.force_flush()` (the
+/// [`TelemetryGuard`](crate::TelemetryGuard) of [`init`](crate::init) does it in `flush` and
+/// `shutdown`). When the processing queue is full the caller processes its own call, so no
+/// call is lost. `provider` must be built with [`Sampler::configure`].
+///
+/// # Examples
+///
+/// ```
+/// use llmscope::sampling::Sampler;
+/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+///
+/// let sampler = Sampler::default_sampler();
+/// let exporter = InMemorySpanExporter::default();
+/// let provider = sampler
+///     .configure(SdkTracerProvider::builder())
+///     .with_simple_exporter(exporter.clone())
+///     .build();
+/// let _guard = llmscope::scoped_deferred(&provider, &sampler).attach();
+/// // … annotated calls …
+/// llmscope::flush_processing();
+/// ```
+pub fn scoped_deferred(provider: &SdkTracerProvider, sampler: &Sampler) -> Context {
+    scoped_destination(provider, Some(sampler), true)
+}
+
+fn scoped_destination(
+    provider: &SdkTracerProvider,
+    sampler: Option<&Sampler>,
+    deferred: bool,
+) -> Context {
     SCOPES_EXIST.store(true, Ordering::Release);
     Context::current().with_value(ScopedTracer(Arc::new(InstalledTracer::new(
-        provider, sampler,
+        provider, sampler, deferred,
     ))))
 }
 
 /// The tracer for a span about to start under `parent`: the scoped one, else the global one.
 pub(crate) enum TracerRef<'a> {
-    Scoped(&'a InstalledTracer),
+    Scoped(&'a Arc<InstalledTracer>),
     Global(&'static InstalledTracer),
 }
 
@@ -211,6 +299,22 @@ impl TracerRef<'_> {
     #[inline]
     pub(crate) fn sampler(&self) -> Option<&Sampler> {
         self.destination().sampler.as_ref()
+    }
+
+    /// Whether a kept call may wait for its end to build its span (see
+    /// [`InstalledTracer::builds_at_end`]).
+    #[inline]
+    pub(crate) fn builds_at_end(&self) -> bool {
+        self.destination().builds_at_end()
+    }
+
+    /// The destination, held by a call until its span is built.
+    #[inline]
+    pub(crate) fn to_owned(&self) -> Destination {
+        match self {
+            TracerRef::Scoped(destination) => Destination::Scoped(Arc::clone(destination)),
+            TracerRef::Global(destination) => Destination::Global(destination),
+        }
     }
 }
 

@@ -315,6 +315,33 @@ fn keeps_root(root: Root, trace_id: TraceId) -> bool {
 thread_local! {
     /// The trace id llmscope decided a new trace on, for the span it is building now.
     static HANDOFF: Cell<Option<TraceId>> = const { Cell::new(None) };
+    /// The span id a call recorded with (its children already carry it as their parent), for
+    /// the span built for it when it ends.
+    static SPAN_HANDOFF: Cell<Option<SpanId>> = const { Cell::new(None) };
+}
+
+/// Hands `trace_id` (for a new trace) and `span_id` to the provider's [`Sampler::configure`]d
+/// id generator for the span built by `build`, and withdraws both afterwards. Returns what
+/// `build` returned and whether the provider took the span id (false: the provider was not
+/// built with [`Sampler::configure`], and the span got an id of the SDK's own).
+pub(crate) fn with_ids<T>(
+    trace_id: Option<TraceId>,
+    span_id: SpanId,
+    build: impl FnOnce() -> T,
+) -> (T, bool) {
+    /// Withdraws the span id on the way out, also when a span processor's `on_start` panics.
+    struct Withdraw;
+    impl Drop for Withdraw {
+        fn drop(&mut self) {
+            SPAN_HANDOFF.with(|cell| cell.set(None));
+        }
+    }
+    SPAN_HANDOFF.with(|cell| cell.set(Some(span_id)));
+    let withdraw = Withdraw;
+    let built = with_trace_id(trace_id, build);
+    let taken = SPAN_HANDOFF.with(|cell| cell.get().is_none());
+    drop(withdraw);
+    (built, taken)
 }
 
 /// Hands `trace_id` to the provider's [`Sampler::configure`]d id generator for the span built
@@ -348,6 +375,9 @@ impl IdGenerator for HandoffIds {
     }
 
     fn new_span_id(&self) -> SpanId {
+        if let Some(span_id) = SPAN_HANDOFF.with(Cell::take) {
+            return span_id;
+        }
         RandomIdGenerator::default().new_span_id()
     }
 }

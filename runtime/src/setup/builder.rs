@@ -454,7 +454,9 @@ impl TelemetryBuilder {
         let Some(provider) = &guard.tracer_provider else {
             return Ok(guard);
         };
-        crate::install_with_sampler(provider, &guard.sampler)
+        // Deferred: the caller records, llmscope's processing thread redacts, prices and hands
+        // the span to the provider (the guard's `flush` and `shutdown` wait for it).
+        crate::install_deferred(provider, &guard.sampler)
             .map_err(SetupError::AlreadyInstalled)?;
         // A policy the application set before `init` stays.
         let _ = crate::capture::set_capture_policy(capture);

@@ -1,0 +1,158 @@
+//! llmscope's processing thread: where the records of calls to a deferred destination
+//! ([`crate::scoped_deferred`], [`crate::install_deferred`], [`crate::init`]) are processed
+//! and handed to their provider, so that the caller only records.
+//!
+//! Invariants:
+//! - A record is processed exactly once: by this thread, or by the caller when the queue holds
+//!   [`CAPACITY`] records (the caller then pays for its own call instead of losing it).
+//! - The queue is bounded: at most [`CAPACITY`] records wait, each about the size of the span
+//!   it becomes (see `BENCHMARKS.md`).
+//! - Submitting takes one uncontended lock and wakes the thread only when it waits for work.
+//! - [`flush_processing`] returns once every record submitted before it was handed to its
+//!   provider (its span processors have run `on_end`).
+//! - A panic in a user's span processor or exporter while a record is handed over loses that
+//!   span, not the thread.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::record::Record;
+
+/// The most records waiting for the processing thread.
+pub(crate) const CAPACITY: usize = 4096;
+
+struct Processing {
+    state: Mutex<State>,
+    /// Signalled when work arrives and the thread waits for it.
+    work: Condvar,
+    /// Signalled when the thread has processed everything it took.
+    idle: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<(Box<Record>, SystemTime)>,
+    /// The thread waits on `work`.
+    waiting: bool,
+    /// Records taken by the thread and not processed yet.
+    in_hand: usize,
+}
+
+static PROCESSING: OnceLock<&'static Processing> = OnceLock::new();
+
+fn processing() -> &'static Processing {
+    PROCESSING.get_or_init(|| {
+        let processing: &'static Processing = Box::leak(Box::new(Processing {
+            state: Mutex::new(State {
+                queue: VecDeque::with_capacity(CAPACITY),
+                ..State::default()
+            }),
+            work: Condvar::new(),
+            idle: Condvar::new(),
+        }));
+        std::thread::Builder::new()
+            .name("llmscope-process".to_owned())
+            .spawn(move || run(processing))
+            .expect("spawn the llmscope processing thread");
+        processing
+    })
+}
+
+impl Processing {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+/// Hands the record of a call that ended at `end` to the processing thread, or processes it
+/// here when the queue is full.
+pub(super) fn submit(record: Box<Record>, end: SystemTime) {
+    let processing = processing();
+    let mut state = processing.lock();
+    if state.queue.len() >= CAPACITY {
+        drop(state);
+        record.finish(end);
+        return;
+    }
+    state.queue.push_back((record, end));
+    let wake = std::mem::take(&mut state.waiting);
+    drop(state);
+    if wake {
+        processing.work.notify_one();
+    }
+}
+
+fn run(processing: &'static Processing) {
+    let mut batch = VecDeque::with_capacity(CAPACITY);
+    loop {
+        {
+            let mut state = processing.lock();
+            state.in_hand = 0;
+            while state.queue.is_empty() {
+                processing.idle.notify_all();
+                state.waiting = true;
+                state = processing
+                    .work
+                    .wait(state)
+                    .unwrap_or_else(|poison| poison.into_inner());
+            }
+            std::mem::swap(&mut state.queue, &mut batch);
+            state.in_hand = batch.len();
+        }
+        for (record, end) in batch.drain(..) {
+            let _ = catch_unwind(AssertUnwindSafe(|| record.finish(end)));
+        }
+    }
+}
+
+/// Waits until every call that ended before this one was processed and handed to its tracer
+/// provider (its span processors have run), for at most `timeout`; returns false when time ran
+/// out.
+pub(crate) fn flush_within(timeout: Duration) -> bool {
+    let Some(processing) = started() else {
+        return true; // nothing was ever deferred
+    };
+    let deadline = Instant::now() + timeout;
+    let mut state = processing.lock();
+    while !state.queue.is_empty() || state.in_hand > 0 {
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        if std::mem::take(&mut state.waiting) {
+            processing.work.notify_one();
+        }
+        state = processing
+            .idle
+            .wait_timeout(state, deadline - now)
+            .unwrap_or_else(|poison| poison.into_inner())
+            .0;
+    }
+    true
+}
+
+/// The processing thread's state, if it was ever started (without a deferred call there is
+/// nothing to wait for).
+fn started() -> Option<&'static Processing> {
+    PROCESSING.get().copied()
+}
+
+/// Waits until every annotated call that ended before this call was processed and handed to
+/// its tracer provider, so that its span processors have seen it.
+///
+/// Only calls to a deferred destination ([`init`](crate::init),
+/// [`install_deferred`](crate::install_deferred), [`scoped_deferred`](crate::scoped_deferred))
+/// wait to be processed; [`TelemetryGuard::flush`](crate::TelemetryGuard::flush) and
+/// `shutdown` call this first. Call it before reading an in-memory exporter or calling
+/// `force_flush` on a provider you gave to `scoped_deferred`.
+///
+/// # Examples
+///
+/// ```
+/// llmscope::flush_processing();
+/// ```
+pub fn flush_processing() {
+    flush_within(Duration::MAX / 4);
+}
