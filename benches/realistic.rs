@@ -19,7 +19,11 @@ mod common;
 use common::realistic::{annotated, floor, raw_sdk, request, with_tracing};
 use common::{init_style_provider, simple_provider};
 
-fn variants(c: &mut Criterion, group_name: &str, make: fn(&llmscope::Sampler) -> SdkTracerProvider) {
+fn variants(
+    c: &mut Criterion,
+    group_name: &str,
+    make: fn(&llmscope::Sampler) -> SdkTracerProvider,
+) {
     let req = request();
     let mut group = c.benchmark_group(group_name);
     group.measurement_time(Duration::from_secs(4));

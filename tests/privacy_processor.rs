@@ -14,7 +14,6 @@
 //! Its own test binary: `init()` installs the process-wide pipeline once.
 
 #[path = "../runtime/tests/support/secrets.rs"]
-#[allow(dead_code)]
 mod secrets;
 
 use std::sync::{Arc, Mutex};

@@ -7,11 +7,11 @@
 //! reasons) — plus the cost of the call, priced from the same registry, and the span made
 //! current while the body runs.
 //!
-//! - [`annotated`]: `#[llm_call]`;
-//! - [`raw_sdk`]: hand-written `opentelemetry_sdk` code recording the same data and making the
+//! - `annotated`: `#[llm_call]`;
+//! - `raw_sdk`: hand-written `opentelemetry_sdk` code recording the same data and making the
 //!   span current (the cost priced with `llmscope::price_registry()`, as an application would);
-//! - [`with_tracing`]: `tracing` + `tracing-opentelemetry` with the same fields;
-//! - [`floor`]: a 15-field record pushed into a preallocated per-thread buffer (what recording
+//! - `with_tracing`: `tracing` + `tracing-opentelemetry` with the same fields;
+//! - `floor`: a 15-field record pushed into a preallocated per-thread buffer (what recording
 //!   costs when nothing else is done).
 
 use std::cell::RefCell;

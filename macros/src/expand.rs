@@ -116,7 +116,10 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
     // The attributes a recorded call holds: the operation, each request attribute, and what
     // the return value adds (usage and cost: up to 6 counts, 4 response attributes and 11 cost
     // attributes; other hooks: a few).
-    let returned = if decl.returns.iter().any(|hook| matches!(hook, Return::Usage))
+    let returned = if decl
+        .returns
+        .iter()
+        .any(|hook| matches!(hook, Return::Usage))
         && args.usage != Some(false)
     {
         21

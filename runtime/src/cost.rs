@@ -89,9 +89,11 @@ impl CostInput {
             provider: provider.clone(),
             request_model: request_model.cloned(),
             response_model: response_model.cloned(),
-            tier: tier
-                .cloned()
-                .or_else(|| usage.service_tier().map(|tier| StringValue::from(tier.to_owned()))),
+            tier: tier.cloned().or_else(|| {
+                usage
+                    .service_tier()
+                    .map(|tier| StringValue::from(tier.to_owned()))
+            }),
             tokens: TokenCounts {
                 input_tokens: usage.input_tokens().unwrap_or(0),
                 output_tokens: usage.output_tokens().unwrap_or(0),

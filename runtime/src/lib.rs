@@ -48,11 +48,11 @@ pub use agent::{AgentOutcome, AgentTotals, Decided, Decision};
 pub use already_set::AlreadySet;
 pub use cost::{price_registry, set_price_registry, unknown_models};
 pub use export::dropped_spans;
-pub use private::flush_processing;
 pub use install::{
     install, install_deferred, install_with_sampler, is_installed, scoped, scoped_deferred,
     scoped_with_sampler, INSTRUMENTATION_NAME,
 };
+pub use private::flush_processing;
 pub use retrieval::{Document, Retrieved};
 pub use sampling::Sampler;
 pub use setup::{init, ExportError, ExportReport, SetupError, Telemetry, TelemetryGuard};

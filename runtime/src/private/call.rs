@@ -119,12 +119,20 @@ impl Call {
 
     /// The provider set at span creation, if recording.
     pub fn provider(&self) -> Option<&str> {
-        self.record.as_ref()?.provider.as_ref().map(StringValue::as_str)
+        self.record
+            .as_ref()?
+            .provider
+            .as_ref()
+            .map(StringValue::as_str)
     }
 
     /// The request model set at span creation, if recording.
     pub fn model(&self) -> Option<&str> {
-        self.record.as_ref()?.model.as_ref().map(StringValue::as_str)
+        self.record
+            .as_ref()?
+            .model
+            .as_ref()
+            .map(StringValue::as_str)
     }
 
     /// Makes the call's context current on this thread (sync bodies only: never hold the

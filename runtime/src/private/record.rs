@@ -181,6 +181,11 @@ impl Record {
         } = writes;
         self.attributes.extend(own);
         self.attributes.extend(application);
+        if self.attributes.capacity() > self.attributes.len() + 2 {
+            // The span holds its attributes until exported: sized to what it holds (a
+            // reallocation here, on the processing side, not on the caller's thread).
+            self.attributes.shrink_to_fit();
+        }
         let dropped = self.application_dropped.saturating_add(dropped);
         if dropped > 0 {
             self.attributes

@@ -58,7 +58,10 @@ impl Start {
     pub fn service_tier(&mut self, tier: Option<Value>) {
         if let Some(Value::String(tier)) = tier {
             self.service_tier = Some(tier.clone());
-            self.attribute(keys::LLMSCOPE_REQUEST_SERVICE_TIER, Some(Value::String(tier)));
+            self.attribute(
+                keys::LLMSCOPE_REQUEST_SERVICE_TIER,
+                Some(Value::String(tier)),
+            );
         }
     }
 
@@ -187,10 +190,14 @@ pub fn start(
             )
         } else {
             let trace_id = trace_id.unwrap_or_else(sampling::new_trace_id);
-            (trace_id, TraceFlags::SAMPLED, TraceState::NONE, Some(trace_id))
+            (
+                trace_id,
+                TraceFlags::SAMPLED,
+                TraceState::NONE,
+                Some(trace_id),
+            )
         };
-        let span_context =
-            SpanContext::new(trace_id, sampling::new_span_id(), flags, false, state);
+        let span_context = SpanContext::new(trace_id, sampling::new_span_id(), flags, false, state);
         (span_context, None, new_trace, 0)
     } else {
         // The SDK's sampler decides, on a span built now with the sampling-relevant

@@ -488,8 +488,7 @@ impl TelemetryBuilder {
         };
         // Deferred: the caller records, llmscope's processing thread redacts, prices and hands
         // the span to the provider (the guard's `flush` and `shutdown` wait for it).
-        crate::install_deferred(provider, &guard.sampler)
-            .map_err(SetupError::AlreadyInstalled)?;
+        crate::install_deferred(provider, &guard.sampler).map_err(SetupError::AlreadyInstalled)?;
         // A policy the application set before `init` stays.
         let _ = crate::capture::set_capture_policy(capture);
         opentelemetry::global::set_tracer_provider(provider.clone());

@@ -79,11 +79,7 @@ pub struct OtlpConfig {
 }
 
 impl Config {
-    pub(crate) fn build(self) -> Result<TelemetryGuard, SetupError> {
-        self.build_with_processors(Vec::new())
-    }
-
-    /// [`Config::build`], with the application's span processors after llmscope's.
+    /// Builds the providers, with the application's span processors after llmscope's.
     pub(crate) fn build_with_processors(
         self,
         processors: Vec<Box<dyn SpanProcessor>>,
