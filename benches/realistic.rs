@@ -5,10 +5,16 @@
 //! processor, default sampler; group `realistic`) and through the SDK's simple processor
 //! (group `realistic_simple`), both into a no-op exporter. The call: `benches/common/realistic.rs`.
 //!
+//! Each variant runs twice: back to back (`…`: a saturated loop, which measures throughput —
+//! the work done on every thread shares the two cores), and paced (`paced/…`: 20 µs of other
+//! work on the caller's thread between two calls, only the call timed), which measures what the
+//! caller pays when llmscope's processing thread keeps up, as with real model calls that last
+//! milliseconds.
+//!
 //! Run: `cargo bench --bench realistic`
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use opentelemetry::trace::TracerProvider as _;
@@ -19,6 +25,24 @@ mod common;
 use common::realistic::{annotated, floor, raw_sdk, request, with_tracing};
 use common::{init_style_provider, simple_provider};
 
+/// Other work of the caller's between two calls (not timed).
+const BETWEEN_CALLS: Duration = Duration::from_micros(20);
+
+/// Times `call` alone, with [`BETWEEN_CALLS`] of spinning before each.
+fn paced<R>(iterations: u64, mut call: impl FnMut() -> R) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iterations {
+        let until = Instant::now() + BETWEEN_CALLS;
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        let started = Instant::now();
+        black_box(call());
+        total += started.elapsed();
+    }
+    total
+}
+
 fn variants(
     c: &mut Criterion,
     group_name: &str,
@@ -26,7 +50,7 @@ fn variants(
 ) {
     let req = request();
     let mut group = c.benchmark_group(group_name);
-    group.measurement_time(Duration::from_secs(4));
+    group.measurement_time(Duration::from_secs(3));
     group.warm_up_time(Duration::from_secs(1));
     let sampler = llmscope::Sampler::default_sampler();
 
@@ -34,6 +58,9 @@ fn variants(
     {
         let _scope = llmscope::scoped_with_sampler(&provider, &sampler).attach();
         group.bench_function("llm_call", |b| b.iter(|| annotated(black_box(&req))));
+        group.bench_function("paced/llm_call", |b| {
+            b.iter_custom(|n| paced(n, || annotated(black_box(&req))))
+        });
     }
     // As `llmscope::init()` installs it: processed on llmscope's processing thread.
     let deferred = make(&sampler);
@@ -42,10 +69,16 @@ fn variants(
         group.bench_function("llm_call_deferred", |b| {
             b.iter(|| annotated(black_box(&req)))
         });
+        group.bench_function("paced/llm_call_deferred", |b| {
+            b.iter_custom(|n| paced(n, || annotated(black_box(&req))))
+        });
     }
     llmscope::flush_processing();
     let tracer = provider.tracer("bench");
     group.bench_function("raw_sdk", |b| b.iter(|| raw_sdk(&tracer, black_box(&req))));
+    group.bench_function("paced/raw_sdk", |b| {
+        b.iter_custom(|n| paced(n, || raw_sdk(&tracer, black_box(&req))))
+    });
     let layer_provider = make(&sampler);
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(layer_provider.tracer("bench")));
@@ -53,8 +86,14 @@ fn variants(
         group.bench_function("tracing_opentelemetry", |b| {
             b.iter(|| with_tracing(black_box(&req)))
         });
+        group.bench_function("paced/tracing_opentelemetry", |b| {
+            b.iter_custom(|n| paced(n, || with_tracing(black_box(&req))))
+        });
     });
     group.bench_function("floor", |b| b.iter(|| floor(black_box(&req))));
+    group.bench_function("paced/floor", |b| {
+        b.iter_custom(|n| paced(n, || floor(black_box(&req))))
+    });
     group.finish();
     let _ = provider.shutdown();
     let _ = deferred.shutdown();

@@ -7,7 +7,9 @@
 //!   [`CAPACITY`] records (the caller then pays for its own call instead of losing it).
 //! - The queue is bounded: at most [`CAPACITY`] records wait, each about the size of the span
 //!   it becomes (see `BENCHMARKS.md`).
-//! - Submitting takes one uncontended lock and wakes the thread only when it waits for work.
+//! - Submitting takes one uncontended lock and makes no system call, except to wake the thread
+//!   when it sleeps with nothing to do (the first call after a quiet time) or when [`WAKE_AT`]
+//!   records wait; a busy thread looks again at least every [`POLL`].
 //! - [`flush_processing`] returns once every record submitted before it was handed to its
 //!   provider (its span processors have run `on_end`).
 //! - A panic in a user's span processor or exporter while a record is handed over loses that
@@ -23,6 +25,25 @@ use super::record::Record;
 /// The most records waiting for the processing thread.
 pub(crate) const CAPACITY: usize = 4096;
 
+/// Records waiting that make the caller wake a thread that is polling.
+const WAKE_AT: usize = 256;
+
+/// How long the thread waits for more records after it processed some: under steady traffic
+/// callers never wake it (a wake-up is a system call on the caller's thread).
+const POLL: Duration = Duration::from_millis(1);
+
+/// How the processing thread waits.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Waiting {
+    /// It is processing.
+    #[default]
+    No,
+    /// For [`POLL`] at most, after processing records.
+    Polling,
+    /// Until woken: there was nothing to do.
+    Parked,
+}
+
 struct Processing {
     state: Mutex<State>,
     /// Signalled when work arrives and the thread waits for it.
@@ -34,8 +55,8 @@ struct Processing {
 #[derive(Default)]
 struct State {
     queue: VecDeque<(Box<Record>, SystemTime)>,
-    /// The thread waits on `work`.
-    waiting: bool,
+    /// How the thread waits on `work`.
+    waiting: Waiting,
     /// Records taken by the thread and not processed yet.
     in_hand: usize,
 }
@@ -79,7 +100,14 @@ pub(super) fn submit(record: Box<Record>, end: SystemTime) {
         return;
     }
     state.queue.push_back((record, end));
-    let wake = std::mem::take(&mut state.waiting);
+    let wake = match state.waiting {
+        Waiting::Parked => true,
+        Waiting::Polling => state.queue.len() >= WAKE_AT,
+        Waiting::No => false,
+    };
+    if wake {
+        state.waiting = Waiting::No;
+    }
     drop(state);
     if wake {
         processing.work.notify_one();
@@ -91,15 +119,28 @@ fn run(processing: &'static Processing) {
     loop {
         {
             let mut state = processing.lock();
+            let busy = state.in_hand > 0;
             state.in_hand = 0;
-            while state.queue.is_empty() {
+            if state.queue.is_empty() {
                 processing.idle.notify_all();
-                state.waiting = true;
-                state = processing
-                    .work
-                    .wait(state)
-                    .unwrap_or_else(|poison| poison.into_inner());
+                if busy {
+                    // More is likely to come: look again soon, without being woken.
+                    state.waiting = Waiting::Polling;
+                    state = processing
+                        .work
+                        .wait_timeout(state, POLL)
+                        .unwrap_or_else(|poison| poison.into_inner())
+                        .0;
+                }
+                while state.queue.is_empty() {
+                    state.waiting = Waiting::Parked;
+                    state = processing
+                        .work
+                        .wait(state)
+                        .unwrap_or_else(|poison| poison.into_inner());
+                }
             }
+            state.waiting = Waiting::No;
             std::mem::swap(&mut state.queue, &mut batch);
             state.in_hand = batch.len();
         }
@@ -123,7 +164,8 @@ pub(crate) fn flush_within(timeout: Duration) -> bool {
         if now >= deadline {
             return false;
         }
-        if std::mem::take(&mut state.waiting) {
+        if state.waiting != Waiting::No {
+            state.waiting = Waiting::No;
             processing.work.notify_one();
         }
         state = processing

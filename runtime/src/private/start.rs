@@ -175,8 +175,10 @@ pub fn start(
         .push(KeyValue::new(operation_key(site.operation), site.operation));
     sampling(&mut start);
     bound_strings(&mut start.attributes);
-    let began = std::time::SystemTime::now();
+    // The start time of a span built when the call ends (an SDK span built now has its own).
+    let mut began = std::time::UNIX_EPOCH;
     let (span_context, sdk, new_trace, attribute_count) = if decided && tracer.builds_at_end() {
+        began = std::time::SystemTime::now();
         // Kept by llmscope's own decision: the span is built when the call ends, with the
         // span id its children carry as their parent.
         let parent_span = parent.span();
@@ -214,10 +216,7 @@ pub fn start(
             }
             (None, None) => Cow::Borrowed(site.operation),
         };
-        let attributes = std::mem::replace(
-            &mut start.attributes,
-            Vec::with_capacity(site.attributes.saturating_sub(4)),
-        );
+        let attributes = std::mem::take(&mut start.attributes);
         let attribute_count = attributes.len() as u32;
         let builder = tracer
             .get()
@@ -235,6 +234,9 @@ pub fn start(
             let cx = parent.with_remote_span_context(span_context);
             return Some(Call::dropped(cx, attach, site));
         }
+        // The request attributes described next, then usage and cost: the rest of the span.
+        start.attributes =
+            Vec::with_capacity(site.attributes.saturating_sub(attribute_count as usize));
         (span_context, Some(span), None, attribute_count)
     };
     start.describing = true;
