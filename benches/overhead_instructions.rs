@@ -106,7 +106,10 @@ fn main() {
 
 /// The realistic call (issue 15, `benches/common/realistic.rs`): `<what>` or `<what>_simple`,
 /// `<what>` one of `llm_call` (processed on the caller's thread), `llm_call_deferred`
-/// (processed on llmscope's processing thread, as `llmscope::init()` installs it), `raw_sdk`,
+/// (processed on llmscope's processing thread, as `llmscope::init()` installs it; back to
+/// back, the caller processes its own call whenever the queue is full),
+/// `llm_call_deferred_paced` (the same, waiting for the processing thread every 1,000 calls),
+/// `raw_sdk`,
 /// `tracing`, `floor`; without `_simple` through the
 /// pipeline `llmscope::init()` builds (llmscope's batch processor), with it through the SDK's
 /// simple processor. The calls run on the main thread; `scripts/instructions.sh` counts that
@@ -142,6 +145,18 @@ fn run_realistic(variant: &str, iterations: u64) {
             run(&|| {
                 black_box(realistic::annotated(black_box(&req)));
             });
+            llmscope::flush_processing();
+        }
+        // The processing thread keeps up (as with real calls, milliseconds apart): the caller
+        // waits for it every 1,000 calls, so the queue never fills and the caller only records.
+        "llm_call_deferred_paced" => {
+            let _scope = llmscope::scoped_deferred(&provider, &sampler).attach();
+            for done in 0..iterations {
+                black_box(realistic::annotated(black_box(&req)));
+                if done % 1000 == 999 {
+                    llmscope::flush_processing();
+                }
+            }
             llmscope::flush_processing();
         }
         "raw_sdk" => run(&|| {

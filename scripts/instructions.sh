@@ -42,8 +42,8 @@ if [[ "${1:-}" != realistic ]]; then
 fi
 # The realistic call: the caller's thread, and every thread (the export/processing work too).
 printf '%-34s %12s %12s\n' "realistic variant" "caller" "all threads"
-for variant in llm_call llm_call_deferred raw_sdk tracing llm_call_simple llm_call_deferred_simple \
-  raw_sdk_simple tracing_simple floor; do
+for variant in llm_call llm_call_deferred llm_call_deferred_paced raw_sdk tracing llm_call_simple \
+  llm_call_deferred_simple llm_call_deferred_paced_simple raw_sdk_simple tracing_simple floor; do
   read -r small_main small_all < <(count_threads "realistic_$variant" 5000)
   read -r large_main large_all < <(count_threads "realistic_$variant" 15000)
   printf '%-34s %12d %12d\n' "$variant" $(( (large_main - small_main) / 10000 )) \
