@@ -153,7 +153,9 @@
 ///             Start::model(start, __private::value::<kind::Str, _>(&(req.model)));
 ///         },
 ///         |start| {                   // the rest, only when the span records
-///             Start::attribute(start, "gen_ai.request.temperature", Some(Value::F64(0.2)));
+///             // a compile-time literal: never redacted (`Start::attribute` for a run-time
+///             // value, whose text is redacted when the call is processed)
+///             Start::literal(start, "gen_ai.request.temperature", Value::F64(0.2));
 ///         },
 ///     );                              // None without a provider: nothing is built
 ///     if let Some(call) = &mut call { // content, only as the capture policy allows
@@ -169,7 +171,7 @@
 ///             // the end strategy "the span ends when the body returns":
 ///             __private::record_usage(&mut call, &output);       // requires `Reply: Usage`
 ///             (&&&&Dispatch(&output)).record_outcome(&mut call);  // Err → error.type, event, status
-///             Call::end(call);
+///             Call::end(call);   // hands the record over: redaction, cost, the SDK span
 ///             output
 ///         }
 ///     }
@@ -413,9 +415,9 @@ pub use llmscope_macros::Usage;
 ///     &SITE,
 ///     |start| Start::name(start, Cow::Borrowed("retrieval kb-prod")),
 ///     |start| {
-///         Start::attribute(start, keys::LLMSCOPE_STAGE, Some(Value::String("retrieve".into())));
-///         Start::attribute(start, "gen_ai.data_source.id", Some(Value::String("kb-prod".into())));
-///         Start::attribute(start, "gen_ai.request.top_k", Some(Value::F64(2.0)));
+///         Start::literal(start, keys::LLMSCOPE_STAGE, Value::String("retrieve".into()));
+///         Start::literal(start, "gen_ai.data_source.id", Value::String("kb-prod".into()));
+///         Start::literal(start, "gen_ai.request.top_k", Value::F64(2.0));
 ///     },
 /// );
 /// if let Some(call) = &mut call {   // `query`: content, as the capture policy allows
