@@ -28,6 +28,10 @@ fn main() {
         );
         return;
     };
+    if let Some(realistic) = variant.strip_prefix("realistic_") {
+        run_realistic(realistic, iterations);
+        return;
+    }
     let req = request();
     // `llm_call_unsampled*` and `llm_call_known_sampler` use a sampler llmscope knows (as
     // `llmscope::init` sets up); `llm_call_unsampled_sdk_sampler` and `raw_sdk_unsampled` an
@@ -102,4 +106,79 @@ fn main() {
         }),
         other => panic!("unknown variant `{other}`"),
     }
+}
+
+/// The realistic call (issue 15, `benches/common/realistic.rs`): `<what>` or `<what>_simple`,
+/// `<what>` one of `llm_call` (processed on the caller's thread), `llm_call_deferred`
+/// (processed on llmscope's processing thread, as `llmscope::init()` installs it; back to
+/// back, the caller processes its own call whenever the queue is full),
+/// `llm_call_deferred_paced` (the same, waiting for the processing thread every 1,000 calls),
+/// `raw_sdk`,
+/// `tracing`, `floor`; without `_simple` through the
+/// pipeline `llmscope::init()` builds (llmscope's batch processor), with it through the SDK's
+/// simple processor. The calls run on the main thread; `scripts/instructions.sh` counts that
+/// thread (what the caller pays) and all threads (the export work too).
+fn run_realistic(variant: &str, iterations: u64) {
+    use common::realistic;
+    let (what, simple) = match variant.strip_suffix("_simple") {
+        Some(what) => (what, true),
+        None => (variant, false),
+    };
+    let req = realistic::request();
+    let sampler = llmscope::Sampler::default_sampler();
+    let provider = if simple {
+        simple_provider(&sampler)
+    } else {
+        init_style_provider(&sampler)
+    };
+    let tracer = provider.tracer("bench");
+    let run = |f: &dyn Fn()| {
+        for _ in 0..iterations {
+            f();
+        }
+    };
+    match what {
+        "llm_call" => {
+            let _scope = llmscope::scoped(&provider).attach();
+            run(&|| {
+                black_box(realistic::annotated(black_box(&req)));
+            });
+        }
+        "llm_call_deferred" => {
+            let _scope = llmscope::scoped(&provider.clone().deferred()).attach();
+            run(&|| {
+                black_box(realistic::annotated(black_box(&req)));
+            });
+            llmscope::flush_processing();
+        }
+        // The processing thread keeps up (as with real calls, milliseconds apart): the caller
+        // waits for it every 1,000 calls, so the queue never fills and the caller only records.
+        "llm_call_deferred_paced" => {
+            let _scope = llmscope::scoped(&provider.clone().deferred()).attach();
+            for done in 0..iterations {
+                black_box(realistic::annotated(black_box(&req)));
+                if done % 1000 == 999 {
+                    llmscope::flush_processing();
+                }
+            }
+            llmscope::flush_processing();
+        }
+        "raw_sdk" => run(&|| {
+            black_box(realistic::raw_sdk(&tracer, black_box(&req)));
+        }),
+        "tracing" => {
+            let subscriber = tracing_subscriber::registry()
+                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench")));
+            tracing::subscriber::with_default(subscriber, || {
+                run(&|| {
+                    black_box(realistic::with_tracing(black_box(&req)));
+                })
+            });
+        }
+        "floor" => run(&|| {
+            black_box(realistic::floor(black_box(&req)));
+        }),
+        other => panic!("unknown realistic variant `{other}`"),
+    }
+    let _ = provider.shutdown();
 }

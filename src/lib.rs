@@ -146,7 +146,7 @@
 ///
 /// ```text
 /// fn ask(req: &Request) -> Reply {
-///     static SITE: Site = Site { operation: "chat", kind: Kind::Client, capture: None };
+///     static SITE: Site = Site { operation: "chat", kind: Kind::Client, capture: None, attributes: 30 };
 ///     let mut call = __private::start(
 ///         &SITE,
 ///         |start| {                   // the name and the sampling-relevant attributes
@@ -154,7 +154,9 @@
 ///             Start::model(start, __private::value::<kind::Str, _>(&(req.model)));
 ///         },
 ///         |start| {                   // the rest, only when the span records
-///             Start::attribute(start, "gen_ai.request.temperature", Some(Value::F64(0.2)));
+///             // a compile-time literal: never redacted (`Start::attribute` for a run-time
+///             // value, whose text is redacted when the call is processed)
+///             Start::literal(start, "gen_ai.request.temperature", Value::F64(0.2));
 ///         },
 ///     );                              // None without a provider: nothing is built
 ///     if let Some(call) = &mut call { // content, only as the capture policy allows
@@ -170,7 +172,7 @@
 ///             // the end strategy "the span ends when the body returns":
 ///             __private::record_usage(&mut call, &output);       // requires `Reply: Usage`
 ///             (&&&&Dispatch(&output)).record_outcome(&mut call);  // Err → error.type, event, status
-///             Call::end(call);
+///             Call::end(call);   // hands the record over: redaction, cost, the SDK span
 ///             output
 ///         }
 ///     }
@@ -447,14 +449,14 @@ pub use llmscope_macros::Usage;
 /// retrieval above:
 ///
 /// ```text
-/// static SITE: Site = Site { operation: "retrieval", kind: Kind::Client, capture: None };
+/// static SITE: Site = Site { operation: "retrieval", kind: Kind::Client, capture: None, attributes: 9 };
 /// let mut call = __private::start(
 ///     &SITE,
 ///     |start| Start::name(start, Cow::Borrowed("retrieval kb-prod")),
 ///     |start| {
-///         Start::attribute(start, keys::LLMSCOPE_STAGE, Some(Value::String("retrieve".into())));
-///         Start::attribute(start, "gen_ai.data_source.id", Some(Value::String("kb-prod".into())));
-///         Start::attribute(start, "gen_ai.request.top_k", Some(Value::F64(2.0)));
+///         Start::literal(start, keys::LLMSCOPE_STAGE, Value::String("retrieve".into()));
+///         Start::literal(start, "gen_ai.data_source.id", Value::String("kb-prod".into()));
+///         Start::literal(start, "gen_ai.request.top_k", Value::F64(2.0));
 ///     },
 /// );
 /// if let Some(call) = &mut call {   // `query`: content, as the capture policy allows
@@ -632,7 +634,7 @@ pub use llmscope_macros::agent_step;
 /// The wrapper of [`llm_call`] (see its "Expands to"), with these parts:
 ///
 /// ```text
-/// static SITE: Site = Site { operation: "execute_tool", kind: Kind::Internal, capture: None };
+/// static SITE: Site = Site { operation: "execute_tool", kind: Kind::Internal, capture: None, attributes: 7 };
 /// let mut call = __private::start(
 ///     &SITE,
 ///     |start| Start::name(start, Cow::Borrowed("execute_tool web_search")),
@@ -662,8 +664,8 @@ pub use llmscope_runtime::capture::{
     capture_policy, set_capture_policy, CaptureMode, CapturePolicy, Message, Sensitive,
 };
 pub use llmscope_runtime::{
-    capture, diagnostics, dropped_spans, export, init, install, is_installed, opentelemetry,
-    opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped, semconv,
+    capture, diagnostics, dropped_spans, export, flush_processing, init, install, is_installed,
+    opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped, semconv,
     set_price_registry, setup, stream, unknown_models, AlreadySet, ErrorType, ExportError,
     ExportReport, SampledProvider, Sampler, SetupError, SpanDestination, Telemetry, Usage,
     UsageData, INSTRUMENTATION_NAME,

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each bench uses part of it
 
+pub(crate) mod realistic;
+
 use std::hint::black_box;
 
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
@@ -30,6 +32,22 @@ pub(crate) fn batch_provider(builder: TracerProviderBuilder) -> SdkTracerProvide
         .with_batch_config(BatchConfigBuilder::default().build())
         .build();
     builder.with_span_processor(processor).build()
+}
+
+/// The pipeline `llmscope::init()` builds, minus the exporter: the default sampler
+/// configured on the provider (and known to llmscope) and llmscope's own batch processor with
+/// its defaults, into a no-op exporter.
+pub(crate) fn init_style_provider(sampler: &llmscope::Sampler) -> llmscope::SampledProvider {
+    sampler.build(
+        SdkTracerProvider::builder()
+            .with_span_processor(llmscope::export::BatchProcessor::builder(NoopExporter).build()),
+    )
+}
+
+/// The default sampler configured on the provider, and the SDK's simple (synchronous)
+/// processor into a no-op exporter.
+pub(crate) fn simple_provider(sampler: &llmscope::Sampler) -> llmscope::SampledProvider {
+    sampler.build(SdkTracerProvider::builder().with_simple_exporter(NoopExporter))
 }
 
 /// With an SDK sampler, which llmscope does not see.

@@ -75,10 +75,10 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
     };
     if let Some(stage) = stage {
         describe.push(quote! {
-            #private::Start::attribute(
+            #private::Start::literal(
                 __llmscope_start,
                 #private::keys::LLMSCOPE_STAGE,
-                ::core::option::Option::Some(#private::Value::String(#private::StringValue::from(#stage))),
+                #private::Value::String(#private::StringValue::from(#stage)),
             );
         });
     }
@@ -96,12 +96,15 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
     }
     for value in &args.values {
         let key = &value.key;
-        let tokens = value::value_tokens(krate, value.ty, &value.expr);
-        let statement = quote!(#private::Start::attribute(__llmscope_start, #key, #tokens););
         if SAMPLING_RELEVANT.contains(&key.as_str()) {
-            sampling.push(statement);
+            let tokens = value::value_tokens(krate, value.ty, &value.expr);
+            sampling.push(quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);));
+        } else if let Some(literal) = value::literal_value(krate, value.ty, &value.expr) {
+            // A compile-time literal holds none of the application's data: never redacted.
+            describe.push(quote!(#private::Start::literal(__llmscope_start, #key, #literal);));
         } else {
-            describe.push(statement);
+            let tokens = value::value_tokens(krate, value.ty, &value.expr);
+            describe.push(quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);));
         }
     }
     if let Some(name) = span_name(args, operation) {
@@ -111,6 +114,27 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
         End::BodyOrStream => stream::shape(&func.sig.output, args.returns_stream.is_some()),
         End::BodyReturns => None,
     };
+    // The attributes a recorded call holds: the operation, each request attribute, and what
+    // the return value adds (usage and cost: up to 6 counts, 4 response attributes and 11 cost
+    // attributes; other hooks: a few).
+    let returned = if decl
+        .returns
+        .iter()
+        .any(|hook| matches!(hook, Return::Usage))
+        && args.usage != Some(false)
+    {
+        21
+    } else {
+        4
+    };
+    let attribute_count = 1
+        + usize::from(stage.is_some())
+        + usize::from(args.provider.is_some())
+        + usize::from(args.model.is_some())
+        + usize::from(args.service_tier.is_some())
+        + args.values.len()
+        + usize::from(shape.is_some())
+        + returned;
     if shape.is_some()
         && !args
             .values
@@ -118,10 +142,10 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             .any(|value| value.key == "gen_ai.request.stream")
     {
         describe.push(quote! {
-            #private::Start::attribute(
+            #private::Start::literal(
                 __llmscope_start,
                 #private::stream_keys::REQUEST_STREAM,
-                ::core::option::Option::Some(#private::Value::Bool(true)),
+                #private::Value::Bool(true),
             );
         });
     }
@@ -257,6 +281,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             krate,
             operation: quote!(#operation),
             span_kind,
+            attribute_count,
             capture: args.capture,
             sampling,
             describe,
@@ -353,6 +378,8 @@ struct Wrapper<'a> {
     operation: TokenStream,
     /// `Kind::Client` or `Kind::Internal`.
     span_kind: TokenStream,
+    /// About how many attributes a recorded call holds.
+    attribute_count: usize,
     /// The call's own capture mode (`capture = …`).
     capture: Option<&'static str>,
     /// Statements on `__llmscope_start` run before the sampler decides.
@@ -382,6 +409,7 @@ fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
         krate,
         operation,
         span_kind,
+        attribute_count,
         capture,
         sampling,
         describe,
@@ -423,6 +451,7 @@ fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
             operation: #operation,
             kind: #span_kind,
             capture: #capture,
+            attributes: #attribute_count,
         };
         #[allow(unused_mut)]
         let mut __llmscope_call = #private::start(

@@ -37,7 +37,7 @@ pub(crate) fn value_tokens(krate: &Path, ty: AttrType, expr: &Expr) -> TokenStre
     }
 }
 
-fn literal_value(krate: &Path, ty: AttrType, expr: &Expr) -> Option<TokenStream> {
+pub(crate) fn literal_value(krate: &Path, ty: AttrType, expr: &Expr) -> Option<TokenStream> {
     let private = quote!(#krate::__private);
     match (args::literal_kind(expr)?, ty) {
         (LiteralKind::Str, AttrType::String | AttrType::Any) => {

@@ -175,6 +175,11 @@ fn nearest(cx: &Context) -> Option<Arc<Accumulator>> {
 
 /// The hook of the LLM-call path: a recorded call finished with `usage`; `attributes` are the
 /// ones it writes (the cost, if priced, is among them).
+/// Whether `cx` runs inside an agent (its totals take the usage and cost of model calls).
+pub(crate) fn in_agent(cx: &Context) -> bool {
+    cx.get::<Frame>().is_some()
+}
+
 pub(crate) fn add_llm_usage(cx: &Context, usage: &UsageData<'_>, attributes: &[KeyValue]) {
     let Some(frame) = cx.get::<Frame>() else {
         return;

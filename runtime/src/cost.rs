@@ -2,7 +2,7 @@
 
 use std::sync::{LazyLock, OnceLock};
 
-use opentelemetry::KeyValue;
+use opentelemetry::{KeyValue, StringValue};
 
 use crate::already_set::AlreadySet;
 use crate::keys;
@@ -56,21 +56,65 @@ pub fn unknown_models() -> &'static UnknownModels {
     &UNKNOWN
 }
 
+/// What pricing a call needs, copied out of its usage so that it can be priced later, off the
+/// caller's thread (see `private/record.rs`).
+#[derive(Debug, Clone)]
+pub(crate) struct CostInput {
+    /// `gen_ai.provider.name`.
+    pub(crate) provider: StringValue,
+    /// The request model, tried when the response model has no price.
+    pub(crate) request_model: Option<StringValue>,
+    /// The response model, tried first.
+    pub(crate) response_model: Option<StringValue>,
+    /// The requested service tier, else the one the response reported.
+    pub(crate) tier: Option<StringValue>,
+    /// The token counts.
+    pub(crate) tokens: TokenCounts,
+}
+
+impl CostInput {
+    /// The input for pricing a call with this usage, or `None` when the usage carries no
+    /// token count (nothing to price).
+    pub(crate) fn new(
+        provider: &StringValue,
+        request_model: Option<&StringValue>,
+        tier: Option<&StringValue>,
+        response_model: Option<&StringValue>,
+        usage: &UsageData<'_>,
+    ) -> Option<CostInput> {
+        if usage.input_tokens().is_none() && usage.output_tokens().is_none() {
+            return None;
+        }
+        Some(CostInput {
+            provider: provider.clone(),
+            request_model: request_model.cloned(),
+            response_model: response_model.cloned(),
+            tier: tier.cloned().or_else(|| {
+                usage
+                    .service_tier()
+                    .map(|tier| StringValue::from(tier.to_owned()))
+            }),
+            tokens: TokenCounts {
+                input_tokens: usage.input_tokens().unwrap_or(0),
+                output_tokens: usage.output_tokens().unwrap_or(0),
+                cache_read_tokens: usage.cache_read_tokens().unwrap_or(0),
+                // `UsageData` counts all cache writes, the 1-hour ones included; pricing takes
+                // the two lifetimes apart, so each write is billed once at its own rate.
+                cache_write_tokens: usage.cache_write_5m_tokens().unwrap_or(0),
+                cache_write_1h_tokens: usage.cache_write_1h_tokens().unwrap_or(0),
+                reasoning_tokens: usage.reasoning_tokens().unwrap_or(0),
+            },
+        })
+    }
+}
+
 /// Prices a call and appends the cost attributes; an unknown model or tier adds none (never a
 /// guessed or zero cost) and warns once per model.
-pub(crate) fn write_cost(
-    provider: &str,
-    request_model: Option<&str>,
-    tier: Option<&str>,
-    usage: &UsageData<'_>,
-    attributes: &mut Vec<KeyValue>,
-) {
-    if usage.input_tokens().is_none() && usage.output_tokens().is_none() {
-        return;
-    }
-    let tier = match tier.or(usage.service_tier()) {
+pub(crate) fn write_cost(input: &CostInput, attributes: &mut Vec<KeyValue>) {
+    let provider = input.provider.as_str();
+    let tier = match &input.tier {
         None => ServiceTier::Standard,
-        Some(name) => match name.parse::<ServiceTier>() {
+        Some(name) => match name.as_str().parse::<ServiceTier>() {
             Ok(tier) => tier,
             Err(error) => {
                 if UNKNOWN.record(provider, &format!("service tier {name}")) {
@@ -84,26 +128,15 @@ pub(crate) fn write_cost(
             }
         },
     };
-    let tokens = TokenCounts {
-        input_tokens: usage.input_tokens().unwrap_or(0),
-        output_tokens: usage.output_tokens().unwrap_or(0),
-        cache_read_tokens: usage.cache_read_tokens().unwrap_or(0),
-        // `UsageData` counts all cache writes, the 1-hour ones included; pricing takes the two
-        // lifetimes apart, so each write is billed once at its own rate.
-        cache_write_tokens: usage.cache_write_5m_tokens().unwrap_or(0),
-        cache_write_1h_tokens: usage.cache_write_1h_tokens().unwrap_or(0),
-        reasoning_tokens: usage.reasoning_tokens().unwrap_or(0),
-    };
     let registry = price_registry();
-    let priced = usage
-        .response_model()
-        .and_then(|model| registry.cost(provider, model, &tokens, tier))
-        .or_else(|| request_model.and_then(|model| registry.cost(provider, model, &tokens, tier)));
+    let request_model = input.request_model.as_ref().map(StringValue::as_str);
+    let response_model = input.response_model.as_ref().map(StringValue::as_str);
+    let tokens = &input.tokens;
+    let priced = response_model
+        .and_then(|model| registry.cost(provider, model, tokens, tier))
+        .or_else(|| request_model.and_then(|model| registry.cost(provider, model, tokens, tier)));
     let Some((matched, cost)) = priced else {
-        let model = usage
-            .response_model()
-            .or(request_model)
-            .unwrap_or("<no model>");
+        let model = response_model.or(request_model).unwrap_or("<no model>");
         if UNKNOWN.record(provider, model) {
             crate::diagnostics::diag!(
                 Warn,
@@ -114,6 +147,7 @@ pub(crate) fn write_cost(
         }
         return;
     };
+    // The registry lives as long as the process: its names are borrowed, never copied.
     attributes.extend([
         KeyValue::new(keys::LLMSCOPE_COST_TOTAL, cost.total),
         KeyValue::new(keys::LLM_COST_PROMPT, cost.prompt()),
@@ -123,11 +157,8 @@ pub(crate) fn write_cost(
         KeyValue::new(keys::LLMSCOPE_COST_OUTPUT, cost.output),
         KeyValue::new(keys::LLMSCOPE_COST_CACHE_READ, cost.cache_read),
         KeyValue::new(keys::LLMSCOPE_COST_CACHE_WRITE, cost.cache_write),
-        KeyValue::new(keys::LLMSCOPE_PRICING_ENTRY, matched.key().to_owned()),
-        KeyValue::new(
-            keys::LLMSCOPE_PRICING_SNAPSHOT,
-            matched.snapshot_version().to_owned(),
-        ),
+        KeyValue::new(keys::LLMSCOPE_PRICING_ENTRY, matched.key()),
+        KeyValue::new(keys::LLMSCOPE_PRICING_SNAPSHOT, matched.snapshot_version()),
         KeyValue::new(keys::LLMSCOPE_PRICING_TIER, tier.as_str()),
     ]);
 }

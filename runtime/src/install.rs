@@ -20,13 +20,49 @@ pub(crate) struct InstalledTracer {
     pub(crate) tracer: SdkTracer,
     /// A standard sampler llmscope decides itself before building a span.
     pub(crate) sampler: Option<Sampler>,
+    /// Whether calls are processed and handed to the provider on llmscope's processing
+    /// thread (`crate::private::processing`) rather than on the caller's when they end.
+    pub(crate) deferred: bool,
+    /// Cleared when the provider turned out not to take the span ids llmscope hands it (it
+    /// was not built with [`Sampler::build`]): its spans are then built when they start.
+    pub(crate) takes_ids: AtomicBool,
 }
 
 impl InstalledTracer {
-    fn new(provider: &SdkTracerProvider, sampler: Option<&Sampler>) -> Self {
+    fn new(provider: &SdkTracerProvider, sampler: Option<&Sampler>, deferred: bool) -> Self {
+        let sampler = sampler.filter(|s| s.is_standard()).cloned();
         InstalledTracer {
             tracer: tracer_for(provider),
-            sampler: sampler.filter(|s| s.is_standard()).cloned(),
+            takes_ids: AtomicBool::new(sampler.is_some()),
+            sampler,
+            deferred,
+        }
+    }
+
+    /// Whether a call kept by llmscope's own decision may be recorded without an SDK span
+    /// until it ends (the provider takes the span id the call's children already carry).
+    #[inline]
+    pub(crate) fn builds_at_end(&self) -> bool {
+        self.takes_ids.load(Ordering::Relaxed)
+    }
+}
+
+/// A destination a call holds on to until its span is built: the scoped one shares its
+/// allocation, the process-wide one is never freed.
+#[derive(Clone)]
+pub(crate) enum Destination {
+    Scoped(Arc<InstalledTracer>),
+    Global(&'static InstalledTracer),
+}
+
+impl std::ops::Deref for Destination {
+    type Target = InstalledTracer;
+
+    #[inline]
+    fn deref(&self) -> &InstalledTracer {
+        match self {
+            Destination::Scoped(destination) => destination,
+            Destination::Global(destination) => destination,
         }
     }
 }
@@ -60,8 +96,10 @@ pub(crate) fn tracer_for(provider: &SdkTracerProvider) -> SdkTracer {
 ///
 /// Sealed: these are the two kinds of destination.
 pub trait SpanDestination: sealed::Sealed {
+    /// The provider, its sampler when llmscope knows it, and whether calls are processed on
+    /// llmscope's processing thread.
     #[doc(hidden)]
-    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>);
+    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>, bool);
 }
 
 mod sealed {
@@ -71,14 +109,14 @@ mod sealed {
 }
 
 impl SpanDestination for SdkTracerProvider {
-    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>) {
-        (self, None)
+    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>, bool) {
+        (self, None, false)
     }
 }
 
 impl SpanDestination for SampledProvider {
-    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>) {
-        (self.provider(), Some(self.sampler()))
+    fn parts(&self) -> (&SdkTracerProvider, Option<&Sampler>, bool) {
+        (self.provider(), Some(self.sampler()), self.is_deferred())
     }
 }
 
@@ -116,11 +154,11 @@ impl SpanDestination for SampledProvider {
 pub fn install(
     provider: &(impl SpanDestination + ?Sized),
 ) -> Result<(), AlreadySet<SdkTracerProvider>> {
-    let (provider, sampler) = provider.parts();
+    let (provider, sampler, deferred) = provider.parts();
     let mut installed = false;
     GLOBAL_TRACER.get_or_init(|| {
         installed = true;
-        InstalledTracer::new(provider, sampler)
+        InstalledTracer::new(provider, sampler, deferred)
     });
     if installed {
         Ok(())
@@ -163,16 +201,16 @@ pub fn is_installed() -> bool {
 /// // annotated calls on this thread are now dropped before anything is built
 /// ```
 pub fn scoped(provider: &(impl SpanDestination + ?Sized)) -> Context {
-    let (provider, sampler) = provider.parts();
+    let (provider, sampler, deferred) = provider.parts();
     SCOPES_EXIST.store(true, Ordering::Release);
     Context::current().with_value(ScopedTracer(Arc::new(InstalledTracer::new(
-        provider, sampler,
+        provider, sampler, deferred,
     ))))
 }
 
 /// The tracer for a span about to start under `parent`: the scoped one, else the global one.
 pub(crate) enum TracerRef<'a> {
-    Scoped(&'a InstalledTracer),
+    Scoped(&'a Arc<InstalledTracer>),
     Global(&'static InstalledTracer),
 }
 
@@ -194,6 +232,22 @@ impl TracerRef<'_> {
     #[inline]
     pub(crate) fn sampler(&self) -> Option<&Sampler> {
         self.destination().sampler.as_ref()
+    }
+
+    /// Whether a kept call may wait for its end to build its span (see
+    /// [`InstalledTracer::builds_at_end`]).
+    #[inline]
+    pub(crate) fn builds_at_end(&self) -> bool {
+        self.destination().builds_at_end()
+    }
+
+    /// The destination, held by a call until its span is built.
+    #[inline]
+    pub(crate) fn to_owned(&self) -> Destination {
+        match self {
+            TracerRef::Scoped(destination) => Destination::Scoped(Arc::clone(destination)),
+            TracerRef::Global(destination) => Destination::Global(destination),
+        }
     }
 }
 

@@ -50,6 +50,7 @@ pub use already_set::AlreadySet;
 pub use cost::{price_registry, set_price_registry, unknown_models};
 pub use export::dropped_spans;
 pub use install::{install, is_installed, scoped, SpanDestination, INSTRUMENTATION_NAME};
+pub use private::flush_processing;
 pub use retrieval::{Document, Retrieved};
 pub use sampling::{SampledProvider, Sampler};
 pub use setup::{init, ExportError, ExportReport, SetupError, Telemetry};

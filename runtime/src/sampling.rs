@@ -68,6 +68,7 @@ enum Root {
 pub struct SampledProvider {
     provider: SdkTracerProvider,
     sampler: Sampler,
+    deferred: bool,
 }
 
 impl SampledProvider {
@@ -79,6 +80,42 @@ impl SampledProvider {
     /// The sampler the provider was built with.
     pub fn sampler(&self) -> &Sampler {
         &self.sampler
+    }
+
+    /// The same provider with the processing of every recorded call moved off the caller's
+    /// thread: when a call ends, its record (what it recorded, copied, and its timestamps) is
+    /// queued for llmscope's processing thread, which redacts the application's attribute
+    /// values, prices the call, names the span and hands the finished span to the provider
+    /// (whose span processors and exporters therefore run there, never on the caller's
+    /// thread). [`init`](crate::init) sets its provider up this way.
+    ///
+    /// Spans reach the provider a little later: call
+    /// [`flush_processing`](crate::flush_processing) before reading an in-memory exporter or
+    /// calling `provider.force_flush()` (the [`Telemetry`](crate::Telemetry) of
+    /// [`init`](crate::init) does it in `flush` and `shutdown`). When the processing queue is
+    /// full the caller processes its own call, so no call is lost.
+    ///
+    /// ```
+    /// use llmscope::Sampler;
+    /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+    ///
+    /// let exporter = InMemorySpanExporter::default();
+    /// let provider = Sampler::default_sampler()
+    ///     .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()))
+    ///     .deferred();
+    /// let _guard = llmscope::scoped(&provider).attach();
+    /// // … annotated calls …
+    /// llmscope::flush_processing();
+    /// ```
+    pub fn deferred(mut self) -> Self {
+        self.deferred = true;
+        self
+    }
+
+    /// Whether recorded calls are processed on llmscope's processing thread
+    /// ([`deferred`](Self::deferred)).
+    pub fn is_deferred(&self) -> bool {
+        self.deferred
     }
 
     /// The tracer provider, for code that takes one by value.
@@ -193,6 +230,7 @@ impl Sampler {
         SampledProvider {
             provider: self.configure(builder).build(),
             sampler: self.clone(),
+            deferred: false,
         }
     }
 
@@ -369,6 +407,33 @@ fn keeps_root(root: Root, trace_id: TraceId) -> bool {
 thread_local! {
     /// The trace id llmscope decided a new trace on, for the span it is building now.
     static HANDOFF: Cell<Option<TraceId>> = const { Cell::new(None) };
+    /// The span id a call recorded with (its children already carry it as their parent), for
+    /// the span built for it when it ends.
+    static SPAN_HANDOFF: Cell<Option<SpanId>> = const { Cell::new(None) };
+}
+
+/// Hands `trace_id` (for a new trace) and `span_id` to the id generator of a provider built by
+/// [`Sampler::build`] for the span built by `build`, and withdraws both afterwards. Returns what
+/// `build` returned and whether the provider took the span id (false: the provider was not
+/// built with [`Sampler::build`], and the span got an id of the SDK's own).
+pub(crate) fn with_ids<T>(
+    trace_id: Option<TraceId>,
+    span_id: SpanId,
+    build: impl FnOnce() -> T,
+) -> (T, bool) {
+    /// Withdraws the span id on the way out, also when a span processor's `on_start` panics.
+    struct Withdraw;
+    impl Drop for Withdraw {
+        fn drop(&mut self) {
+            SPAN_HANDOFF.with(|cell| cell.set(None));
+        }
+    }
+    SPAN_HANDOFF.with(|cell| cell.set(Some(span_id)));
+    let withdraw = Withdraw;
+    let built = with_trace_id(trace_id, build);
+    let taken = SPAN_HANDOFF.with(|cell| cell.get().is_none());
+    drop(withdraw);
+    (built, taken)
 }
 
 /// Hands `trace_id` to the id generator of a provider built by [`Sampler::build`] for the span built
@@ -402,6 +467,9 @@ impl IdGenerator for HandoffIds {
     }
 
     fn new_span_id(&self) -> SpanId {
+        if let Some(span_id) = SPAN_HANDOFF.with(Cell::take) {
+            return span_id;
+        }
         RandomIdGenerator::default().new_span_id()
     }
 }

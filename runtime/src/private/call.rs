@@ -4,9 +4,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use std::time::SystemTime;
+
 use opentelemetry::context::FutureExt as _;
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
+use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
+
+use super::record::Record;
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::keys;
@@ -39,6 +43,10 @@ pub struct Site {
     pub kind: SpanKind,
     /// The call's own capture mode (`capture = …`), else the policy's.
     pub capture: Option<CaptureMode>,
+    /// How many attributes a recorded call of this site holds, about: the macro counts its
+    /// request attributes and adds what its return value writes (the span's attribute vector
+    /// is allocated once at this size).
+    pub attributes: usize,
 }
 
 /// An annotated call in progress: owns its span and ends it exactly once — normally through
@@ -56,38 +64,44 @@ pub struct Call {
     operation: &'static str,
     /// Content for the `gen_ai.client.inference.operation.details` event, written at the end.
     event: Vec<KeyValue>,
-    provider: Option<StringValue>,
-    model: Option<StringValue>,
-    service_tier: Option<StringValue>,
+    /// What a recorded call recorded so far (`None` when it does not record).
+    record: Option<Box<Record>>,
 }
 
 impl Call {
-    /// A call the sampler dropped before anything was built: it runs in `cx`.
+    /// A call the sampler dropped: it runs in `cx`.
     pub(super) fn dropped(cx: Context, attach: bool, site: &Site) -> Call {
-        Call::started(cx, false, attach, site, [None, None, None])
-    }
-
-    /// A call whose span started in `cx` (recording or not); `request` holds the provider, the
-    /// model and the service tier known at the start (kept for pricing when recording).
-    pub(super) fn started(
-        cx: Context,
-        recording: bool,
-        attach: bool,
-        site: &Site,
-        request: [Option<StringValue>; 3],
-    ) -> Call {
-        let [provider, model, service_tier] = request;
         Call {
             cx,
-            recording,
+            recording: false,
             attach,
             ended: false,
             capture: site.capture,
             operation: site.operation,
             event: Vec::new(),
-            provider,
-            model,
-            service_tier,
+            record: None,
+        }
+    }
+
+    /// A recorded call running in `cx` (whose span is the record's), recording into `record`.
+    pub(super) fn recorded(cx: Context, attach: bool, site: &Site, record: Box<Record>) -> Call {
+        Call {
+            cx,
+            recording: true,
+            attach,
+            ended: false,
+            capture: site.capture,
+            operation: site.operation,
+            event: Vec::new(),
+            record: Some(record),
+        }
+    }
+
+    /// Appends attributes to the call's span (recorded calls only).
+    #[inline]
+    fn push_attributes(&mut self, attributes: impl IntoIterator<Item = KeyValue>) {
+        if let Some(record) = &mut self.record {
+            record.attributes.extend(attributes);
         }
     }
 
@@ -105,12 +119,20 @@ impl Call {
 
     /// The provider set at span creation, if recording.
     pub fn provider(&self) -> Option<&str> {
-        self.provider.as_ref().map(StringValue::as_str)
+        self.record
+            .as_ref()?
+            .provider
+            .as_ref()
+            .map(StringValue::as_str)
     }
 
     /// The request model set at span creation, if recording.
     pub fn model(&self) -> Option<&str> {
-        self.model.as_ref().map(StringValue::as_str)
+        self.record
+            .as_ref()?
+            .model
+            .as_ref()
+            .map(StringValue::as_str)
     }
 
     /// Makes the call's context current on this thread (sync bodies only: never hold the
@@ -225,7 +247,7 @@ impl Call {
             }
         }
         if !span.is_empty() {
-            self.cx.span().set_attributes(span);
+            self.push_attributes(span);
         }
     }
 
@@ -241,7 +263,10 @@ impl Call {
     }
 
     fn write_usage(&mut self, usage: &UsageData<'_>) {
-        let mut attributes = Vec::with_capacity(24);
+        let Some(record) = &mut self.record else {
+            return;
+        };
+        let attributes = &mut record.attributes;
         let mut int = |key: &'static str, value: Option<u64>| {
             if let Some(value) = value {
                 attributes.push(KeyValue::new(key, i64::try_from(value).unwrap_or(i64::MAX)));
@@ -265,16 +290,20 @@ impl Call {
             keys::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
             usage.reasoning_tokens(),
         );
-        if let Some(model) = usage.response_model() {
+        // One copy of each string, shared by the attribute and the pricing.
+        let response_model = usage
+            .response_model()
+            .map(|model| shared_text(&capture::bound_text(model)));
+        if let Some(model) = &response_model {
             attributes.push(KeyValue::new(
                 keys::GEN_AI_RESPONSE_MODEL,
-                capture::bound_text(model).into_owned(),
+                Value::String(model.clone()),
             ));
         }
         if let Some(id) = usage.response_id() {
             attributes.push(KeyValue::new(
                 keys::GEN_AI_RESPONSE_ID,
-                capture::bound_text(id).into_owned(),
+                Value::String(shared_text(&capture::bound_text(id))),
             ));
         }
         if !usage.finish_reasons().is_empty() {
@@ -284,7 +313,7 @@ impl Call {
                     usage
                         .finish_reasons()
                         .iter()
-                        .map(|reason| StringValue::from((*reason).to_owned()))
+                        .map(|reason| finish_reason(reason))
                         .collect(),
                 )),
             ));
@@ -295,18 +324,25 @@ impl Call {
                 tier.to_owned(),
             ));
         }
-        if let Some(provider) = &self.provider {
-            crate::cost::write_cost(
-                provider.as_str(),
-                self.model.as_ref().map(StringValue::as_str),
-                self.service_tier.as_ref().map(StringValue::as_str),
+        if let Some(provider) = &record.provider {
+            let input = crate::cost::CostInput::new(
+                provider,
+                record.model.as_ref(),
+                record.service_tier.as_ref(),
+                response_model.as_ref(),
                 usage,
-                &mut attributes,
             );
-        }
-        crate::agent::add_llm_usage(&self.cx, usage, &attributes);
-        if !attributes.is_empty() {
-            self.cx.span().set_attributes(attributes);
+            if crate::agent::in_agent(&self.cx) {
+                // An enclosing agent adds the cost to its totals now: priced here.
+                let before = record.attributes.len();
+                if let Some(input) = &input {
+                    crate::cost::write_cost(input, &mut record.attributes);
+                }
+                crate::agent::add_llm_usage(&self.cx, usage, &record.attributes[before..]);
+            } else {
+                // Priced when the call is processed.
+                record.cost = input;
+            }
         }
         if !usage.completion().is_empty() {
             let mode = self.capture_mode();
@@ -352,13 +388,11 @@ impl Call {
 
     /// Writes `llmscope.error.retryable` on a recorded call (the error's class says whether a
     /// retry may succeed).
-    pub(crate) fn set_retryable(&self, retryable: bool) {
-        if self.recording {
-            self.cx.span().set_attribute(KeyValue::new(
-                crate::keys::LLMSCOPE_ERROR_RETRYABLE,
-                retryable,
-            ));
-        }
+    pub(crate) fn set_retryable(&mut self, retryable: bool) {
+        self.push_attributes([KeyValue::new(
+            crate::keys::LLMSCOPE_ERROR_RETRYABLE,
+            retryable,
+        )]);
     }
 
     /// Records a failed call: `error.type`, an `exception` event and status Error.
@@ -368,10 +402,9 @@ impl Call {
         exception_type: &'static str,
         message: Option<&dyn fmt::Display>,
     ) {
-        if !self.recording {
+        let Some(record) = &mut self.record else {
             return;
-        }
-        let span = self.cx.span();
+        };
         // Redacted and cut to the content byte limit: a huge error message is never formatted
         // whole, and what is exported twice (event and status) is bounded.
         let policy = capture::capture_policy();
@@ -382,9 +415,13 @@ impl Call {
         if let Some(message) = &message {
             event.push(KeyValue::new(keys::EXCEPTION_MESSAGE, message.clone()));
         }
-        span.add_event("exception", event);
-        span.set_attribute(KeyValue::new(keys::ERROR_TYPE, error_type.to_string()));
-        span.set_status(Status::error(
+        record
+            .events
+            .push(Event::new("exception", SystemTime::now(), event, 0));
+        record
+            .attributes
+            .push(KeyValue::new(keys::ERROR_TYPE, error_type.to_string()));
+        record.set_status(Status::error(
             message.unwrap_or_else(|| error_type.into_owned()),
         ));
     }
@@ -393,43 +430,87 @@ impl Call {
     #[inline]
     pub fn end(mut self) {
         self.ended = true;
-        if !self.recording {
+        let Some(mut record) = self.record.take() else {
             return; // nothing to end: a dropped span records no end time
-        }
-        let span = self.cx.span();
+        };
+        let end = SystemTime::now();
         if !self.event.is_empty() {
             // The event's required `gen_ai.operation.name`, and the request model when known.
             let content = std::mem::take(&mut self.event);
             let mut event = Vec::with_capacity(content.len() + 2);
             event.push(KeyValue::new(keys::GEN_AI_OPERATION_NAME, self.operation));
-            if let Some(model) = self.model.take() {
+            if let Some(model) = &record.model {
                 event.push(KeyValue::new(
                     keys::GEN_AI_REQUEST_MODEL,
-                    Value::String(model),
+                    Value::String(model.clone()),
                 ));
             }
             event.extend(content);
-            span.add_event(keys::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, event);
+            record.events.push(Event::new(
+                keys::GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+                end,
+                event,
+                0,
+            ));
         }
-        span.end();
+        finish(record, end);
+    }
+}
+
+/// Processes the record of a call that ended at `end`: here, or on llmscope's processing
+/// thread for a deferred destination.
+#[inline]
+fn finish(record: Box<Record>, end: SystemTime) {
+    if record.deferred() {
+        super::processing::submit(record, end);
+    } else {
+        record.finish(end);
+    }
+}
+
+/// A string shared by its attribute and the pricing: one allocation.
+#[inline]
+fn shared_text(text: &str) -> StringValue {
+    StringValue::from(std::sync::Arc::<str>::from(text))
+}
+
+/// A finish reason: the values the GenAI conventions list are borrowed, never copied.
+#[inline]
+fn finish_reason(reason: &str) -> StringValue {
+    match reason {
+        "stop" => StringValue::from("stop"),
+        "length" => StringValue::from("length"),
+        "tool_calls" => StringValue::from("tool_calls"),
+        "content_filter" => StringValue::from("content_filter"),
+        "error" => StringValue::from("error"),
+        "end_turn" => StringValue::from("end_turn"),
+        "max_tokens" => StringValue::from("max_tokens"),
+        "tool_use" => StringValue::from("tool_use"),
+        "STOP" => StringValue::from("STOP"),
+        "MAX_TOKENS" => StringValue::from("MAX_TOKENS"),
+        other => StringValue::from(other.to_owned()),
     }
 }
 
 impl Drop for Call {
     fn drop(&mut self) {
-        if self.ended || !self.recording {
+        if self.ended {
             return;
         }
-        let span = self.cx.span();
-        if self.recording {
-            if std::thread::panicking() {
-                span.set_attribute(KeyValue::new(keys::ERROR_TYPE, "panic"));
-                span.set_status(Status::error("the call panicked"));
-            } else {
-                span.set_attribute(KeyValue::new(keys::LLMSCOPE_CANCELLED, true));
-            }
+        let Some(mut record) = self.record.take() else {
+            return;
+        };
+        if std::thread::panicking() {
+            record
+                .attributes
+                .push(KeyValue::new(keys::ERROR_TYPE, "panic"));
+            record.set_status(Status::error("the call panicked"));
+        } else {
+            record
+                .attributes
+                .push(KeyValue::new(keys::LLMSCOPE_CANCELLED, true));
         }
-        span.end();
+        finish(record, SystemTime::now());
     }
 }
 

@@ -7,6 +7,10 @@
 //! - [`fields`]: the field readers of `#[derive(Usage)]` (`tokens`, `text`, `texts`).
 //! - [`call`]: the call record (`Site`, `Call`) — content capture, usage, cost, errors and the
 //!   end of the span.
+//! - [`record`]: what a recorded call copies while it runs (`Record`), the span its context
+//!   carries meanwhile, and the processing that builds the SDK span when it ends.
+//! - [`processing`]: llmscope's processing thread, where deferred destinations' records are
+//!   processed ([`flush_processing`]).
 //! - [`start`]: span start and the sampling decision (`Start`, `start`), which makes a `Call`.
 //! - [`dispatch`]: the one autoref wrapper ([`Dispatch`]) and what it decides for the return
 //!   value: error recording, captured content, prompt length, failure, agent decision.
@@ -15,6 +19,8 @@
 mod call;
 mod dispatch;
 mod fields;
+mod processing;
+mod record;
 mod stage;
 mod start;
 mod value;
@@ -22,6 +28,8 @@ mod value;
 pub use call::{record_usage, Call, Site};
 pub use dispatch::*;
 pub use fields::{text, texts, tokens, Text, Texts, TokenCount};
+pub use processing::flush_processing;
+pub(crate) use processing::flush_within;
 pub use stage::*;
 pub use start::{start, Start};
 pub use value::{kind, value, AsText, AttrValue, ExportableAttribute};

@@ -9,7 +9,8 @@ use opentelemetry::trace::{
 use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 
 use super::call::{Call, Site};
-use crate::budget::{self, BudgetSpan};
+use super::record::{Record, Started};
+use crate::budget;
 use crate::capture;
 use crate::install;
 use crate::keys;
@@ -43,6 +44,12 @@ pub struct Start {
     provider: Option<StringValue>,
     model: Option<StringValue>,
     service_tier: Option<StringValue>,
+    /// Bit `i` set: `attributes[i]` is text the application gave at run time (redacted when
+    /// the call is processed).
+    redact: u64,
+    /// Whether the request attributes are being described (after the sampling decision):
+    /// their run-time text is the application's and is redacted.
+    describing: bool,
 }
 
 impl Start {
@@ -51,8 +58,10 @@ impl Start {
     pub fn service_tier(&mut self, tier: Option<Value>) {
         if let Some(Value::String(tier)) = tier {
             self.service_tier = Some(tier.clone());
-            self.attributes
-                .push(KeyValue::new(keys::LLMSCOPE_REQUEST_SERVICE_TIER, tier));
+            self.attribute(
+                keys::LLMSCOPE_REQUEST_SERVICE_TIER,
+                Some(Value::String(tier)),
+            );
         }
     }
 
@@ -82,13 +91,38 @@ impl Start {
         }
     }
 
-    /// Sets any other attribute; `None` leaves it out.
+    /// Sets any other attribute; `None` leaves it out. Text given at run time is redacted
+    /// when the call is processed.
     #[inline]
     pub fn attribute(&mut self, key: &'static str, value: Option<Value>) {
         if let Some(value) = value {
+            if self.describing && matches!(value, Value::String(_) | Value::Array(Array::String(_)))
+            {
+                let index = self.attributes.len();
+                if index < 64 {
+                    self.redact |= 1 << index;
+                    self.attributes
+                        .push(KeyValue::new(Key::from_static_str(key), value));
+                } else {
+                    // Past the mask: redacted now, on the caller's thread.
+                    let mut value = value;
+                    super::record::redact_value(capture::capture_policy(), &mut value);
+                    self.attributes
+                        .push(KeyValue::new(Key::from_static_str(key), value));
+                }
+                return;
+            }
             self.attributes
                 .push(KeyValue::new(Key::from_static_str(key), value));
         }
+    }
+
+    /// Sets an attribute whose value is a compile-time literal of the annotated function: it
+    /// holds nothing of the application's data, so it is never redacted.
+    #[inline]
+    pub fn literal(&mut self, key: &'static str, value: Value) {
+        self.attributes
+            .push(KeyValue::new(Key::from_static_str(key), value));
     }
 }
 
@@ -97,9 +131,15 @@ impl Start {
 ///
 /// `sampling` fills the name and the sampling-relevant attributes (semconv marks provider,
 /// operation, request model and server address/port): the sampler sees them. `describe` adds
-/// every other request attribute right after the span starts, before the body runs, and only
-/// when the span records. When llmscope knows the sampler ([`crate::sampling`]) and it drops
-/// the call, neither closure runs: nothing is built but an unsampled span context.
+/// every other request attribute right after the sampling decision, before the body runs, and
+/// only when the call records. When llmscope knows the sampler ([`crate::sampling`]) and it
+/// drops the call, neither closure runs: nothing is built but an unsampled span context.
+///
+/// A recorded call is a [`Record`](super::record::Record): when llmscope decided the sampling
+/// itself, no SDK span exists until the call ends (the context carries the call's span
+/// context); otherwise the SDK's sampler decides on a span built here with the
+/// sampling-relevant attributes only. Either way everything else reaches the SDK when the call
+/// is processed, after redaction (see `private/record.rs`).
 #[inline]
 pub fn start(
     site: &'static Site,
@@ -111,111 +151,128 @@ pub fn start(
     }
     // Decided on the current context in place: a suppressed call, or one a sampler llmscope
     // knows drops, never takes a reference to it.
-    let (parent, trace_id) = match Context::map_current(begin) {
+    let (parent, trace_id, decided) = match Context::map_current(begin) {
         Begin::Skip => return None,
         Begin::Dropped(cx, attach) => return Some(Call::dropped(cx, attach, site)),
-        Begin::Build(parent, trace_id) => (parent, trace_id),
+        Begin::Build(parent, trace_id, decided) => (parent, trace_id, decided),
     };
     // Looked up again on the owned parent (one map probe at most), rather than carrying a
     // reference out of the borrow of the current context.
     let tracer = install::resolve(&parent)?;
     let mut start = Start {
         name: None,
-        // The SDK keeps this vector as the span's attribute list: room for the request,
-        // usage and cost attributes added later avoids growing (and moving) it three times.
-        attributes: Vec::with_capacity(32),
+        // Sized for what the call records (the macro counts its attributes and what its
+        // return value adds): the vector becomes the span's attribute list as it is.
+        attributes: Vec::with_capacity(site.attributes),
         provider: None,
         model: None,
         service_tier: None,
+        redact: 0,
+        describing: false,
     };
     start
         .attributes
         .push(KeyValue::new(operation_key(site.operation), site.operation));
     sampling(&mut start);
     bound_strings(&mut start.attributes);
-    let name = match (start.name.take(), &start.model) {
-        (Some(name), _) => name,
-        (None, Some(model)) => {
-            let mut name = String::with_capacity(site.operation.len() + 1 + model.as_str().len());
-            name.push_str(site.operation);
-            name.push(' ');
-            name.push_str(model.as_str());
-            Cow::Owned(name)
+    // The start time of a span built when the call ends (an SDK span built now has its own).
+    let mut began = std::time::UNIX_EPOCH;
+    let (span_context, sdk, new_trace, attribute_count) = if decided && tracer.builds_at_end() {
+        began = std::time::SystemTime::now();
+        // Kept by llmscope's own decision: the span is built when the call ends, with the
+        // span id its children carry as their parent.
+        let parent_span = parent.span();
+        let parent_context = parent_span.span_context();
+        let (trace_id, flags, state, new_trace) = if parent_context.is_valid() {
+            (
+                parent_context.trace_id(),
+                parent_context.trace_flags().with_sampled(true),
+                parent_context.trace_state().clone(),
+                None,
+            )
+        } else {
+            let trace_id = trace_id.unwrap_or_else(sampling::new_trace_id);
+            (
+                trace_id,
+                TraceFlags::SAMPLED,
+                TraceState::NONE,
+                Some(trace_id),
+            )
+        };
+        let span_context = SpanContext::new(trace_id, sampling::new_span_id(), flags, false, state);
+        (span_context, None, new_trace, 0)
+    } else {
+        // The SDK's sampler decides, on a span built now with the sampling-relevant
+        // attributes.
+        let name = match (start.name.take(), &start.model) {
+            (Some(name), _) => name,
+            (None, Some(model)) => {
+                let mut name =
+                    String::with_capacity(site.operation.len() + 1 + model.as_str().len());
+                name.push_str(site.operation);
+                name.push(' ');
+                name.push_str(model.as_str());
+                Cow::Owned(name)
+            }
+            (None, None) => Cow::Borrowed(site.operation),
+        };
+        let attributes = std::mem::take(&mut start.attributes);
+        let attribute_count = attributes.len() as u32;
+        let builder = tracer
+            .get()
+            .span_builder(name)
+            .with_kind(site.kind.clone())
+            .with_attributes(attributes);
+        let span = sampling::with_trace_id(trace_id, || {
+            tracer.get().build_with_context(builder, &parent)
+        });
+        let span_context = opentelemetry::trace::Span::span_context(&span).clone();
+        if !opentelemetry::trace::Span::is_recording(&span) {
+            // A dropped span is made current only by its context, so its children are
+            // dropped too (parent-based sampling) without boxing the SDK span.
+            let attach = span_context.is_valid();
+            let cx = parent.with_remote_span_context(span_context);
+            return Some(Call::dropped(cx, attach, site));
         }
-        (None, None) => Cow::Borrowed(site.operation),
+        // The request attributes described next, then usage and cost: the rest of the span.
+        start.attributes =
+            Vec::with_capacity(site.attributes.saturating_sub(attribute_count as usize));
+        (span_context, Some(span), None, attribute_count)
     };
-    let attributes = std::mem::take(&mut start.attributes);
-    let mut attribute_count = attributes.len() as u32;
-    let builder = tracer
-        .get()
-        .span_builder(name)
-        .with_kind(site.kind.clone())
-        .with_attributes(attributes);
-    let mut span = sampling::with_trace_id(trace_id, || {
-        tracer.get().build_with_context(builder, &parent)
-    });
-    let recording = opentelemetry::trace::Span::is_recording(&span);
-    let attach = opentelemetry::trace::Span::span_context(&span).is_valid();
+    start.describing = true;
+    describe(&mut start);
+    let mut attribute_count = attribute_count + start.attributes.len() as u32;
+    // The application's attributes leave room for llmscope's own (usage, cost, …).
+    let budget = budget::application_budget();
     let mut application_dropped = 0;
-    if recording {
-        start.attributes = Vec::with_capacity(12);
-        describe(&mut start);
-        // Values the application adds may carry secrets too: the same redaction applies, and
-        // the same byte limit as content.
-        let policy = capture::capture_policy();
-        for attribute in &mut start.attributes {
-            redact_value(policy, &mut attribute.value);
-        }
-        // The application's attributes leave room for llmscope's own (usage, cost, …).
-        let room = budget::application_budget().saturating_sub(attribute_count) as usize;
-        if start.attributes.len() > room {
-            application_dropped = (start.attributes.len() - room) as u32;
-            start.attributes.truncate(room);
-        }
-        attribute_count += start.attributes.len() as u32;
-        if !start.attributes.is_empty() {
-            opentelemetry::trace::Span::set_attributes(&mut span, start.attributes);
-        }
+    if attribute_count > budget {
+        let keep = start
+            .attributes
+            .len()
+            .saturating_sub((attribute_count - budget) as usize);
+        application_dropped = (start.attributes.len() - keep) as u32;
+        start.attributes.truncate(keep);
+        attribute_count = budget;
     }
-    // A dropped span is made current only by its context, so its children are dropped too
-    // (parent-based sampling) without boxing the SDK span.
-    let cx = if recording {
-        parent.with_span(BudgetSpan::new(span, attribute_count, application_dropped))
-    } else {
-        parent.with_remote_span_context(opentelemetry::trace::Span::span_context(&span).clone())
-    };
-    let request = if recording {
-        [start.provider, start.model, start.service_tier]
-    } else {
-        [None, None, None]
-    };
-    Some(Call::started(cx, recording, attach, site, request))
-}
-
-/// Redacts every piece of text in an attribute value the application added, and cuts it to the
-/// content byte limit: a string, and each string of a string array (as JSON content when it is
-/// JSON). Numbers and booleans carry no text.
-fn redact_value(policy: &capture::CapturePolicy, value: &mut Value) {
-    match value {
-        Value::String(text) => {
-            if let Cow::Owned(clean) = capture::bound_redacted(policy, text.as_str()) {
-                *text = clean.into();
-            }
-        }
-        Value::Array(Array::String(items)) => {
-            for item in items {
-                if let Cow::Owned(clean) = capture::bound_redacted(policy, item.as_str()) {
-                    *item = clean.into();
-                }
-            }
-        }
-        // Exhaustive on purpose: a new value type that can hold text must be handled here.
-        Value::Bool(_)
-        | Value::I64(_)
-        | Value::F64(_)
-        | Value::Array(Array::Bool(_) | Array::I64(_) | Array::F64(_)) => {}
-        _ => {}
-    }
+    let attach = span_context.is_valid();
+    let (record, span) = Record::new(Started {
+        destination: tracer.to_owned(),
+        parent: parent.clone(),
+        new_trace,
+        span_context,
+        sdk,
+        kind: site.kind.clone(),
+        name: start.name,
+        operation: site.operation,
+        request: [start.provider, start.model, start.service_tier],
+        start: began,
+        attributes: start.attributes,
+        redact: start.redact,
+        attribute_count,
+        application_dropped,
+    });
+    let cx = parent.with_span(span);
+    Some(Call::recorded(cx, attach, site, record))
 }
 
 /// Cuts the string values (and string-array items) of sampling-relevant attributes to the
@@ -250,8 +307,8 @@ enum Begin {
     /// The sampler dropped the call: it runs in this context, attached or not.
     Dropped(Context, bool),
     /// Build the span under this parent; for a new trace kept by a known sampler, with this
-    /// trace id.
-    Build(Context, Option<TraceId>),
+    /// trace id; `true` when llmscope's sampler kept the call (the SDK's need not decide).
+    Build(Context, Option<TraceId>, bool),
 }
 
 #[inline]
@@ -263,17 +320,21 @@ fn begin(current: &Context) -> Begin {
         return Begin::Skip;
     };
     let mut trace_id = None;
+    let mut decided = false;
     if let Some(sampler) = tracer.sampler() {
         match sampler.early(current) {
             Early::Drop(trace_id) => {
                 let (cx, attach) = unsampled_context(current, trace_id);
                 return Begin::Dropped(cx, attach);
             }
-            Early::Keep(id) => trace_id = id,
+            Early::Keep(id) => {
+                trace_id = id;
+                decided = true;
+            }
             Early::Unknown => {}
         }
     }
-    Begin::Build(current.clone(), trace_id)
+    Begin::Build(current.clone(), trace_id, decided)
 }
 
 /// The context a dropped call runs in: an unsampled span context, so that its children are

@@ -77,6 +77,7 @@ pub struct TelemetryBuilder {
     scheduled_delay: Option<Duration>,
     shutdown_timeout: Option<Duration>,
     tracing_layer: bool,
+    span_processors: Vec<Box<dyn opentelemetry_sdk::trace::SpanProcessor>>,
 }
 
 impl TelemetryBuilder {
@@ -211,6 +212,37 @@ impl TelemetryBuilder {
     /// their own subscriber use [`Telemetry::tracing_layer`] instead.
     pub fn with_tracing_layer(mut self, install: bool) -> Self {
         self.tracing_layer = install;
+        self
+    }
+
+    /// Adds a span processor of the application's after llmscope's export processor (for
+    /// example one that enriches or inspects spans).
+    ///
+    /// It sees every span of the provider, and llmscope's only once processed: the capture
+    /// policy applied, the application's attribute values redacted, the cost computed. Its
+    /// `on_start` and `on_end` run on llmscope's processing thread for the annotated calls
+    /// ([`SampledProvider::deferred`](crate::SampledProvider::deferred)), not on the caller's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use llmscope::opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor};
+    ///
+    /// let exporter = InMemorySpanExporter::default();
+    /// let guard = llmscope::Telemetry::builder()
+    ///     .with_disabled(false)
+    ///     .with_terminal(false)
+    ///     .with_jsonl_path(None)
+    ///     .with_span_processor(SimpleSpanProcessor::new(exporter.clone()))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn with_span_processor(
+        mut self,
+        processor: impl opentelemetry_sdk::trace::SpanProcessor + 'static,
+    ) -> Self {
+        self.span_processors.push(Box::new(processor));
         self
     }
 
@@ -423,7 +455,7 @@ impl TelemetryBuilder {
         let config = self.config()?;
         let capture = config.capture.clone();
         let tracing_layer = self.tracing_layer;
-        let mut guard = config.build()?;
+        let mut guard = config.build_with_processors(self.span_processors)?;
         guard.install_tracing_layer = tracing_layer;
         Ok((guard, capture))
     }
@@ -440,6 +472,9 @@ impl TelemetryBuilder {
         let Some(provider) = &guard.tracer_provider else {
             return Ok(guard);
         };
+        // Deferred (see `SampledProvider::deferred`): the caller records, llmscope's processing
+        // thread redacts, prices and hands the span to the provider (`flush` and `shutdown`
+        // wait for it).
         crate::install(provider).map_err(SetupError::AlreadyInstalled)?;
         // A policy the application set before `init` stays.
         let _ = crate::capture::set_capture_policy(capture);

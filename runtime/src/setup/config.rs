@@ -6,7 +6,7 @@ use std::time::Duration;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
 use super::error::SetupError;
@@ -79,7 +79,11 @@ pub struct OtlpConfig {
 }
 
 impl Config {
-    pub(crate) fn build(self) -> Result<Telemetry, SetupError> {
+    /// Builds the providers, with the application's span processors after llmscope's.
+    pub(crate) fn build_with_processors(
+        self,
+        processors: Vec<Box<dyn SpanProcessor>>,
+    ) -> Result<Telemetry, SetupError> {
         if let Some(level) = self.log_level {
             diagnostics::set_level(level);
         }
@@ -145,11 +149,13 @@ impl Config {
             .with_flush_timeout(self.shutdown_timeout)
             .build();
         let stats = processor.stats();
-        let tracer_provider = self.sampler.build(
-            SdkTracerProvider::builder()
-                .with_resource(resource.clone())
-                .with_span_processor(processor),
-        );
+        let mut tracer_provider = SdkTracerProvider::builder()
+            .with_resource(resource.clone())
+            .with_span_processor(processor);
+        for processor in processors {
+            tracer_provider = tracer_provider.with_span_processor(Application(processor));
+        }
+        let tracer_provider = self.sampler.build(tracer_provider).deferred();
         let mut meter_provider = SdkMeterProvider::builder().with_resource(resource);
         if let Some(exporter) = metrics {
             meter_provider = meter_provider
@@ -210,5 +216,31 @@ impl Config {
             },
         };
         Ok(FanOut::new(terminal, jsonl))
+    }
+}
+
+/// A span processor of the application's, given to the builder boxed.
+#[derive(Debug)]
+struct Application(Box<dyn SpanProcessor>);
+
+impl SpanProcessor for Application {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        self.0.on_end(span);
+    }
+
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource);
     }
 }

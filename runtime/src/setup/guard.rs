@@ -116,6 +116,8 @@ impl Telemetry {
             return Ok(ExportReport::default());
         };
         let started = Instant::now();
+        // Calls still being processed reach the provider first.
+        crate::private::flush_within(self.shutdown_timeout);
         let result = provider.force_flush();
         self.outcome(result, started)
     }
@@ -136,7 +138,10 @@ impl Telemetry {
         let Some(provider) = self.tracer_provider.take() else {
             return Ok(ExportReport::default());
         };
-        let result = provider.shutdown_with_timeout(self.shutdown_timeout);
+        // Calls still being processed reach the provider first, within the same bound.
+        crate::private::flush_within(self.shutdown_timeout / 2);
+        let left = self.shutdown_timeout.saturating_sub(started.elapsed());
+        let result = provider.shutdown_with_timeout(left);
         if let Some(meter_provider) = self.meter_provider.take() {
             // The SDK's meter shutdown takes no bound: give it the time left, on a thread of
             // its own, so a hung metrics endpoint cannot hold the process.

@@ -1,0 +1,14 @@
+//! A burst of 1M real `#[llm_call]` calls through the `init()` pipeline, with mimalloc as the
+//! global allocator; `burst_system` runs it on the system allocator.
+//!
+//! Run both: `cargo bench --bench burst --bench burst_system`.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod burst_common;
+mod common;
+
+fn main() {
+    burst_common::main("mimalloc");
+}

@@ -1,0 +1,420 @@
+//! The record of a recorded call: what the caller copies while the call runs ([`Record`]), the
+//! span its context carries meanwhile ([`RecordSpan`]), and the processing that turns the
+//! record into an SDK span when the call ends ([`Record::finish`]).
+//!
+//! The split is the privacy boundary. Until [`Record::finish`] runs, the application's values
+//! exist only here: the OpenTelemetry SDK, its span processors and exporters have seen nothing
+//! but the sampling-relevant attributes (operation, provider, request model, server address
+//! and port), and only when the SDK's sampler had to decide on them. `finish` redacts the
+//! application's attribute values, prices the call, names the span, and only then builds the
+//! SDK span (or fills the one built at the start) and ends it: every `on_start`, `on_end` and
+//! exporter sees processed data. `finish` runs on the caller's thread when the call ends, or
+//! on llmscope's processing thread for a deferred destination ([`super::processing`]).
+//!
+//! What code running inside the call sees: `Context::current().span()` is a [`RecordSpan`]
+//! with the call's span context (valid and sampled, so OpenTelemetry and `tracing` children
+//! nest under it). Attributes, events, status, name updates and links set on it through the
+//! OpenTelemetry API are kept and written on the span when it is built; they are not
+//! redacted (as on any SDK span), and the application's attributes beyond the attribute budget
+//! ([`crate::budget`]) are dropped and counted. Nothing can be read back from it.
+
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use opentelemetry::trace::{
+    Event, Link, Span as _, SpanContext, SpanKind, Status, TraceId, Tracer as _,
+};
+use opentelemetry::{Array, Context, KeyValue, StringValue, Value};
+
+use crate::budget;
+use crate::capture::{self, CapturePolicy};
+use crate::cost::{self, CostInput};
+use crate::install::Destination;
+use crate::sampling;
+
+/// One recorded call, from its start to the moment its span is built.
+pub(crate) struct Record {
+    destination: Destination,
+    /// The context the call started in: the parent of its span.
+    parent: Context,
+    /// For the root of a new trace, the trace id llmscope decided it on.
+    new_trace: Option<TraceId>,
+    span_context: SpanContext,
+    /// The SDK span, when the SDK's sampler decided at the start and it had to be built then.
+    sdk: Option<opentelemetry_sdk::trace::Span>,
+    kind: SpanKind,
+    /// The span name; `None`: `{operation} {model}` (or `{operation}`), made when processed.
+    name: Option<Cow<'static, str>>,
+    operation: &'static str,
+    pub(super) provider: Option<StringValue>,
+    pub(super) model: Option<StringValue>,
+    pub(super) service_tier: Option<StringValue>,
+    start: SystemTime,
+    /// The attributes, in the order they were recorded.
+    pub(super) attributes: Vec<KeyValue>,
+    /// Bit `i` set: `attributes[i]` holds text the application gave at run time, redacted and
+    /// cut to the content byte limit when processed.
+    redact: u64,
+    pub(super) events: Vec<Event>,
+    status: Status,
+    /// The pricing of the call, done when processed.
+    pub(super) cost: Option<CostInput>,
+    /// The application's attributes refused at the start (over the budget).
+    application_dropped: u32,
+    /// What the OpenTelemetry API wrote on the call's span while it ran.
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the values: they may not have been redacted yet.
+        f.debug_struct("Record")
+            .field("span_context", &self.span_context)
+            .field("attributes", &self.attributes.len())
+            .field("events", &self.events.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Record::new`] takes: the call's identity and what was recorded at its start.
+pub(super) struct Started {
+    pub(super) destination: Destination,
+    pub(super) parent: Context,
+    pub(super) new_trace: Option<TraceId>,
+    pub(super) span_context: SpanContext,
+    pub(super) sdk: Option<opentelemetry_sdk::trace::Span>,
+    pub(super) kind: SpanKind,
+    pub(super) name: Option<Cow<'static, str>>,
+    pub(super) operation: &'static str,
+    pub(super) request: [Option<StringValue>; 3],
+    pub(super) start: SystemTime,
+    pub(super) attributes: Vec<KeyValue>,
+    pub(super) redact: u64,
+    /// Attributes the span holds so far (those the SDK span got at its start included).
+    pub(super) attribute_count: u32,
+    pub(super) application_dropped: u32,
+}
+
+impl Record {
+    /// The record of a call that started, and the span its context carries.
+    pub(super) fn new(started: Started) -> (Box<Record>, RecordSpan) {
+        let shared = Arc::new(Shared {
+            writes: Mutex::new(Writes {
+                base: started.attribute_count,
+                ..Writes::default()
+            }),
+        });
+        let span = RecordSpan {
+            span_context: started.span_context.clone(),
+            shared: Arc::clone(&shared),
+        };
+        let [provider, model, service_tier] = started.request;
+        let record = Box::new(Record {
+            destination: started.destination,
+            parent: started.parent,
+            new_trace: started.new_trace,
+            span_context: started.span_context,
+            sdk: started.sdk,
+            kind: started.kind,
+            name: started.name,
+            operation: started.operation,
+            provider,
+            model,
+            service_tier,
+            start: started.start,
+            attributes: started.attributes,
+            redact: started.redact,
+            events: Vec::new(),
+            status: Status::Unset,
+            cost: None,
+            application_dropped: started.application_dropped,
+            shared,
+        });
+        (record, span)
+    }
+
+    /// Whether this record is processed on llmscope's processing thread.
+    #[inline]
+    pub(super) fn deferred(&self) -> bool {
+        self.destination.deferred
+    }
+
+    /// Sets the status as the SDK does: `Ok` is final, `Error` replaces `Unset`.
+    pub(super) fn set_status(&mut self, status: Status) {
+        merge_status(&mut self.status, status);
+    }
+
+    /// The processing: redaction of the application's values, the cost, the span name, then
+    /// the SDK span built (or filled) and ended at `end` (unless the application ended it
+    /// earlier through the OpenTelemetry API).
+    pub(crate) fn finish(mut self: Box<Self>, end: SystemTime) {
+        let writes = std::mem::take(
+            &mut *self
+                .shared
+                .writes
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner()),
+        );
+        let policy = capture::capture_policy();
+        let mut redact = self.redact;
+        while redact != 0 {
+            let index = redact.trailing_zeros() as usize;
+            redact &= redact - 1;
+            if let Some(attribute) = self.attributes.get_mut(index) {
+                redact_value(policy, &mut attribute.value);
+            }
+        }
+        if let Some(input) = self.cost.take() {
+            cost::write_cost(&input, &mut self.attributes);
+        }
+        let Writes {
+            own,
+            application,
+            dropped,
+            events,
+            status,
+            name,
+            links,
+            ended,
+            ..
+        } = writes;
+        self.attributes.extend(own);
+        self.attributes.extend(application);
+        if self.attributes.capacity() > self.attributes.len() + 2 {
+            // The span holds its attributes until exported: sized to what it holds (a
+            // reallocation here, on the processing side, not on the caller's thread).
+            self.attributes.shrink_to_fit();
+        }
+        let dropped = self.application_dropped.saturating_add(dropped);
+        if dropped > 0 {
+            self.attributes
+                .push(KeyValue::new(budget::DROPPED_KEY, i64::from(dropped)));
+            budget::warn_dropped(u64::from(dropped));
+        }
+        if let Some(status) = status {
+            // The application's status first: llmscope's own (an error) is recorded when the
+            // call returns, after the body.
+            let own = std::mem::replace(&mut self.status, status);
+            merge_status(&mut self.status, own);
+        }
+        let mut events = if events.is_empty() {
+            std::mem::take(&mut self.events)
+        } else {
+            let mut all = events;
+            all.append(&mut self.events);
+            all.sort_by_key(|event| event.timestamp);
+            all
+        };
+        let end = ended.unwrap_or(end);
+        let name = name.or(self.name.take());
+        let tracer = &self.destination.tracer;
+        match self.sdk.take() {
+            Some(mut span) => {
+                span.set_attributes(std::mem::take(&mut self.attributes));
+                for event in events.drain(..) {
+                    span.add_event_with_timestamp(event.name, event.timestamp, event.attributes);
+                }
+                for link in links {
+                    span.add_link(link.span_context, link.attributes);
+                }
+                if let Some(name) = name {
+                    span.update_name(name);
+                }
+                span.set_status(std::mem::replace(&mut self.status, Status::Unset));
+                span.end_with_timestamp(end);
+            }
+            None => {
+                let name = name.unwrap_or_else(|| match &self.model {
+                    Some(model) => {
+                        let mut name =
+                            String::with_capacity(self.operation.len() + 1 + model.as_str().len());
+                        name.push_str(self.operation);
+                        name.push(' ');
+                        name.push_str(model.as_str());
+                        Cow::Owned(name)
+                    }
+                    None => Cow::Borrowed(self.operation),
+                });
+                let mut builder = tracer
+                    .span_builder(name)
+                    .with_kind(self.kind.clone())
+                    .with_start_time(self.start)
+                    .with_attributes(std::mem::take(&mut self.attributes));
+                if !events.is_empty() {
+                    builder.events = Some(events);
+                }
+                if !links.is_empty() {
+                    builder.links = Some(links);
+                }
+                let (mut span, took_id) =
+                    sampling::with_ids(self.new_trace, self.span_context.span_id(), || {
+                        tracer.build_with_context(builder, &self.parent)
+                    });
+                if !took_id {
+                    self.destination
+                        .takes_ids
+                        .store(false, std::sync::atomic::Ordering::Relaxed);
+                    crate::diagnostics::diag!(
+                        Warn,
+                        "sampling",
+                        "the tracer provider given with a sampler was not built with \
+                         `Sampler::build`: the span of one call got another id than its \
+                         children's parent id; its spans are now built when they start"
+                    );
+                }
+                span.set_status(std::mem::replace(&mut self.status, Status::Unset));
+                span.end_with_timestamp(end);
+            }
+        }
+    }
+}
+
+/// Sets `status` to `new` as the SDK does: `Ok` is final, `Error` replaces `Unset`, `Unset`
+/// changes nothing.
+fn merge_status(status: &mut Status, new: Status) {
+    match (&*status, &new) {
+        (Status::Ok, _) | (_, Status::Unset) => {}
+        _ => *status = new,
+    }
+}
+
+/// Redacts every piece of text in an attribute value the application added, and cuts it to the
+/// content byte limit: a string, and each string of a string array. Numbers and booleans carry
+/// no text.
+pub(super) fn redact_value(policy: &CapturePolicy, value: &mut Value) {
+    match value {
+        Value::String(text) => {
+            if let Cow::Owned(clean) = capture::bound_redacted(policy, text.as_str()) {
+                *text = clean.into();
+            }
+        }
+        Value::Array(Array::String(items)) => {
+            for item in items {
+                if let Cow::Owned(clean) = capture::bound_redacted(policy, item.as_str()) {
+                    *item = clean.into();
+                }
+            }
+        }
+        // Exhaustive on purpose: a new value type that can hold text must be handled here.
+        Value::Bool(_)
+        | Value::I64(_)
+        | Value::F64(_)
+        | Value::Array(Array::Bool(_) | Array::I64(_) | Array::F64(_)) => {}
+        _ => {}
+    }
+}
+
+/// What the OpenTelemetry API wrote on a recorded call's span while it ran.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    writes: Mutex<Writes>,
+}
+
+#[derive(Debug, Default)]
+struct Writes {
+    /// The attributes llmscope recorded at the start, counted against the budget.
+    base: u32,
+    /// llmscope's own keys (usage, cost, content, `llmscope.*`, `error.type`): always kept.
+    own: Vec<KeyValue>,
+    /// Any other key: kept within the budget.
+    application: Vec<KeyValue>,
+    /// The application's attributes refused (over the budget).
+    dropped: u32,
+    events: Vec<Event>,
+    status: Option<Status>,
+    name: Option<Cow<'static, str>>,
+    links: Vec<Link>,
+    /// Set when the application ended the span itself: later writes are ignored, as the SDK
+    /// ignores them.
+    ended: Option<SystemTime>,
+}
+
+/// The span a recorded call's context carries while it runs: its span context, and a place
+/// for what the OpenTelemetry API writes on it (see the module docs).
+#[derive(Debug)]
+pub(crate) struct RecordSpan {
+    span_context: SpanContext,
+    shared: Arc<Shared>,
+}
+
+impl RecordSpan {
+    fn with_writes(&self, write: impl FnOnce(&mut Writes)) {
+        let mut writes = self
+            .shared
+            .writes
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if writes.ended.is_none() {
+            write(&mut writes);
+        }
+    }
+}
+
+impl opentelemetry::trace::Span for RecordSpan {
+    fn add_event_with_timestamp<T>(
+        &mut self,
+        name: T,
+        timestamp: SystemTime,
+        attributes: Vec<KeyValue>,
+    ) where
+        T: Into<Cow<'static, str>>,
+    {
+        let name = name.into();
+        self.with_writes(|writes| {
+            writes
+                .events
+                .push(Event::new(name, timestamp, attributes, 0));
+        });
+    }
+
+    fn span_context(&self) -> &SpanContext {
+        &self.span_context
+    }
+
+    fn is_recording(&self) -> bool {
+        let writes = self
+            .shared
+            .writes
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        writes.ended.is_none()
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        self.with_writes(|writes| {
+            if budget::is_own_key(attribute.key.as_str()) {
+                writes.own.push(attribute);
+            } else if writes.base as usize + writes.own.len() + writes.application.len()
+                < budget::application_budget() as usize
+            {
+                writes.application.push(attribute);
+            } else {
+                writes.dropped = writes.dropped.saturating_add(1);
+            }
+        });
+    }
+
+    fn set_status(&mut self, status: Status) {
+        self.with_writes(|writes| {
+            let current = writes.status.get_or_insert(Status::Unset);
+            merge_status(current, status);
+        });
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        let name = new_name.into();
+        self.with_writes(|writes| writes.name = Some(name));
+    }
+
+    fn add_link(&mut self, span_context: SpanContext, attributes: Vec<KeyValue>) {
+        self.with_writes(|writes| writes.links.push(Link::new(span_context, attributes, 0)));
+    }
+
+    fn end_with_timestamp(&mut self, timestamp: SystemTime) {
+        self.with_writes(|writes| writes.ended = Some(timestamp));
+    }
+}
