@@ -59,6 +59,7 @@ pub(crate) const DECL: Decl = Decl {
         ("system", Target::System),
         ("capture", Target::Capture),
         ("usage", Target::Usage),
+        ("output", Target::Output),
     ],
     common: COMMON,
     required: &[],

@@ -163,6 +163,25 @@ impl Call {
         self.capture_content(ContentKind::ToolResult, "tool", content);
     }
 
+    /// Captures output messages (`gen_ai.output.messages`) as the policy allows; every message
+    /// carries `finish_reason` (`stop` when `None`).
+    pub fn capture_output<C: Content + ?Sized>(
+        &mut self,
+        content: &C,
+        finish_reason: Option<&str>,
+    ) {
+        if !self.recording {
+            return;
+        }
+        let mode = self.capture_mode();
+        if mode == CaptureMode::None {
+            return;
+        }
+        let mut messages = Vec::new();
+        content.messages("assistant", &mut messages);
+        self.write_content(mode, ContentKind::Output, &messages, finish_reason);
+    }
+
     /// Captures the retrieval query (`gen_ai.retrieval.query.text`) as the policy allows.
     pub fn capture_retrieval_query<C: Content + ?Sized>(&mut self, content: &C) {
         self.capture_content(ContentKind::RetrievalQuery, "user", content);
