@@ -104,7 +104,10 @@ fn usage_is_read_from_a_serde_json_value_through_a_function() {
     }
     let span = telemetry.span("chat gpt-4o");
     assert_eq!(int(&span, "gen_ai.usage.input_tokens"), Some(1117));
-    assert_eq!(int(&span, "gen_ai.usage.cache_read.input_tokens"), Some(1024));
+    assert_eq!(
+        int(&span, "gen_ai.usage.cache_read.input_tokens"),
+        Some(1024)
+    );
     assert_eq!(int(&span, "gen_ai.usage.output_tokens"), Some(46));
     assert_eq!(
         attribute(&span, "gen_ai.response.id").map(|v| v.as_str().into_owned()),
@@ -127,8 +130,14 @@ fn a_result_gives_the_function_its_ok_value_and_an_error_records_no_usage() {
     }
     let spans = telemetry.spans();
     assert_eq!(spans.len(), 2);
-    let ok = spans.iter().find(|s| attribute(s, "error.type").is_none()).unwrap();
-    let failed = spans.iter().find(|s| attribute(s, "error.type").is_some()).unwrap();
+    let ok = spans
+        .iter()
+        .find(|s| attribute(s, "error.type").is_none())
+        .unwrap();
+    let failed = spans
+        .iter()
+        .find(|s| attribute(s, "error.type").is_some())
+        .unwrap();
     assert_eq!(int(ok, "gen_ai.usage.input_tokens"), Some(1117));
     assert_eq!(int(failed, "gen_ai.usage.input_tokens"), None);
 }

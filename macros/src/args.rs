@@ -186,22 +186,14 @@ pub(crate) fn function_path(expr: &Expr) -> Option<Path> {
 }
 
 /// Reads a boolean literal; `expected` says what else the argument takes.
-pub(crate) fn bool_literal(
-    cx: &Ctxt,
-    name: &Ident,
-    expr: &Expr,
-    expected: &str,
-) -> Option<bool> {
+pub(crate) fn bool_literal(cx: &Ctxt, name: &Ident, expr: &Expr, expected: &str) -> Option<bool> {
     match expr {
         Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Bool(lit),
             ..
         }) => Some(lit.value),
         _ => {
-            cx.error_spanned_by(
-                expr,
-                format_args!("expected {expected} for `{name}`"),
-            );
+            cx.error_spanned_by(expr, format_args!("expected {expected} for `{name}`"));
             None
         }
     }

@@ -162,7 +162,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
                 {
                     #[allow(unused_imports)]
                     use #private::CaptureContent as _;
-                    (&&#private::Dispatch(&(#content)))
+                    (&&&&#private::Dispatch(&(#content)))
                         .capture_content(__llmscope_call_ref, #private::Slot::#slot);
                 }
             });
@@ -229,7 +229,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             Return::ToolResult => quote! {{
                 #[allow(unused_imports)]
                 use #private::CaptureContent as _;
-                (&&#private::Dispatch(&__llmscope_output))
+                (&&&&#private::Dispatch(&__llmscope_output))
                     .capture_content(&mut __llmscope_call, #private::Slot::ToolResult);
             }},
             Return::AgentTotals => quote! {{

@@ -183,6 +183,14 @@ pub const LLM_COST_TOTAL: &str = "llm.cost.total";
 pub const LLM_MODEL_NAME: &str = "llm.model_name";
 /// `llm.provider` (OpenInference): the provider.
 pub const LLM_PROVIDER: &str = "llm.provider";
+/// `input.value` (OpenInference): the captured input (Phoenix's Input panel), never metadata.
+pub const INPUT_VALUE: &str = "input.value";
+/// `input.mime_type` (OpenInference): `application/json` or `text/plain`.
+pub const INPUT_MIME_TYPE: &str = "input.mime_type";
+/// `output.value` (OpenInference): the captured output (Phoenix's Output panel), never metadata.
+pub const OUTPUT_VALUE: &str = "output.value";
+/// `output.mime_type` (OpenInference): `application/json` or `text/plain`.
+pub const OUTPUT_MIME_TYPE: &str = "output.mime_type";
 /// `llm.token_count.prompt` (OpenInference): input tokens.
 pub const LLM_TOKEN_COUNT_PROMPT: &str = "llm.token_count.prompt";
 /// `llm.token_count.completion` (OpenInference): output tokens.

@@ -335,7 +335,7 @@ impl Call {
                     parts: usage
                         .completion()
                         .iter()
-                        .map(|part| Cow::Borrowed(*part))
+                        .map(|part| capture::Part::Text(Cow::Borrowed(*part)))
                         .collect(),
                 };
                 let finish_reason = usage.finish_reasons().first().copied();

@@ -41,13 +41,13 @@ impl<'a, T: ?Sized> OkValueOfPlain<'a> for &Dispatch<'a, T> {
 
 /// Records the usage of `value` except its completion text (the `output = …` function gives
 /// the output), and returns the first finish reason for the output messages.
-pub fn record_usage_except_output<R: Usage + ?Sized>(
-    call: &mut Call,
-    value: &R,
-) -> Option<String> {
+pub fn record_usage_except_output<R: Usage + ?Sized>(call: &mut Call, value: &R) -> Option<String> {
     let mut usage = UsageData::default();
     value.record_usage(&mut usage);
-    let finish = usage.finish_reasons().first().map(|reason| (*reason).to_owned());
+    let finish = usage
+        .finish_reasons()
+        .first()
+        .map(|reason| (*reason).to_owned());
     call.record_usage(&without_completion(&usage));
     finish
 }
@@ -65,12 +65,19 @@ pub fn capture_output<C: Content + ?Sized>(
 /// getters return.
 fn without_completion<'a>(usage: &UsageData<'a>) -> UsageData<'a> {
     let mut copy = UsageData::default();
-    let counts: [(Option<u64>, fn(&mut UsageData<'a>, u64)); 6] = [
+    type Setter<'a> = fn(&mut UsageData<'a>, u64);
+    let counts: [(Option<u64>, Setter<'a>); 6] = [
         (usage.input_tokens(), UsageData::set_input_tokens),
         (usage.output_tokens(), UsageData::set_output_tokens),
         (usage.cache_read_tokens(), UsageData::set_cache_read_tokens),
-        (usage.cache_write_tokens(), UsageData::set_cache_write_tokens),
-        (usage.cache_write_1h_tokens(), UsageData::set_cache_write_1h_tokens),
+        (
+            usage.cache_write_tokens(),
+            UsageData::set_cache_write_tokens,
+        ),
+        (
+            usage.cache_write_1h_tokens(),
+            UsageData::set_cache_write_1h_tokens,
+        ),
         (usage.reasoning_tokens(), UsageData::set_reasoning_tokens),
     ];
     for (count, set) in counts {

@@ -2,7 +2,8 @@
 //! the call record of [`call`](super::call) (not public API).
 //!
 //! Content (retrieval query text, tool arguments and results) goes only through
-//! [`CaptureContent`], which writes it as the capture policy allows; retrieved documents are
+//! [`CaptureContent`], which writes it as the capture policy allows (any `Serialize` value as
+//! JSON); retrieved documents are
 //! recorded as ids and scores only, and the assembled prompt as its length.
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use super::call::Call;
 use super::dispatch::Dispatch;
 use super::fields::Text;
 use crate::agent::{self, Accumulator, Decided, Decision};
-use crate::capture::Content;
+use crate::capture::{Content, Json};
 use crate::keys;
 use crate::retrieval::{self, Retrieved};
 
@@ -46,7 +47,7 @@ pub enum Slot {
 }
 
 /// Captures a value that implements [`Content`] (or an `Ok` one) as the capture policy
-/// allows; other types are never captured.
+/// allows, else a `Serialize` value (or an `Ok` one) as JSON; other types are never captured.
 pub trait CaptureContent {
     /// Captures into `slot` of `call`.
     fn capture_content(self, call: &mut Call, slot: Slot);
@@ -60,16 +61,30 @@ fn capture_into<C: Content + ?Sized>(call: &mut Call, slot: Slot, content: &C) {
     }
 }
 
-impl<T: Content, E> CaptureContent for &&Dispatch<'_, Result<T, E>> {
+impl<T: Content, E> CaptureContent for &&&&Dispatch<'_, Result<T, E>> {
     fn capture_content(self, call: &mut Call, slot: Slot) {
         if let Ok(content) = self.0 {
             capture_into(call, slot, content);
         }
     }
 }
-impl<T: Content + ?Sized> CaptureContent for &Dispatch<'_, T> {
+impl<T: Content + ?Sized> CaptureContent for &&&Dispatch<'_, T> {
     fn capture_content(self, call: &mut Call, slot: Slot) {
         capture_into(call, slot, self.0);
+    }
+}
+// Any `Serialize` value: captured as JSON (serialized only if the policy captures content,
+// and only as far as the byte limit lets any of it be kept).
+impl<T: serde::Serialize, E> CaptureContent for &&Dispatch<'_, Result<T, E>> {
+    fn capture_content(self, call: &mut Call, slot: Slot) {
+        if let Ok(value) = self.0 {
+            capture_into(call, slot, &Json(value));
+        }
+    }
+}
+impl<T: serde::Serialize + ?Sized> CaptureContent for &Dispatch<'_, T> {
+    fn capture_content(self, call: &mut Call, slot: Slot) {
+        capture_into(call, slot, &Json(self.0));
     }
 }
 impl<T: ?Sized> CaptureContent for Dispatch<'_, T> {
