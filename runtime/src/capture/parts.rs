@@ -439,3 +439,87 @@ fn gemini_part(part: &Value) -> Option<Part<'_>> {
 pub fn returned<T: Content + ?Sized>(value: &T) -> &T {
     value
 }
+
+impl Part<'_> {
+    /// This part with every borrow turned into an owned copy.
+    pub fn into_owned(self) -> Part<'static> {
+        fn own(text: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(text.into_owned())
+        }
+        fn own_opt(text: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+            text.map(own)
+        }
+        match self {
+            Part::Text(text) => Part::Text(own(text)),
+            Part::Reasoning(text) => Part::Reasoning(own(text)),
+            Part::ToolCall {
+                id,
+                name,
+                arguments,
+            } => Part::ToolCall {
+                id: own_opt(id),
+                name: own(name),
+                arguments: arguments.into_owned(),
+            },
+            Part::ToolCallResponse { id, response } => Part::ToolCallResponse {
+                id: own_opt(id),
+                response: response.into_owned(),
+            },
+            Part::Uri {
+                modality,
+                mime_type,
+                uri,
+            } => Part::Uri {
+                modality: own(modality),
+                mime_type: own_opt(mime_type),
+                uri: own(uri),
+            },
+            Part::Blob {
+                modality,
+                mime_type,
+                content,
+            } => Part::Blob {
+                modality: own(modality),
+                mime_type: own_opt(mime_type),
+                content: own(content),
+            },
+            Part::File {
+                modality,
+                mime_type,
+                file_id,
+            } => Part::File {
+                modality: own(modality),
+                mime_type: own_opt(mime_type),
+                file_id: own(file_id),
+            },
+            Part::Json(value) => Part::Json(value.into_owned()),
+        }
+    }
+}
+
+impl Message<'_> {
+    /// This message with every borrow turned into an owned copy.
+    pub fn into_owned(self) -> Message<'static> {
+        Message {
+            role: Cow::Owned(self.role.into_owned()),
+            parts: self.parts.into_iter().map(Part::into_owned).collect(),
+        }
+    }
+}
+
+/// Appends the messages of a value that serializes to provider-shaped JSON (an OpenAI chat
+/// message, say), owned: for client types that are `Serialize` but not borrowable as JSON.
+#[cfg_attr(not(feature = "async-openai"), allow(dead_code))]
+pub(crate) fn serialized_messages<T: Serialize + ?Sized>(
+    value: &T,
+    role: &'static str,
+    out: &mut Vec<Message<'_>>,
+) {
+    let Ok(json) = serde_json::to_value(value) else {
+        return;
+    };
+    let mut messages = Vec::new();
+    value_messages(&json, role, &mut messages);
+    let owned: Vec<Message<'static>> = messages.into_iter().map(Message::into_owned).collect();
+    out.extend(owned);
+}
