@@ -135,7 +135,7 @@ async fn async_openai_calls_are_priced_and_captured() {
 
     // Tool call: gpt-4.1-2025-04-14: 82 * 2e-6 = 0.000164 + 17 * 8e-6 = 0.000136 => 0.0003
     let tool = telemetry.span("chat gpt-4.1");
-    assert!(finish_reasons(&tool).contains("\"tool_calls\""));
+    assert!(finish_reasons(&tool).contains("\"tool_call\""));
     cost(&tool, 0.0003);
     let output: Json =
         serde_json::from_str(&string(&tool, "gen_ai.output.messages").unwrap()).unwrap();

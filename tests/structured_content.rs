@@ -105,7 +105,7 @@ fn an_openai_tool_conversation_round_trips_into_schema_valid_messages() {
             "role": "assistant",
             "parts": [{"type": "tool_call", "id": "call_DdmO9pD3xa9XTPNJ32zg2hcA",
                        "name": "web_search", "arguments": {"query": "rust opentelemetry genai"}}],
-            "finish_reason": "tool_calls"
+            "finish_reason": "tool_call"
         }])
     );
 }
@@ -170,7 +170,7 @@ fn anthropic_tool_use_thinking_and_tool_results_are_parts() {
              "arguments": {"url": "https://example.com/a"}}
         ])
     );
-    assert_eq!(output[0]["finish_reason"], "tool_use");
+    assert_eq!(output[0]["finish_reason"], "tool_call");
 }
 
 #[llmscope::llm_call(

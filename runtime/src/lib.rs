@@ -13,6 +13,7 @@ mod cost;
 pub mod diagnostics;
 pub mod errors;
 pub mod export;
+mod finish_reason;
 mod install;
 pub mod keys;
 pub mod pricing;

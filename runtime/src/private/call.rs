@@ -9,6 +9,7 @@ use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
 use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
+use crate::finish_reason;
 use crate::keys;
 use crate::usage::{Usage, UsageData};
 
@@ -212,6 +213,7 @@ impl Call {
         messages: &[Message<'_>],
         finish_reason: Option<&str>,
     ) {
+        let finish_reason = finish_reason.map(finish_reason::normalize);
         let mut rendered = Rendered::default();
         capture::render(
             capture::capture_policy(),
@@ -297,16 +299,36 @@ impl Call {
             ));
         }
         if !usage.finish_reasons().is_empty() {
-            attributes.push(KeyValue::new(
-                keys::GEN_AI_RESPONSE_FINISH_REASONS,
+            let reasons = |normalize: bool| {
                 Value::Array(Array::String(
                     usage
                         .finish_reasons()
                         .iter()
-                        .map(|reason| StringValue::from((*reason).to_owned()))
+                        .map(|reason| {
+                            let reason = if normalize {
+                                finish_reason::normalize(reason)
+                            } else {
+                                reason
+                            };
+                            StringValue::from(capture::bound_text(reason).into_owned())
+                        })
                         .collect(),
-                )),
+                ))
+            };
+            attributes.push(KeyValue::new(
+                keys::GEN_AI_RESPONSE_FINISH_REASONS,
+                reasons(true),
             ));
+            if usage
+                .finish_reasons()
+                .iter()
+                .any(|reason| finish_reason::normalize(reason) != *reason)
+            {
+                attributes.push(KeyValue::new(
+                    keys::LLMSCOPE_RESPONSE_FINISH_REASONS_RAW,
+                    reasons(false),
+                ));
+            }
         }
         if let Some(tier) = usage.service_tier() {
             attributes.push(KeyValue::new(
