@@ -9,6 +9,8 @@
 #[path = "common/openai_client.rs"]
 mod scenario;
 
+use futures::StreamExt as _;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let telemetry = llmscope::init()?;
@@ -19,9 +21,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("answer: {:?}", answer.choices[0].message.content);
     let tool_call = scenario::chat(&client, scenario::chat_request("gpt-4.1", false)).await?;
     println!("tool call: {:?}", tool_call.choices[0].message.tool_calls);
-    let chunks =
+    // The client's own stream, returned through `#[llm_call]`: the span ends at its end.
+    let mut stream =
         scenario::chat_stream(&client, scenario::chat_request("gpt-4o-mini", true)).await?;
-    println!("streamed {} chunks", chunks.len());
+    let mut chunks = 0;
+    while let Some(chunk) = stream.next().await {
+        chunk?;
+        chunks += 1;
+    }
+    println!("streamed {chunks} chunks");
+    // A streamed tool call: its argument pieces are assembled on the span's output message.
+    let stream = scenario::chat_stream(&client, scenario::chat_request("gpt-4.1", true)).await?;
+    let chunks: Vec<_> = stream.collect().await;
+    println!("streamed tool call in {} chunks", chunks.len());
     scenario::embed(&client, scenario::embed_request()).await?;
     scenario::respond(&client, scenario::response_request()).await?;
     // A failure the taxonomy classifies: `error.type = context_length_exceeded`.

@@ -687,8 +687,8 @@ pub use llmscope_runtime::{
     capture, diagnostics, dropped_spans, export, init, install, install_with_sampler, is_installed,
     opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped,
     scoped_with_sampler, semconv, set_price_registry, setup, stream, unknown_models, AlreadySet,
-    ErrorType, ExportError, ExportReport, Sampler, SetupError, Telemetry, TelemetryGuard, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    ErrorType, ExportError, ExportReport, Sampler, SetupError, Telemetry, TelemetryGuard,
+    ToolCallFragment, Usage, UsageData, INSTRUMENTATION_NAME,
 };
 
 /// The error taxonomy: `error.type` classes, the retryable flag, and a classifier for apps

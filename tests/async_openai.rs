@@ -7,6 +7,7 @@
 #[path = "../examples/common/openai_client.rs"]
 mod scenario;
 
+use futures::StreamExt as _;
 use llmscope::capture::{CaptureMode, CapturePolicy};
 use llmscope::testing::{attribute, TestTelemetry};
 use opentelemetry::Value;
@@ -60,10 +61,22 @@ async fn async_openai_calls_are_priced_and_captured() {
         scenario::chat(&client, scenario::chat_request("gpt-4.1", false))
             .await
             .unwrap();
-        let chunks = scenario::chat_stream(&client, scenario::chat_request("gpt-4o-mini", true))
-            .await
-            .unwrap();
+        // The client's stream itself is returned through the annotated function: the span
+        // ends when it is read to its end.
+        let chunks: Vec<_> =
+            scenario::chat_stream(&client, scenario::chat_request("gpt-4o-mini", true))
+                .await
+                .unwrap()
+                .collect()
+                .await;
         assert_eq!(chunks.len(), 5);
+        let tool_chunks: Vec<_> =
+            scenario::chat_stream(&client, scenario::chat_request("gpt-4.1", true))
+                .await
+                .unwrap()
+                .collect()
+                .await;
+        assert!(tool_chunks.iter().all(Result::is_ok));
         scenario::embed(&client, scenario::embed_request())
             .await
             .unwrap();
@@ -83,7 +96,7 @@ async fn async_openai_calls_are_priced_and_captured() {
     let spans = telemetry.spans();
     assert_eq!(
         spans.len(),
-        7,
+        8,
         "{:?}",
         spans.iter().map(|s| &s.name).collect::<Vec<_>>()
     );
@@ -134,7 +147,14 @@ async fn async_openai_calls_are_priced_and_captured() {
     );
 
     // Tool call: gpt-4.1-2025-04-14: 82 * 2e-6 = 0.000164 + 17 * 8e-6 = 0.000136 => 0.0003
-    let tool = telemetry.span("chat gpt-4.1");
+    let tool = telemetry
+        .spans()
+        .into_iter()
+        .find(|span| {
+            span.name == "chat gpt-4.1"
+                && string(span, "gen_ai.response.id").as_deref() != Some("chatcmpl-stream3")
+        })
+        .expect("the tool call's span");
     assert!(finish_reasons(&tool).contains("\"tool_call\""));
     cost(&tool, 0.0003);
     let output: Json =
@@ -154,6 +174,36 @@ async fn async_openai_calls_are_priced_and_captured() {
         Some("chatcmpl-stream1")
     );
     cost(&stream, 0.00000465);
+
+    // A streamed tool call: its arguments arrive in pieces (`delta.tool_calls[0].function.
+    // arguments`: `{"city":` then `"Lisbon",\n"unit":"c"}`) and are assembled into one
+    // tool_call part. gpt-4o-2024-08-06: (2210 - 1920) * 2.5e-6 = 0.000725, cache read
+    // 1920 * 1.25e-6 = 0.0024, output 18 * 1e-5 = 0.00018 => 0.003305.
+    let streamed_tool = telemetry
+        .spans()
+        .into_iter()
+        .find(|span| string(span, "gen_ai.response.id").as_deref() == Some("chatcmpl-stream3"))
+        .expect("the streamed tool call's span");
+    assert_eq!(int(&streamed_tool, "gen_ai.usage.input_tokens"), Some(2210));
+    assert_eq!(
+        int(&streamed_tool, "gen_ai.usage.cache_read.input_tokens"),
+        Some(1920)
+    );
+    assert_eq!(
+        string(&streamed_tool, "gen_ai.response.model").as_deref(),
+        Some("gpt-4o-2024-08-06")
+    );
+    assert!(finish_reasons(&streamed_tool).contains("\"tool_call\""));
+    cost(&streamed_tool, 0.003305);
+    let output: Json =
+        serde_json::from_str(&string(&streamed_tool, "gen_ai.output.messages").unwrap()).unwrap();
+    assert_eq!(
+        output,
+        json!([{"role": "assistant", "finish_reason": "tool_call", "parts": [
+            {"type": "tool_call", "id": "call_Wq2x", "name": "get_weather",
+             "arguments": {"city": "Lisbon", "unit": "c"}}
+        ]}])
+    );
 
     // Embeddings: text-embedding-3-small: 8 * 2e-8 = 1.6e-7
     let embed = telemetry.span("embeddings text-embedding-3-small");

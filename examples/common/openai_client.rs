@@ -12,7 +12,6 @@ use async_openai::types::chat::{
 use async_openai::types::embeddings::{CreateEmbeddingRequest, CreateEmbeddingResponse};
 use async_openai::types::responses::{CreateResponse, Response};
 use async_openai::Client;
-use futures::StreamExt as _;
 
 /// A chat completion: usage, cost, finish reasons, the request messages and the answer
 /// (with its tool calls) captured as the policy allows.
@@ -29,19 +28,18 @@ pub(crate) async fn chat(
     client.chat().create(request).await
 }
 
-/// A streamed chat completion, read to its end: the usage comes from the last chunk
-/// (`stream_options.include_usage`).
-#[llmscope::llm_call(provider = "openai", model = request.model, stream = true, prompt = request.messages)]
+/// A streamed chat completion: the client's stream is returned as it is, and the span ends
+/// when it is read to its end (or dropped), with the usage of the last chunk
+/// (`stream_options.include_usage`), the text and the tool calls assembled from the chunks.
+#[llmscope::llm_call(provider = "openai", model = request.model, prompt = request.messages)]
 pub(crate) async fn chat_stream(
     client: &Client<OpenAIConfig>,
     request: CreateChatCompletionRequest,
-) -> Result<Vec<CreateChatCompletionStreamResponse>, OpenAIError> {
-    let mut stream = client.chat().create_stream(request).await?;
-    let mut chunks = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        chunks.push(chunk?);
-    }
-    Ok(chunks)
+) -> Result<
+    impl futures::Stream<Item = Result<CreateChatCompletionStreamResponse, OpenAIError>>,
+    OpenAIError,
+> {
+    client.chat().create_stream(request).await
 }
 
 /// Embeddings: input tokens only.
@@ -125,6 +123,8 @@ pub(crate) mod server {
     const TOOL_CALL: &str =
         include_str!("../../tests/fixtures/providers/openai-chat-completion-tool-call.json");
     const STREAM: &str = include_str!("../../tests/fixtures/providers/openai-chat-stream.sse");
+    const STREAM_TOOL_CALL: &str =
+        include_str!("../../tests/fixtures/providers/openai-chat-stream-tool-call.sse");
     const EMBEDDINGS: &str = include_str!("../../tests/fixtures/providers/openai-embeddings.json");
     const RESPONSES: &str = include_str!("../../tests/fixtures/providers/openai-responses.json");
     const CONTEXT_LENGTH: &str =
@@ -146,11 +146,17 @@ pub(crate) mod server {
     }
 
     /// The model picks the answer: `gpt-4.1` calls a tool, `gpt-4o-long` overflows the
-    /// context, `gpt-4o-locked` is refused, anything else answers; `stream: true` streams.
+    /// context, `gpt-4o-locked` is refused, anything else answers; `stream: true` streams (a
+    /// tool call for `gpt-4.1`).
     async fn chat(body: Bytes) -> Response {
         let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         if request["stream"] == true {
-            return ([(header::CONTENT_TYPE, "text/event-stream")], STREAM).into_response();
+            let body = if request["model"] == "gpt-4.1" {
+                STREAM_TOOL_CALL
+            } else {
+                STREAM
+            };
+            return ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response();
         }
         match request["model"].as_str() {
             Some("gpt-4.1") => json(StatusCode::OK, TOOL_CALL.to_owned()),

@@ -55,7 +55,7 @@ pub use install::{
 pub use retrieval::{Document, Retrieved};
 pub use sampling::Sampler;
 pub use setup::{init, ExportError, ExportReport, SetupError, Telemetry, TelemetryGuard};
-pub use usage::{ErrorType, Usage, UsageData};
+pub use usage::{ErrorType, ToolCallFragment, Usage, UsageData};
 
 pub use opentelemetry;
 pub use opentelemetry_sdk;

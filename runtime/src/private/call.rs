@@ -11,7 +11,7 @@ use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::finish_reason;
 use crate::keys;
-use crate::usage::{Usage, UsageData};
+use crate::usage::{ToolCallFragment, Usage, UsageData};
 
 /// Whether `operation` is an inference, the operations the
 /// `gen_ai.client.inference.operation.details` event describes.
@@ -349,16 +349,18 @@ impl Call {
         if !attributes.is_empty() {
             self.cx.span().set_attributes(attributes);
         }
-        if !usage.completion().is_empty() {
+        if !usage.completion().is_empty() || !usage.tool_calls().is_empty() {
             let mode = self.capture_mode();
             if mode != CaptureMode::None {
+                let mut parts: Vec<capture::Part<'_>> = usage
+                    .completion()
+                    .iter()
+                    .map(|part| capture::Part::Text(Cow::Borrowed(*part)))
+                    .collect();
+                parts.extend(assemble_tool_calls(usage.tool_calls()));
                 let message = Message {
                     role: Cow::Borrowed("assistant"),
-                    parts: usage
-                        .completion()
-                        .iter()
-                        .map(|part| capture::Part::Text(Cow::Borrowed(*part)))
-                        .collect(),
+                    parts,
                 };
                 let finish_reason = usage.finish_reasons().first().copied();
                 self.write_content(mode, ContentKind::Output, &[message], finish_reason);
@@ -472,6 +474,38 @@ impl Drop for Call {
         }
         span.end();
     }
+}
+
+/// The tool calls of `fragments` as message parts: pieces with the same index joined in the
+/// order they came, each call where its first piece came. One piece per call (a response that
+/// is not streamed) borrows its arguments.
+fn assemble_tool_calls<'a>(fragments: &[ToolCallFragment<'a>]) -> Vec<capture::Part<'a>> {
+    let mut calls: Vec<(u32, Option<&'a str>, Option<&'a str>, Cow<'a, str>)> = Vec::new();
+    for fragment in fragments {
+        match calls.iter_mut().find(|call| call.0 == fragment.index) {
+            Some(call) => {
+                call.1 = call.1.or(fragment.id);
+                call.2 = call.2.or(fragment.name);
+                if !fragment.arguments.is_empty() {
+                    call.3.to_mut().push_str(fragment.arguments);
+                }
+            }
+            None => calls.push((
+                fragment.index,
+                fragment.id,
+                fragment.name,
+                Cow::Borrowed(fragment.arguments),
+            )),
+        }
+    }
+    calls
+        .into_iter()
+        .map(|(_, id, name, arguments)| capture::Part::ToolCall {
+            id: id.map(Cow::Borrowed),
+            name: Cow::Borrowed(name.unwrap_or("")),
+            arguments: capture::JsonData::Text(arguments),
+        })
+        .collect()
 }
 
 /// Checks at compile time that the return type implements [`Usage`]; the macros span the

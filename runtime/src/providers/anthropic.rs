@@ -233,6 +233,15 @@ impl Usage for StreamEvent {
                 delta: BlockDelta::TextDelta { text },
                 ..
             } => usage.push_completion(text),
+            // A tool call: its id and name start the block, its input arrives as JSON pieces.
+            StreamEvent::ContentBlockStart {
+                index,
+                content_block: ContentBlock::ToolUse { id, name, .. },
+            } => usage.push_tool_call(*index, Some(id), Some(name), ""),
+            StreamEvent::ContentBlockDelta {
+                index,
+                delta: BlockDelta::InputJsonDelta { partial_json },
+            } => usage.push_tool_call(*index, None, None, partial_json),
             StreamEvent::MessageDelta { delta, usage: part } => {
                 if let Some(reason) = &delta.stop_reason {
                     usage.push_finish_reason(reason);

@@ -90,6 +90,15 @@ impl Usage for CreateChatCompletionStreamResponse {
             if let Some(text) = choice.delta.content.as_deref().filter(|t| !t.is_empty()) {
                 usage.push_completion(text);
             }
+            for call in choice.delta.tool_calls.iter().flatten() {
+                let function = call.function.as_ref();
+                usage.push_tool_call(
+                    call.index,
+                    call.id.as_deref(),
+                    function.and_then(|f| f.name.as_deref()),
+                    function.and_then(|f| f.arguments.as_deref()).unwrap_or(""),
+                );
+            }
         }
         self.usage.record_usage(usage);
         if let Some(tier) = &self.service_tier {

@@ -235,6 +235,17 @@ impl Usage for ChatCompletionChunk {
             if let Some(text) = choice.delta.content.as_deref().filter(|t| !t.is_empty()) {
                 usage.push_completion(text);
             }
+            for call in &choice.delta.tool_calls {
+                let function = call.function.as_ref();
+                usage.push_tool_call(
+                    call.index,
+                    call.id.as_deref(),
+                    function
+                        .map(|f| f.name.as_str())
+                        .filter(|name| !name.is_empty()),
+                    function.map_or("", |f| f.arguments.as_str()),
+                );
+            }
         }
         self.usage.record_usage(usage);
     }
