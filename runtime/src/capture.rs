@@ -876,6 +876,42 @@ pub(crate) fn bound_redacted<'a>(policy: &CapturePolicy, text: &'a str) -> Cow<'
     redact_window(policy, &text[..end], end < text.len())
 }
 
+/// A retrieved document's text for `gen_ai.retrieval.documents` in `mode`: `None` unless the
+/// mode exports content (`redacted`, `full`); else at most `room` bytes of it, read no further
+/// than `room` plus [`REDACTION_MARGIN`], redacted in `redacted` mode and cut with
+/// [`TRUNCATION_MARKER`] (the flag says it was cut). `room` shrinks as documents are added, so
+/// the documents' text together holds at most the policy's `max_bytes`.
+pub(crate) fn bound_document(
+    policy: &CapturePolicy,
+    mode: CaptureMode,
+    text: &str,
+    room: usize,
+) -> Option<(String, bool)> {
+    if !matches!(mode, CaptureMode::Redacted | CaptureMode::Full) || room < MIN_MAX_BYTES / 4 {
+        return None;
+    }
+    let end = floor_char_boundary(text, room.saturating_add(REDACTION_MARGIN));
+    let windowed = end < text.len();
+    let window = &text[..end];
+    let redacted = if mode == CaptureMode::Redacted {
+        policy.redactor.redact_content(window)
+    } else {
+        Cow::Borrowed(window)
+    };
+    if !windowed && redacted.len() <= room {
+        return Some((redacted.into_owned(), false));
+    }
+    let mut keep = room.saturating_sub(TRUNCATION_MARKER.len());
+    if windowed {
+        keep = keep.min(redacted.len().saturating_sub(REDACTION_MARGIN));
+    }
+    let cut = floor_char_boundary(&redacted, keep);
+    let mut out = String::with_capacity(cut + TRUNCATION_MARKER.len());
+    out.push_str(&redacted[..cut]);
+    out.push_str(TRUNCATION_MARKER);
+    Some((out, true))
+}
+
 /// Formats `message` into at most `max_bytes` (plus the margin) — a huge `Display` is never
 /// written out whole — then redacts and cuts it like [`bound_redacted`].
 pub(crate) fn bound_display(policy: &CapturePolicy, message: &dyn fmt::Display) -> String {

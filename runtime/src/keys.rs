@@ -59,6 +59,9 @@ pub const LLMSCOPE_PROMPT_VERSION: &str = "llmscope.prompt.version";
 /// cache creation).
 pub const LLMSCOPE_USAGE_CACHE_CREATION_1H_INPUT_TOKENS: &str =
     "llmscope.usage.cache_creation_1h.input_tokens";
+/// `llmscope.retrieval.documents.truncated`: a retrieved document's captured text was cut (the
+/// documents' text together holds at most the capture policy's `max_bytes`).
+pub const LLMSCOPE_RETRIEVAL_DOCUMENTS_TRUNCATED: &str = "llmscope.retrieval.documents.truncated";
 /// `llmscope.response.finish_reasons.raw`: the provider's own finish reasons, when any differs
 /// from the semconv value written in `gen_ai.response.finish_reasons`.
 pub const LLMSCOPE_RESPONSE_FINISH_REASONS_RAW: &str = "llmscope.response.finish_reasons.raw";

@@ -377,6 +377,16 @@ impl Call {
         self.attach.then_some(&self.cx)
     }
 
+    /// The capture mode of a recorded call (its own, else the policy's); `none` when it does not
+    /// record.
+    pub(crate) fn content_mode(&self) -> CaptureMode {
+        if self.recording {
+            self.capture_mode()
+        } else {
+            CaptureMode::None
+        }
+    }
+
     /// Whether completion text would be captured (recording, and a capture mode other than
     /// `none`).
     pub(crate) fn captures_content(&self) -> bool {
