@@ -490,7 +490,9 @@ impl Drop for Call {
 /// order they came, each call where its first piece came. One piece per call (a response that
 /// is not streamed) borrows its arguments.
 fn assemble_tool_calls<'a>(fragments: &[ToolCallFragment<'a>]) -> Vec<capture::Part<'a>> {
-    let mut calls: Vec<(u32, Option<&'a str>, Option<&'a str>, Cow<'a, str>)> = Vec::new();
+    /// Index, id, name and the arguments joined so far.
+    type Assembled<'a> = (u32, Option<&'a str>, Option<&'a str>, Cow<'a, str>);
+    let mut calls: Vec<Assembled<'a>> = Vec::new();
     for fragment in fragments {
         match calls.iter_mut().find(|call| call.0 == fragment.index) {
             Some(call) => {

@@ -17,6 +17,9 @@ use super::keys;
 use crate::private::{Call, Site};
 use crate::usage::{Usage, UsageData};
 
+/// A streamed tool call being assembled: index, id, name, arguments so far.
+type ToolCallDraft = (u32, Option<String>, Option<String>, String);
+
 /// How a stream's span ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ending {
@@ -51,7 +54,7 @@ pub struct StreamRecord {
     finish_reasons: Vec<String>,
     completion: String,
     /// Tool calls assembled from their pieces: index, id, name, arguments so far.
-    tool_calls: Vec<(u32, Option<String>, Option<String>, String)>,
+    tool_calls: Vec<ToolCallDraft>,
     capture: bool,
     /// False for `usage = false`: no warning when no usage arrives.
     reads_usage: bool,
