@@ -80,7 +80,9 @@
 /// | `capture` | `none` \| `hash` \| `redacted` \| `full` | the policy's ([`capture_policy`]) | this call's capture mode |
 /// | `service_tier` | `standard` \| `batch` \| `flex` \| `priority` | from the usage, else `standard` | `llmscope.request.service_tier`; prices the call |
 /// | `name` | string | `{operation} {model}` | the span name |
-/// | `usage` | bool | `true` | `false` opts out of reading [`Usage`] from the return value |
+/// | `usage` | bool or function path | `true` | `false` opts out of reading [`Usage`] from the return value; `usage = path::to::f` reads it through `f(&T) -> impl Usage` (usually [`UsageData`]), for a return type that is not `Usage` (another crate's type, no newtype needed) |
+/// | `output` | function path | — | `output = path::to::f`: the output messages, `f(&T) -> impl capture::Content`, captured as `gen_ai.output.messages` instead of the usage's completion text |
+/// | `attempt` | integer | — | `llmscope.request.attempt`: the attempt number when the call is retried (each attempt its own span, see [`errors`]) |
 /// | `returns` | `stream` | read from the return type | `stream`: the return type is a boxed stream behind an alias the macro cannot see through (see [Streams](#streams)) |
 /// | `attrs(...)` | `"semconv.key" = v`, `custom("app.key") = v` | — | any other attribute, name and type checked |
 /// | `crate` | path | `::llmscope` | where the generated code finds this crate |
@@ -136,6 +138,65 @@
 /// let span = telemetry.span("chat gpt-4o-mini");
 /// assert_eq!(attribute(&span, "gen_ai.usage.input_tokens"), Some(&12i64.into()));
 /// assert_eq!(attribute(&span, "gen_ai.request.temperature"), Some(&0.2f64.into()));
+/// ```
+///
+/// A type from another crate, without a newtype: name a function that reads its usage (and,
+/// optionally, one that reads its output messages). A function receives the `Ok` value of a
+/// `Result` return and the returned value otherwise; an `Err` records no usage.
+///
+/// ```
+/// use llmscope::UsageData;
+/// use serde_json::Value;
+///
+/// fn usage_of(response: &Value) -> UsageData<'_> {
+///     let mut usage = UsageData::default();
+///     if let Some(input) = response["usage"]["prompt_tokens"].as_u64() {
+///         usage.set_input_tokens(input);
+///     }
+///     if let Some(output) = response["usage"]["completion_tokens"].as_u64() {
+///         usage.set_output_tokens(output);
+///     }
+///     usage
+/// }
+///
+/// fn answer_of(response: &Value) -> Option<&str> {
+///     response["choices"][0]["message"]["content"].as_str()
+/// }
+///
+/// #[llmscope::llm_call(provider = "openai", model = "gpt-4o", usage = usage_of, output = answer_of)]
+/// fn chat(question: &str) -> Result<Value, std::io::Error> {
+///     Ok(serde_json::json!({
+///         "choices": [{"message": {"content": "Paris."}}],
+///         "usage": {"prompt_tokens": 12, "completion_tokens": 2},
+///     }))
+/// }
+///
+/// let telemetry = llmscope::testing::TestTelemetry::new();
+/// {
+///     let _guard = telemetry.context().attach();
+///     chat("What is the capital of France?").unwrap();
+/// }
+/// let span = telemetry.span("chat gpt-4o");
+/// assert_eq!(llmscope::testing::attribute(&span, "gen_ai.usage.input_tokens"), Some(&12i64.into()));
+/// ```
+///
+/// Retries: give each attempt its own span with `attempt = n`, so the cost of every attempt
+/// shows; an error type implementing [`ErrorType::retryable`] says whether to try again:
+///
+/// ```
+/// use llmscope::errors::ErrorClass;
+///
+/// #[llmscope::llm_call(provider = "openai", model = "gpt-4o", attempt = attempt)]
+/// fn chat(attempt: i64) -> Result<(), ErrorClass> {
+///     if attempt < 3 { Err(ErrorClass::RateLimit) } else { Ok(()) }
+/// }
+///
+/// let mut attempt = 1;
+/// while let Err(error) = chat(attempt) {
+///     if !error.is_retryable() { break; }
+///     attempt += 1; // back off here
+/// }
+/// assert_eq!(attempt, 3);
 /// ```
 ///
 /// # Expands to
@@ -667,8 +728,8 @@ pub use llmscope_runtime::{
     capture, diagnostics, dropped_spans, export, flush_processing, init, install, is_installed,
     opentelemetry, opentelemetry_sdk, price_registry, pricing, redact, sampling, scoped, semconv,
     set_price_registry, setup, stream, unknown_models, AlreadySet, ErrorType, ExportError,
-    ExportReport, SampledProvider, Sampler, SetupError, SpanDestination, Telemetry, Usage,
-    UsageData, INSTRUMENTATION_NAME,
+    ExportReport, SampledProvider, Sampler, SetupError, SpanDestination, Telemetry,
+    ToolCallFragment, Usage, UsageData, INSTRUMENTATION_NAME,
 };
 
 /// The error taxonomy: `error.type` classes, the retryable flag, and a classifier for apps

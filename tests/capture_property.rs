@@ -1,7 +1,7 @@
 //! Property test on what leaves the process: 100,000 generated prompts with secrets of every
 //! built-in kind, embedded in ASCII and non-ASCII text, enter through every place content can
 //! enter — prompt, system instructions, completion, tool arguments and results (as text and as
-//! JSON), the retrieval query, custom attributes (a string and a string array) and an exception
+//! JSON), the retrieval query, retrieved documents' text, custom attributes (a string and a string array) and an exception
 //! message — all with `capture = redacted`. The bytes of every exporter must contain no secret
 //! in any form it can take there:
 //!
@@ -79,9 +79,29 @@ fn lookup(arguments: &str, result: &str) -> String {
     result.to_owned()
 }
 
+/// A retrieved document whose text carries secrets: captured (redacted) as its `content` in
+/// `gen_ai.retrieval.documents`.
+struct Doc {
+    text: String,
+}
+
+impl llmscope::Document for Doc {
+    fn id(&self) -> std::borrow::Cow<'_, str> {
+        "doc-1".into()
+    }
+    fn score(&self) -> Option<f64> {
+        Some(0.5)
+    }
+    fn content(&self) -> Option<&str> {
+        Some(&self.text)
+    }
+}
+
 #[llmscope::rag_stage(retrieve, data_source = "kb", query = query, capture = redacted)]
-fn search(query: &str) -> Vec<(String, f64)> {
-    vec![("doc-1".to_owned(), 0.5)]
+fn search(query: &str, document: &str) -> Vec<Doc> {
+    vec![Doc {
+        text: document.to_owned(),
+    }]
 }
 
 /// One generated text; its secrets go to `found`.
@@ -134,7 +154,7 @@ fn run_batch(rng: &mut Rng, kinds: &mut impl Iterator<Item = Detector>) -> Vec<(
         let result = as_json(&text(rng, kinds, &mut found));
         lookup(&arguments, &result);
 
-        search(&text(rng, kinds, &mut found));
+        search(&text(rng, kinds, &mut found), &text(rng, kinds, &mut found));
         let _ = failing(&text(rng, kinds, &mut found));
     }
     found
@@ -435,6 +455,7 @@ fn exported_bytes_never_contain_a_secret() {
         "gen_ai.tool.call.arguments",
         "gen_ai.tool.call.result",
         "gen_ai.retrieval.query.text",
+        "gen_ai.retrieval.documents",
         "app.note",
         "app.tags",
         "exception.message",

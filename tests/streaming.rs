@@ -495,7 +495,7 @@ fn openai_tool_call_stream_prices_the_cached_prompt() {
     assert_eq!(int(&span, "gen_ai.usage.output_tokens"), Some(18));
     assert_eq!(
         strings(&span, "gen_ai.response.finish_reasons"),
-        ["tool_calls"]
+        ["tool_call"]
     );
     // gpt-4o-2024-08-06: input 2.5e-6, cache read 1.25e-6, output 1e-5 per token:
     // (2210 − 1920) × 2.5e-6 + 1920 × 1.25e-6 + 18 × 1e-5 = 7.25e-4 + 2.4e-3 + 1.8e-4 = 3.305e-3.
@@ -531,10 +531,7 @@ fn anthropic_stream_adds_message_start_counts_to_the_cumulative_output() {
         string(&span, "gen_ai.response.model").as_deref(),
         Some("claude-sonnet-4-5-20250929")
     );
-    assert_eq!(
-        strings(&span, "gen_ai.response.finish_reasons"),
-        ["end_turn"]
-    );
+    assert_eq!(strings(&span, "gen_ai.response.finish_reasons"), ["stop"]);
     // claude-sonnet-4-5-20250929: input 3e-6, cache read 3e-7, output 1.5e-5 per token:
     // 25 × 3e-6 + 2048 × 3e-7 + 15 × 1.5e-5 = 7.5e-5 + 6.144e-4 + 2.25e-4 = 9.144e-4.
     assert_close(float(&span, "llmscope.cost.total").unwrap(), 9.144e-4);
@@ -584,7 +581,7 @@ fn anthropic_tool_use_stream_splits_the_cache_writes_by_ttl() {
     );
     assert_eq!(
         strings(&span, "gen_ai.response.finish_reasons"),
-        ["tool_use"]
+        ["tool_call"]
     );
     // claude-sonnet-4-5: input 3e-6, cache read 3e-7, 5-minute write 3.75e-6, 1-hour write
     // 6e-6 (2× input), output 1.5e-5 per token.
@@ -615,7 +612,12 @@ fn gemini_stream_takes_the_last_usage_metadata_and_adds_thoughts_to_output() {
         int(&span, "gen_ai.usage.reasoning.output_tokens"),
         Some(400)
     );
-    assert_eq!(strings(&span, "gen_ai.response.finish_reasons"), ["STOP"]);
+    // Gemini's `STOP`, normalised to semconv's `stop`; the provider's word kept beside it.
+    assert_eq!(strings(&span, "gen_ai.response.finish_reasons"), ["stop"]);
+    assert_eq!(
+        strings(&span, "llmscope.response.finish_reasons.raw"),
+        ["STOP"]
+    );
     assert_eq!(
         string(&span, "gen_ai.response.id").as_deref(),
         Some("gem-stream-7Qx")

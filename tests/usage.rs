@@ -275,8 +275,15 @@ fn span_carries_inclusive_usage_and_never_the_completion() {
         attribute(&span, "gen_ai.usage.output_tokens"),
         Some(&Value::I64(384))
     );
+    // Anthropic's `end_turn`, normalised to semconv's `stop`; the provider's word kept.
     assert_eq!(
         attribute(&span, "gen_ai.response.finish_reasons"),
+        Some(&Value::Array(
+            vec![opentelemetry::StringValue::from("stop")].into()
+        ))
+    );
+    assert_eq!(
+        attribute(&span, "llmscope.response.finish_reasons.raw"),
         Some(&Value::Array(
             vec![opentelemetry::StringValue::from("end_turn")].into()
         ))

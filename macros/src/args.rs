@@ -176,18 +176,24 @@ pub(crate) fn crate_path(cx: &Ctxt, expr: &Expr) -> Option<Path> {
     }
 }
 
-/// Reads a boolean literal.
-pub(crate) fn bool_literal(cx: &Ctxt, name: &Ident, expr: &Expr) -> Option<bool> {
+/// Reads the path of a function (`extract_usage`, `module::extract`), not a literal.
+pub(crate) fn function_path(expr: &Expr) -> Option<Path> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+        Expr::Group(group) => function_path(&group.expr),
+        _ => None,
+    }
+}
+
+/// Reads a boolean literal; `expected` says what else the argument takes.
+pub(crate) fn bool_literal(cx: &Ctxt, name: &Ident, expr: &Expr, expected: &str) -> Option<bool> {
     match expr {
         Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Bool(lit),
             ..
         }) => Some(lit.value),
         _ => {
-            cx.error_spanned_by(
-                expr,
-                format_args!("expected `true` or `false` for `{name}`"),
-            );
+            cx.error_spanned_by(expr, format_args!("expected {expected} for `{name}`"));
             None
         }
     }

@@ -114,6 +114,22 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
         End::BodyOrStream => stream::shape(&func.sig.output, args.returns_stream.is_some()),
         End::BodyReturns => None,
     };
+    if shape.is_some() {
+        // A stream's usage comes from its chunks (`Usage` on the chunk type); a function
+        // over the returned value would see the stream, not the chunks.
+        let foreign = [("usage", &args.usage_fn), ("output", &args.output_fn)];
+        if let Some((name, Some(path))) = foreign.iter().find(|(_, path)| path.is_some()) {
+            let error = syn::Error::new_spanned(
+                path,
+                format!(
+                    "`{name} = path` reads a returned value, not a stream: implement \
+                     `llmscope::Usage` on the chunk type instead"
+                ),
+            )
+            .to_compile_error();
+            return quote!(#error #func);
+        }
+    }
     // The attributes a recorded call holds: the operation, each request attribute, and what
     // the return value adds (usage and cost: up to 6 counts, 4 response attributes and 11 cost
     // attributes; other hooks: a few).
@@ -171,7 +187,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
                 {
                     #[allow(unused_imports)]
                     use #private::CaptureContent as _;
-                    (&&#private::Dispatch(&(#content)))
+                    (&&&&#private::Dispatch(&(#content)))
                         .capture_content(__llmscope_call_ref, #private::Slot::#slot);
                 }
             });
@@ -208,9 +224,9 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
     let mut record = Vec::new();
     for hook in decl.returns {
         record.push(match hook {
-            Return::Usage if args.usage == Some(false) => continue,
-            Return::Usage => quote_spanned! {output_span=>
-                #private::record_usage(&mut __llmscope_call, &__llmscope_output);
+            Return::Usage => match usage_and_output(args, &private, output_span) {
+                Some(tokens) => tokens,
+                None => continue,
             },
             Return::Documents => quote_spanned! {output_span=>
                 #private::record_documents(&mut __llmscope_call, &__llmscope_output);
@@ -238,7 +254,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             Return::ToolResult => quote! {{
                 #[allow(unused_imports)]
                 use #private::CaptureContent as _;
-                (&&#private::Dispatch(&__llmscope_output))
+                (&&&&#private::Dispatch(&__llmscope_output))
                     .capture_content(&mut __llmscope_call, #private::Slot::ToolResult);
             }},
             Return::AgentTotals => quote! {{
@@ -307,6 +323,61 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
         },
         func,
     )
+}
+
+/// Reads the usage (through `Usage`, or `usage = path`) and the output messages
+/// (`output = path`) from the returned value; `None` when neither is read. A function
+/// receives the `Ok` value of a `Result` and the returned value otherwise.
+fn usage_and_output(args: &Args, private: &TokenStream, output_span: Span) -> Option<TokenStream> {
+    let ok_value = quote! {
+        #[allow(unused_imports)]
+        use #private::{OkValueOfPlain as _, OkValueOfResult as _};
+        let __llmscope_value = (&&#private::Dispatch(&__llmscope_output)).ok_value();
+    };
+    let Some(output) = &args.output_fn else {
+        return match (&args.usage_fn, args.usage) {
+            (Some(usage), _) => Some(quote_spanned! {usage.span()=> {
+                #ok_value
+                if let ::core::option::Option::Some(__llmscope_value) = __llmscope_value {
+                    let __llmscope_usage = #usage(__llmscope_value);
+                    #private::record_usage(&mut __llmscope_call, &__llmscope_usage);
+                }
+            }}),
+            (None, Some(false)) => None,
+            (None, _) => Some(quote_spanned! {output_span=>
+                #private::record_usage(&mut __llmscope_call, &__llmscope_output);
+            }),
+        };
+    };
+    // With `output = …` the usage's completion text is not captured: the function's
+    // messages are the output, written once with the usage's first finish reason.
+    let finish = match (&args.usage_fn, args.usage) {
+        (Some(usage), _) => quote_spanned! {usage.span()=>
+            match __llmscope_value {
+                ::core::option::Option::Some(__llmscope_value) => {
+                    let __llmscope_usage = #usage(__llmscope_value);
+                    #private::record_usage_except_output(&mut __llmscope_call, &__llmscope_usage)
+                }
+                ::core::option::Option::None => ::core::option::Option::None,
+            }
+        },
+        (None, Some(false)) => quote!(::core::option::Option::None),
+        (None, _) => quote_spanned! {output_span=>
+            #private::record_usage_except_output(&mut __llmscope_call, &__llmscope_output)
+        },
+    };
+    Some(quote_spanned! {output.span()=> {
+        #ok_value
+        let __llmscope_finish: ::core::option::Option<::std::string::String> = #finish;
+        if let ::core::option::Option::Some(__llmscope_value) = __llmscope_value {
+            let __llmscope_content = #output(__llmscope_value);
+            #private::capture_output(
+                &mut __llmscope_call,
+                &__llmscope_content,
+                ::core::option::Option::as_deref(&__llmscope_finish),
+            );
+        }
+    }})
 }
 
 /// The span name, unless the runtime makes it (`{operation} {model}` for a model known only

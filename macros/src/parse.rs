@@ -30,8 +30,12 @@ pub(crate) struct Args {
     pub(crate) service_tier: Option<Expr>,
     /// Every other attribute set at span creation, in the order written.
     pub(crate) values: Vec<SpanValue>,
-    /// `usage = …`.
+    /// `usage = true | false`.
     pub(crate) usage: Option<bool>,
+    /// `usage = path::to::function`: reads the usage from the returned value.
+    pub(crate) usage_fn: Option<Path>,
+    /// `output = path::to::function`: reads the output messages from the returned value.
+    pub(crate) output_fn: Option<Path>,
     /// `capture = …`.
     pub(crate) capture: Option<&'static str>,
     pub(crate) prompt: Option<Expr>,
@@ -288,6 +292,8 @@ fn read(cx: &Ctxt, selected: Selected) -> Args {
         service_tier: None,
         values: Vec::new(),
         usage: None,
+        usage_fn: None,
+        output_fn: None,
         capture: None,
         prompt: None,
         system: None,
@@ -390,7 +396,24 @@ fn value_arg(cx: &Ctxt, args: &mut Args, name: Ident, target: Target, expr: Expr
                 args.krate = path;
             }
         }
-        Target::Usage => args.usage = args::bool_literal(cx, &name, &expr),
+        Target::Usage => match args::function_path(&expr) {
+            Some(path) => args.usage_fn = Some(path),
+            None => {
+                args.usage = args::bool_literal(
+                    cx,
+                    &name,
+                    &expr,
+                    "`true`, `false` or the path of a function `fn(&T) -> impl llmscope::Usage`",
+                )
+            }
+        },
+        Target::Output => match args::function_path(&expr) {
+            Some(path) => args.output_fn = Some(path),
+            None => cx.error_spanned_by(
+                &expr,
+                "expected the path of a function `fn(&T) -> impl llmscope::capture::Content` for `output`",
+            ),
+        },
         Target::ServiceTier => args.service_tier = Some(expr),
         Target::Capture => {
             args.capture = args::choice(cx, &name, &expr, CAPTURE_MODES).map(|(mode, _)| mode)

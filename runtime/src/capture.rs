@@ -82,6 +82,13 @@ use crate::already_set::AlreadySet;
 use crate::keys;
 use crate::redact::{ContentHasher, RedactError, Redactor};
 
+mod fit;
+mod json_prefix;
+pub(crate) mod parts;
+pub use parts::{returned, Json, JsonData, Part};
+
+use fit::{fit, Layout};
+
 /// How much of the content is exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CaptureMode {
@@ -533,13 +540,14 @@ pub fn capture_policy() -> &'static CapturePolicy {
     })
 }
 
-/// One chat message of captured content: a role and its text parts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One chat message of captured content: a role and its parts (text, tool calls, tool
+/// results, reasoning, multimodal data: see [`Part`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message<'a> {
     /// `system`, `user`, `assistant`, `tool`, or a provider's own role.
     pub role: Cow<'a, str>,
-    /// The text parts.
-    pub parts: Vec<Cow<'a, str>>,
+    /// The parts.
+    pub parts: Vec<Part<'a>>,
 }
 
 impl<'a> Message<'a> {
@@ -547,7 +555,14 @@ impl<'a> Message<'a> {
     pub fn new(role: impl Into<Cow<'a, str>>, text: impl Into<Cow<'a, str>>) -> Self {
         Message {
             role: role.into(),
-            parts: vec![text.into()],
+            parts: vec![Part::Text(text.into())],
+        }
+    }
+    /// A message with the given parts.
+    pub fn with_parts(role: impl Into<Cow<'a, str>>, parts: Vec<Part<'a>>) -> Self {
+        Message {
+            role: role.into(),
+            parts,
         }
     }
     /// A `user` message.
@@ -567,9 +582,11 @@ impl<'a> Message<'a> {
 /// A value that can be captured as content (`#[llm_call(prompt = …, system = …)]`).
 ///
 /// Implemented for text (`str`, `String`, `Cow<str>`: one message in the role the argument
-/// gives), [`Message`], `(role, text)` pairs, `serde_json::Value` in the OpenAI chat shape
-/// (`[{"role": …, "content": "…"}]`), [`Sensitive`], and `Option`, slices, `Vec` and references
-/// of these.
+/// gives), [`Message`], `(role, text)` pairs, `serde_json::Value` in the OpenAI, Anthropic or
+/// Gemini chat shape (`[{"role": …, "content": …}]`, with tool calls, tool results, reasoning
+/// and multimodal parts mapped to [`Part`]s), [`Json`] (any `Serialize` value), the
+/// `llmscope::providers` response types, [`Sensitive`], and `Option`, slices, `Vec` and
+/// references of these.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be captured as content",
     label = "expected text, messages, or `llmscope::Sensitive`",
@@ -599,11 +616,7 @@ impl Content for Message<'_> {
     fn messages<'a>(&'a self, _role: &'static str, out: &mut Vec<Message<'a>>) {
         out.push(Message {
             role: Cow::Borrowed(&self.role),
-            parts: self
-                .parts
-                .iter()
-                .map(|part| Cow::Borrowed(&**part))
-                .collect(),
+            parts: self.parts.iter().map(Part::borrowed).collect(),
         });
     }
 }
@@ -643,40 +656,7 @@ impl<T: Content, const N: usize> Content for [T; N] {
 }
 impl Content for serde_json::Value {
     fn messages<'a>(&'a self, role: &'static str, out: &mut Vec<Message<'a>>) {
-        match self {
-            serde_json::Value::String(text) => text.messages(role, out),
-            serde_json::Value::Array(items) => {
-                for item in items {
-                    item.messages(role, out);
-                }
-            }
-            serde_json::Value::Object(object) => {
-                let role = object
-                    .get("role")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or(role);
-                let mut parts = Vec::new();
-                match object.get("content") {
-                    Some(serde_json::Value::String(text)) => {
-                        parts.push(Cow::Borrowed(text.as_str()))
-                    }
-                    Some(serde_json::Value::Array(items)) => {
-                        for item in items {
-                            if let Some(text) = item.get("text").and_then(serde_json::Value::as_str)
-                            {
-                                parts.push(Cow::Borrowed(text));
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-                out.push(Message {
-                    role: Cow::Borrowed(role),
-                    parts,
-                });
-            }
-            _ => {}
-        }
+        parts::value_messages(self, role, out);
     }
 }
 
@@ -811,11 +791,7 @@ pub(crate) fn render(
             // The hash covers the whole content: one linear pass, nothing cut.
             let json = fit(&layout, messages, &|part| Cow::Borrowed(part), usize::MAX).text;
             attributes.push(KeyValue::new(kind.hash_attribute(), hasher.hash(&json)));
-            let length: usize = messages
-                .iter()
-                .flat_map(|message| message.parts.iter())
-                .map(|part| part.len())
-                .sum();
+            let length = fit::content_len(messages);
             attributes.push(KeyValue::new(
                 kind.length_attribute(),
                 i64::try_from(length).unwrap_or(i64::MAX),
@@ -900,6 +876,42 @@ pub(crate) fn bound_redacted<'a>(policy: &CapturePolicy, text: &'a str) -> Cow<'
     redact_window(policy, &text[..end], end < text.len())
 }
 
+/// A retrieved document's text for `gen_ai.retrieval.documents` in `mode`: `None` unless the
+/// mode exports content (`redacted`, `full`); else at most `room` bytes of it, read no further
+/// than `room` plus [`REDACTION_MARGIN`], redacted in `redacted` mode and cut with
+/// [`TRUNCATION_MARKER`] (the flag says it was cut). `room` shrinks as documents are added, so
+/// the documents' text together holds at most the policy's `max_bytes`.
+pub(crate) fn bound_document(
+    policy: &CapturePolicy,
+    mode: CaptureMode,
+    text: &str,
+    room: usize,
+) -> Option<(String, bool)> {
+    if !matches!(mode, CaptureMode::Redacted | CaptureMode::Full) || room < MIN_MAX_BYTES / 4 {
+        return None;
+    }
+    let end = floor_char_boundary(text, room.saturating_add(REDACTION_MARGIN));
+    let windowed = end < text.len();
+    let window = &text[..end];
+    let redacted = if mode == CaptureMode::Redacted {
+        policy.redactor.redact_content(window)
+    } else {
+        Cow::Borrowed(window)
+    };
+    if !windowed && redacted.len() <= room {
+        return Some((redacted.into_owned(), false));
+    }
+    let mut keep = room.saturating_sub(TRUNCATION_MARKER.len());
+    if windowed {
+        keep = keep.min(redacted.len().saturating_sub(REDACTION_MARGIN));
+    }
+    let cut = floor_char_boundary(&redacted, keep);
+    let mut out = String::with_capacity(cut + TRUNCATION_MARKER.len());
+    out.push_str(&redacted[..cut]);
+    out.push_str(TRUNCATION_MARKER);
+    Some((out, true))
+}
+
 /// Formats `message` into at most `max_bytes` (plus the margin) — a huge `Display` is never
 /// written out whole — then redacts and cuts it like [`bound_redacted`].
 pub(crate) fn bound_display(policy: &CapturePolicy, message: &dyn fmt::Display) -> String {
@@ -973,484 +985,16 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
 /// part.
 const REDACTION_MARGIN: usize = 4096;
 
-/// A cut part keeps at least this many bytes of text, else it is left out.
-const MIN_CUT_TEXT: usize = 16;
-
-/// The serialized shape of one kind of content, and what each piece of it costs in bytes.
-struct Layout<'f> {
-    kind: ContentKind,
-    finish_reason: &'f str,
-}
-
-impl<'f> Layout<'f> {
-    fn of(kind: ContentKind, finish_reason: Option<&'f str>) -> Self {
-        Layout {
-            kind,
-            finish_reason: finish_reason.unwrap_or("stop"),
-        }
-    }
-
-    /// Bytes around everything (`[` `]` of a JSON array; nothing for plain text).
-    fn frame(&self) -> usize {
-        if self.kind.is_text() {
-            0
-        } else {
-            2
-        }
-    }
-
-    /// Bytes of a message without its parts, its separator included.
-    fn message_overhead(&self, role: &str) -> usize {
-        match self.kind {
-            // {"role":R,"parts":[…]},
-            ContentKind::Input => 8 + quoted_len(role) + 10 + 2 + 1,
-            // {"role":R,"parts":[…],"finish_reason":F},
-            ContentKind::Output => {
-                8 + quoted_len(role) + 10 + 1 + 17 + quoted_len(self.finish_reason) + 1 + 1
-            }
-            _ => 0,
-        }
-    }
-
-    /// Bytes of one part besides its text, its separator included.
-    fn part_overhead(&self) -> usize {
-        if self.kind.is_text() {
-            1 // "\n"
-        } else {
-            // {"type":"text","content":""},
-            25 + 2 + 1 + 1
-        }
-    }
-
-    /// Bytes of `text` once written, reading no further than needed to exceed `cap`.
-    fn text_len(&self, text: &str, cap: usize) -> usize {
-        if self.kind.is_text() {
-            text.len()
-        } else {
-            escaped_len(text, cap)
-        }
-    }
-
-    /// The longest prefix of `text` (a char boundary) whose written bytes fit `room`.
-    fn cut(&self, text: &str, room: usize) -> usize {
-        if self.kind.is_text() {
-            return floor_char_boundary(text, room);
-        }
-        let mut used = 0;
-        for (index, ch) in text.char_indices() {
-            used += escaped_char_len(ch);
-            if used > room {
-                return index;
-            }
-        }
-        text.len()
-    }
-}
-
-/// JSON-escaped length of `text` without quotes, as serde_json writes it; stops counting once
-/// past `cap` (the result is then some value above `cap`).
-fn escaped_len(text: &str, cap: usize) -> usize {
-    let mut len = 0usize;
-    for chunk in text.as_bytes().chunks(256) {
-        len += chunk.len();
-        for &byte in chunk {
-            len += match byte {
-                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
-                0..=0x1f => 5,
-                _ => 0,
-            };
-        }
-        if len > cap {
-            return len;
-        }
-    }
-    len
-}
-
-fn escaped_char_len(ch: char) -> usize {
-    match ch {
-        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
-        '\0'..='\u{1f}' => 6,
-        _ => ch.len_utf8(),
-    }
-}
-
-fn quoted_len(text: &str) -> usize {
-    escaped_len(text, usize::MAX) + 2
-}
-
-/// Writes `text` as a JSON string, escaped as serde_json escapes it.
-fn write_json_str(out: &mut String, text: &str) {
-    out.push('"');
-    let mut copied = 0;
-    for (index, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&text[copied..index]);
-        if escape.is_empty() {
-            use fmt::Write as _;
-            let _ = write!(out, "\\u{byte:04x}");
-        } else {
-            out.push_str(escape);
-        }
-        copied = index + 1;
-    }
-    out.push_str(&text[copied..]);
-    out.push('"');
-}
-
-/// One part of a message being fitted.
-struct Piece<'t> {
-    text: Cow<'t, str>,
-    /// Already cut (it ends with the margin dropped after redaction).
-    cut: bool,
-}
-
-/// One message being fitted.
-struct Draft<'t> {
-    role: &'t str,
-    pieces: Vec<Piece<'t>>,
-}
-
-/// What is kept of one message: its first `parts` parts, the last of them cut at byte `cut`
-/// if set.
-#[derive(Clone, Copy)]
-struct Keep {
-    message: usize,
-    parts: usize,
-    cut: Option<usize>,
-}
-
-/// The fitted content.
-struct Fitted {
-    text: String,
-    truncated: bool,
-    omitted: usize,
-}
-
-/// Serializes `messages` per the semconv schema of the layout's kind in at most `max_bytes`,
-/// valid JSON whatever is cut, in time linear in what is kept (plus one step per message).
-///
-/// When everything does not fit, what is kept is, in this order of priority:
-/// 1. the newest message (cut, keeping its beginning, if it alone is too long);
-/// 2. the first message (the system prompt or task that framed the exchange), in at most a
-///    quarter of the room left, cut if longer;
-/// 3. the messages just before the newest, as many as fit whole.
-///
-/// Messages in between are left out (counted in `omitted`); a cut text ends with
-/// [`TRUNCATION_MARKER`]. Only kept text reaches `transform` (the redactor): a cut part is
-/// handed over with [`REDACTION_MARGIN`] more bytes, dropped again afterwards.
-fn fit<'m>(
-    layout: &Layout<'_>,
-    messages: &'m [Message<'m>],
-    transform: &dyn Fn(&'m str) -> Cow<'m, str>,
-    max_bytes: usize,
-) -> Fitted {
-    let raw: Vec<Draft<'m>> = messages
-        .iter()
-        .map(|message| Draft {
-            role: &message.role,
-            pieces: message
-                .parts
-                .iter()
-                .map(|part| Piece {
-                    text: Cow::Borrowed(&**part),
-                    cut: false,
-                })
-                .collect(),
-        })
-        .collect();
-    if max_bytes == usize::MAX {
-        let keeps: Vec<Keep> = (0..raw.len())
-            .map(|message| Keep {
-                message,
-                parts: raw[message].pieces.len(),
-                cut: None,
-            })
-            .collect();
-        return Fitted {
-            text: write(layout, &raw, &keeps),
-            truncated: false,
-            omitted: 0,
-        };
-    }
-    let budget = max_bytes.saturating_sub(layout.frame());
-    // First pass on the raw text: which messages and how much of each, reading at most
-    // about `budget` bytes of text in all.
-    let first = select(layout, &raw, budget);
-    // Redact only what is kept; a cut part with a margin past the cut.
-    let mut drafts = Vec::with_capacity(first.len());
-    for keep in &first {
-        let message = &messages[keep.message];
-        let mut pieces = Vec::with_capacity(keep.parts);
-        for (index, part) in message.parts[..keep.parts].iter().enumerate() {
-            let part: &'m str = part;
-            let cut_here = if index + 1 == keep.parts {
-                keep.cut
-            } else {
-                None
-            };
-            let piece = match cut_here {
-                None => Piece {
-                    text: count_transformed(transform, part),
-                    cut: false,
-                },
-                Some(cut) => {
-                    let end = floor_char_boundary(part, cut.saturating_add(REDACTION_MARGIN));
-                    let mut text = count_transformed(transform, &part[..end]);
-                    let windowed = end < part.len();
-                    if windowed {
-                        let keep_to =
-                            floor_char_boundary(&text, text.len().saturating_sub(REDACTION_MARGIN));
-                        match &mut text {
-                            Cow::Borrowed(text) => *text = &text[..keep_to],
-                            Cow::Owned(text) => text.truncate(keep_to),
-                        }
-                    }
-                    Piece {
-                        text,
-                        cut: windowed,
-                    }
-                }
-            };
-            pieces.push(piece);
-        }
-        drafts.push(Draft {
-            role: &message.role,
-            pieces,
-        });
-    }
-    // Second pass on the redacted text (redaction changes lengths): bounded by what the first
-    // pass kept.
-    let second = select(layout, &drafts, budget);
-    let text = write(layout, &drafts, &second);
-    debug_assert!(text.len() <= max_bytes, "{} > {max_bytes}", text.len());
-    let truncated = second.len() < messages.len()
-        || second.iter().any(|keep| {
-            let draft = &drafts[keep.message];
-            let original = &messages[first[keep.message].message];
-            keep.cut.is_some()
-                || keep.parts < original.parts.len()
-                || draft.pieces[..keep.parts].iter().any(|piece| piece.cut)
-        });
-    Fitted {
-        text,
-        truncated,
-        omitted: messages.len() - second.len(),
-    }
-}
-
-/// Transforms (redacts) `text`, counting the bytes handed over for [`work`].
-fn count_transformed<'m>(
-    transform: &dyn Fn(&'m str) -> Cow<'m, str>,
-    text: &'m str,
-) -> Cow<'m, str> {
-    WORK.with(|work| work.set(work.get().saturating_add(text.len() as u64)));
-    transform(text)
-}
-
-thread_local! {
-    static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
 /// Bytes of content handed to the redactor on this thread so far (for tests: capture reads a
 /// bounded amount of text however large the content is).
 #[doc(hidden)]
 pub fn work() -> u64 {
-    WORK.with(std::cell::Cell::get)
-}
-
-/// Chooses what of `drafts` fits `budget` (see [`fit`] for the order), reading no more text
-/// than it keeps plus one part per message tried.
-fn select(layout: &Layout<'_>, drafts: &[Draft<'_>], budget: usize) -> Vec<Keep> {
-    let Some(newest) = drafts.len().checked_sub(1) else {
-        return Vec::new();
-    };
-    let mut keeps = Vec::new();
-    let mut room = budget;
-    let whole = |message: usize| Keep {
-        message,
-        parts: drafts[message].pieces.len(),
-        cut: None,
-    };
-    match place(layout, &drafts[newest], room) {
-        Placed::Whole(size) => {
-            room -= size;
-            keeps.push(whole(newest));
-        }
-        Placed::Cut(parts, cut, _) => {
-            keeps.push(Keep {
-                message: newest,
-                parts,
-                cut,
-            });
-            return keeps;
-        }
-        Placed::None => return keeps,
-    }
-    if newest > 0 {
-        match place(layout, &drafts[0], room / 4) {
-            Placed::Whole(size) => {
-                room -= size;
-                keeps.push(whole(0));
-            }
-            Placed::Cut(parts, cut, size) => {
-                room -= size;
-                keeps.push(Keep {
-                    message: 0,
-                    parts,
-                    cut,
-                });
-            }
-            Placed::None => {}
-        }
-        for message in (1..newest).rev() {
-            match place(layout, &drafts[message], room) {
-                Placed::Whole(size) => {
-                    room -= size;
-                    keeps.push(whole(message));
-                }
-                _ => break,
-            }
-        }
-    }
-    keeps.sort_unstable_by_key(|keep| keep.message);
-    keeps
-}
-
-/// How a message fits a room.
-enum Placed {
-    /// Whole, in this many bytes.
-    Whole(usize),
-    /// Its first parts, the last cut at a byte if set, in this many bytes.
-    Cut(usize, Option<usize>, usize),
-    /// Not at all.
-    None,
-}
-
-fn place(layout: &Layout<'_>, draft: &Draft<'_>, room: usize) -> Placed {
-    let mut used = layout.message_overhead(draft.role);
-    if used > room {
-        return Placed::None;
-    }
-    let marker = layout.text_len(TRUNCATION_MARKER, usize::MAX);
-    for (index, piece) in draft.pieces.iter().enumerate() {
-        let left = room - used;
-        let overhead = layout.part_overhead() + if piece.cut { marker } else { 0 };
-        let cost = overhead.saturating_add(layout.text_len(&piece.text, left));
-        if cost <= left {
-            used += cost;
-            continue;
-        }
-        // This part does not fit: cut it, or stop before it.
-        let text_room = left.saturating_sub(layout.part_overhead() + marker);
-        if text_room >= MIN_CUT_TEXT {
-            let cut = layout.cut(&piece.text, text_room);
-            let size = used
-                + layout.part_overhead()
-                + marker
-                + layout.text_len(&piece.text[..cut], usize::MAX);
-            return Placed::Cut(index + 1, Some(cut), size);
-        }
-        if index == 0 {
-            return Placed::None;
-        }
-        return Placed::Cut(index, None, used);
-    }
-    Placed::Whole(used)
-}
-
-/// Writes the kept parts of `drafts` in the layout's shape.
-fn write(layout: &Layout<'_>, drafts: &[Draft<'_>], keeps: &[Keep]) -> String {
-    let mut out = String::new();
-    let kept_text = |keep: &Keep, index: usize, piece: &Piece<'_>, out: &mut String, json: bool| {
-        let cut = if index + 1 == keep.parts {
-            keep.cut
-        } else {
-            None
-        };
-        let text = &piece.text[..cut.unwrap_or(piece.text.len())];
-        let marked = piece.cut || cut.is_some();
-        if json {
-            if marked {
-                let mut owned = String::with_capacity(text.len() + TRUNCATION_MARKER.len());
-                owned.push_str(text);
-                owned.push_str(TRUNCATION_MARKER);
-                write_json_str(out, &owned);
-            } else {
-                write_json_str(out, text);
-            }
-        } else {
-            out.push_str(text);
-            if marked {
-                out.push_str(TRUNCATION_MARKER);
-            }
-        }
-    };
-    let parts = |keep: &Keep, out: &mut String, first: &mut bool| {
-        for (index, piece) in drafts[keep.message].pieces[..keep.parts].iter().enumerate() {
-            if !std::mem::take(first) {
-                out.push(',');
-            }
-            out.push_str(r#"{"type":"text","content":"#);
-            kept_text(keep, index, piece, out, true);
-            out.push('}');
-        }
-    };
-    match layout.kind {
-        ContentKind::ToolArguments | ContentKind::ToolResult | ContentKind::RetrievalQuery => {
-            let mut first = true;
-            for keep in keeps {
-                for (index, piece) in drafts[keep.message].pieces[..keep.parts].iter().enumerate() {
-                    if !std::mem::take(&mut first) {
-                        out.push('\n');
-                    }
-                    kept_text(keep, index, piece, &mut out, false);
-                }
-            }
-        }
-        ContentKind::System => {
-            out.push('[');
-            let mut first = true;
-            for keep in keeps {
-                parts(keep, &mut out, &mut first);
-            }
-            out.push(']');
-        }
-        ContentKind::Input | ContentKind::Output => {
-            out.push('[');
-            for (position, keep) in keeps.iter().enumerate() {
-                if position > 0 {
-                    out.push(',');
-                }
-                out.push_str(r#"{"role":"#);
-                write_json_str(&mut out, drafts[keep.message].role);
-                out.push_str(r#","parts":["#);
-                parts(keep, &mut out, &mut true);
-                out.push(']');
-                if layout.kind == ContentKind::Output {
-                    out.push_str(r#","finish_reason":"#);
-                    write_json_str(&mut out, layout.finish_reason);
-                }
-                out.push('}');
-            }
-            out.push(']');
-        }
-    }
-    out
+    fit::work()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::fit::{escaped_char_len, quoted_len, write_json_str, Fitted};
     use super::*;
 
     fn rendered(

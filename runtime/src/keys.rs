@@ -59,6 +59,12 @@ pub const LLMSCOPE_PROMPT_VERSION: &str = "llmscope.prompt.version";
 /// cache creation).
 pub const LLMSCOPE_USAGE_CACHE_CREATION_1H_INPUT_TOKENS: &str =
     "llmscope.usage.cache_creation_1h.input_tokens";
+/// `llmscope.retrieval.documents.truncated`: a retrieved document's captured text was cut (the
+/// documents' text together holds at most the capture policy's `max_bytes`).
+pub const LLMSCOPE_RETRIEVAL_DOCUMENTS_TRUNCATED: &str = "llmscope.retrieval.documents.truncated";
+/// `llmscope.response.finish_reasons.raw`: the provider's own finish reasons, when any differs
+/// from the semconv value written in `gen_ai.response.finish_reasons`.
+pub const LLMSCOPE_RESPONSE_FINISH_REASONS_RAW: &str = "llmscope.response.finish_reasons.raw";
 /// `llmscope.response.service_tier`: the service tier the provider reports.
 pub const LLMSCOPE_RESPONSE_SERVICE_TIER: &str = "llmscope.response.service_tier";
 /// `llmscope.request.service_tier`: the service tier requested (prices the call).
@@ -183,6 +189,14 @@ pub const LLM_COST_TOTAL: &str = "llm.cost.total";
 pub const LLM_MODEL_NAME: &str = "llm.model_name";
 /// `llm.provider` (OpenInference): the provider.
 pub const LLM_PROVIDER: &str = "llm.provider";
+/// `input.value` (OpenInference): the captured input (Phoenix's Input panel), never metadata.
+pub const INPUT_VALUE: &str = "input.value";
+/// `input.mime_type` (OpenInference): `application/json` or `text/plain`.
+pub const INPUT_MIME_TYPE: &str = "input.mime_type";
+/// `output.value` (OpenInference): the captured output (Phoenix's Output panel), never metadata.
+pub const OUTPUT_VALUE: &str = "output.value";
+/// `output.mime_type` (OpenInference): `application/json` or `text/plain`.
+pub const OUTPUT_MIME_TYPE: &str = "output.mime_type";
 /// `llm.token_count.prompt` (OpenInference): input tokens.
 pub const LLM_TOKEN_COUNT_PROMPT: &str = "llm.token_count.prompt";
 /// `llm.token_count.completion` (OpenInference): output tokens.

@@ -13,6 +13,7 @@ mod cost;
 pub mod diagnostics;
 pub mod errors;
 pub mod export;
+mod finish_reason;
 mod install;
 pub mod keys;
 pub mod pricing;
@@ -54,7 +55,7 @@ pub use private::flush_processing;
 pub use retrieval::{Document, Retrieved};
 pub use sampling::{SampledProvider, Sampler};
 pub use setup::{init, ExportError, ExportReport, SetupError, Telemetry};
-pub use usage::{ErrorType, Usage, UsageData};
+pub use usage::{ErrorType, ToolCallFragment, Usage, UsageData};
 
 pub use opentelemetry;
 pub use opentelemetry_sdk;

@@ -135,6 +135,15 @@ impl<R: Retrieved, E> Retrieved for Result<R, E> {
 /// v1.41.0 schema (`score` is required there: a document without one gets `null`, never an
 /// invented number), and the scores in order.
 pub(crate) fn documents_json(documents: &(impl Retrieved + ?Sized)) -> (String, Vec<f64>, usize) {
+    documents_json_with(documents, &mut |_| None)
+}
+
+/// [`documents_json`] with each document's text as `content` where `content` gives one (the
+/// capture policy decides: redacted, cut to the room left, or nothing).
+pub(crate) fn documents_json_with(
+    documents: &(impl Retrieved + ?Sized),
+    content: &mut dyn FnMut(&str) -> Option<String>,
+) -> (String, Vec<f64>, usize) {
     let mut entries = Vec::new();
     let mut scores = Vec::new();
     documents.each_document(&mut |document| {
@@ -142,10 +151,14 @@ pub(crate) fn documents_json(documents: &(impl Retrieved + ?Sized)) -> (String, 
         if let Some(score) = score {
             scores.push(score);
         }
-        entries.push(serde_json::json!({
+        let mut entry = serde_json::json!({
             "id": document.id(),
             "score": score,
-        }));
+        });
+        if let Some(text) = document.content().and_then(&mut *content) {
+            entry["content"] = serde_json::Value::String(text);
+        }
+        entries.push(entry);
     });
     let count = entries.len();
     let json = serde_json::Value::Array(entries).to_string();

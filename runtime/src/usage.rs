@@ -45,6 +45,19 @@ pub trait Usage {
     fn record_usage<'a>(&'a self, usage: &mut UsageData<'a>);
 }
 
+/// A tool call, or a piece of a streamed one (see [`UsageData::push_tool_call`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToolCallFragment<'a> {
+    /// Which call of the response this piece belongs to.
+    pub index: u32,
+    /// The call id, on the first piece.
+    pub id: Option<&'a str>,
+    /// The tool name, on the first piece.
+    pub name: Option<&'a str>,
+    /// A piece of the arguments' JSON text (all of it for a call that is not streamed).
+    pub arguments: &'a str,
+}
+
 /// Usage and response metadata collected from a returned value.
 ///
 /// Token counts follow OpenTelemetry GenAI semconv: [`input_tokens`](Self::input_tokens)
@@ -75,6 +88,7 @@ pub struct UsageData<'a> {
     response_id: Option<&'a str>,
     finish_reasons: Vec<&'a str>,
     completion: Vec<&'a str>,
+    tool_calls: Vec<ToolCallFragment<'a>>,
     service_tier: Option<&'a str>,
     /// Streaming hook: set while reading a chunk whose text is not captured, so no chunk
     /// allocates for text that is thrown away.
@@ -131,6 +145,27 @@ impl<'a> UsageData<'a> {
     /// Appends a finish reason (`gen_ai.response.finish_reasons`).
     pub fn push_finish_reason(&mut self, reason: &'a str) {
         self.finish_reasons.push(reason);
+    }
+    /// Appends a tool call the model asked for, or a piece of one from a stream chunk: pieces
+    /// with the same `index` are one call, their `arguments` joined in order (OpenAI's
+    /// `delta.tool_calls[i].function.arguments`, Anthropic's `input_json_delta`); the id and
+    /// name come with the first piece. Content: exported only if the capture policy allows,
+    /// as a `tool_call` part of the output message.
+    pub fn push_tool_call(
+        &mut self,
+        index: u32,
+        id: Option<&'a str>,
+        name: Option<&'a str>,
+        arguments: &'a str,
+    ) {
+        if !self.discard_completion {
+            self.tool_calls.push(ToolCallFragment {
+                index,
+                id,
+                name,
+                arguments,
+            });
+        }
     }
     /// Appends completion text. It is content: exported only if the capture policy allows.
     #[inline]
@@ -205,6 +240,11 @@ impl<'a> UsageData<'a> {
     /// The completion text parts (content: subject to the capture policy).
     pub fn completion(&self) -> &[&'a str] {
         &self.completion
+    }
+    /// The tool calls and pieces of tool calls, in the order they were recorded (content:
+    /// subject to the capture policy).
+    pub fn tool_calls(&self) -> &[ToolCallFragment<'a>] {
+        &self.tool_calls
     }
     /// The service tier reported by the provider.
     pub fn service_tier(&self) -> Option<&'a str> {

@@ -63,6 +63,7 @@ pub(crate) const DECL: Decl = Decl {
         ("capture", Target::Capture),
         ("usage", Target::Usage),
         ("returns", Target::Returns(RETURNS)),
+        ("output", Target::Output),
     ],
     common: COMMON,
     required: &[],

@@ -108,8 +108,10 @@ pub(crate) enum Target {
     Crate,
     /// `attrs(...)`.
     Attrs,
-    /// `usage = false`: skips [`Return::Usage`].
+    /// `usage = false` skips [`Return::Usage`]; `usage = path` reads the usage through a function.
     Usage,
+    /// `output = path`: the output messages, read from the returned value through a function.
+    Output,
     /// `service_tier`: prices the call (`standard`, `batch`, `flex`, `priority`).
     ServiceTier,
     /// `capture = none | hash | redacted | full`.

@@ -247,8 +247,62 @@ fn map_span(attributes: &mut Vec<KeyValue>, options: SemconvOptions) {
                 add(attributes, to, Value::I64(v));
             }
         }
+        add_openinference_values(attributes, &mut add);
     }
     attributes.extend(added);
+}
+
+/// OpenInference's `input.value` / `output.value` (what Phoenix shows in its Input and
+/// Output panels): the captured, already redacted content, or nothing. Never response
+/// metadata: with content not captured the panels stay empty rather than showing
+/// `{"id": …, "model": …}` as if it were the model's answer.
+fn add_openinference_values(
+    attributes: &[KeyValue],
+    add: &mut impl FnMut(&[KeyValue], &'static str, Value),
+) {
+    let pairs = [
+        (
+            keys::GEN_AI_INPUT_MESSAGES,
+            keys::INPUT_VALUE,
+            keys::INPUT_MIME_TYPE,
+        ),
+        (
+            keys::GEN_AI_TOOL_CALL_ARGUMENTS,
+            keys::INPUT_VALUE,
+            keys::INPUT_MIME_TYPE,
+        ),
+        (
+            keys::GEN_AI_RETRIEVAL_QUERY_TEXT,
+            keys::INPUT_VALUE,
+            keys::INPUT_MIME_TYPE,
+        ),
+        (
+            keys::GEN_AI_OUTPUT_MESSAGES,
+            keys::OUTPUT_VALUE,
+            keys::OUTPUT_MIME_TYPE,
+        ),
+        (
+            keys::GEN_AI_TOOL_CALL_RESULT,
+            keys::OUTPUT_VALUE,
+            keys::OUTPUT_MIME_TYPE,
+        ),
+    ];
+    for (from, value_key, mime_key) in pairs {
+        let Some(Value::String(text)) = find(attributes, from) else {
+            continue;
+        };
+        let text = text.as_str();
+        let trimmed = text.trim_start();
+        let mime = if (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+        {
+            "application/json"
+        } else {
+            "text/plain"
+        };
+        add(attributes, value_key, Value::from(text.to_owned()));
+        add(attributes, mime_key, Value::from(mime));
+    }
 }
 
 #[cfg(test)]
@@ -269,6 +323,46 @@ mod tests {
             KeyValue::new("gen_ai.usage.output_tokens", 80_i64),
             KeyValue::new("gen_ai.usage.cache_read.input_tokens", 1024_i64),
         ]
+    }
+
+    #[test]
+    fn openinference_values_are_the_captured_messages_or_absent() {
+        let mut attributes = llm_attributes();
+        attributes.push(KeyValue::new(keys::GEN_AI_RESPONSE_ID, "chatcmpl-1"));
+        map_span(
+            &mut attributes,
+            SemconvOptions::default().with_openinference(true),
+        );
+        for key in [
+            keys::INPUT_VALUE,
+            keys::OUTPUT_VALUE,
+            keys::INPUT_MIME_TYPE,
+            keys::OUTPUT_MIME_TYPE,
+        ] {
+            assert_eq!(get(&attributes, key), None, "{key} without content");
+        }
+
+        let input = r#"[{"role":"user","parts":[{"type":"text","content":"[EMAIL] asks"}]}]"#;
+        let output = r#"[{"role":"assistant","parts":[{"type":"text","content":"Paris."}],"finish_reason":"stop"}]"#;
+        let mut attributes = llm_attributes();
+        attributes.push(KeyValue::new(keys::GEN_AI_INPUT_MESSAGES, input));
+        attributes.push(KeyValue::new(keys::GEN_AI_OUTPUT_MESSAGES, output));
+        map_span(
+            &mut attributes,
+            SemconvOptions::default().with_openinference(true),
+        );
+        assert_eq!(
+            get(&attributes, keys::INPUT_VALUE),
+            Some(&Value::from(input))
+        );
+        assert_eq!(
+            get(&attributes, keys::OUTPUT_VALUE),
+            Some(&Value::from(output))
+        );
+        assert_eq!(
+            get(&attributes, keys::OUTPUT_MIME_TYPE),
+            Some(&Value::from("application/json"))
+        );
     }
 
     #[test]

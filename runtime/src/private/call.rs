@@ -13,8 +13,9 @@ use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
 use super::record::Record;
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
+use crate::finish_reason;
 use crate::keys;
-use crate::usage::{Usage, UsageData};
+use crate::usage::{ToolCallFragment, Usage, UsageData};
 
 /// Whether `operation` is an inference, the operations the
 /// `gen_ai.client.inference.operation.details` event describes.
@@ -185,6 +186,25 @@ impl Call {
         self.capture_content(ContentKind::ToolResult, "tool", content);
     }
 
+    /// Captures output messages (`gen_ai.output.messages`) as the policy allows; every message
+    /// carries `finish_reason` (`stop` when `None`).
+    pub fn capture_output<C: Content + ?Sized>(
+        &mut self,
+        content: &C,
+        finish_reason: Option<&str>,
+    ) {
+        if !self.recording {
+            return;
+        }
+        let mode = self.capture_mode();
+        if mode == CaptureMode::None {
+            return;
+        }
+        let mut messages = Vec::new();
+        content.messages("assistant", &mut messages);
+        self.write_content(mode, ContentKind::Output, &messages, finish_reason);
+    }
+
     /// Captures the retrieval query (`gen_ai.retrieval.query.text`) as the policy allows.
     pub fn capture_retrieval_query<C: Content + ?Sized>(&mut self, content: &C) {
         self.capture_content(ContentKind::RetrievalQuery, "user", content);
@@ -215,6 +235,7 @@ impl Call {
         messages: &[Message<'_>],
         finish_reason: Option<&str>,
     ) {
+        let finish_reason = finish_reason.map(finish_reason::normalize);
         let mut rendered = Rendered::default();
         capture::render(
             capture::capture_policy(),
@@ -307,16 +328,35 @@ impl Call {
             ));
         }
         if !usage.finish_reasons().is_empty() {
-            attributes.push(KeyValue::new(
-                keys::GEN_AI_RESPONSE_FINISH_REASONS,
+            let reasons = |normalize: bool| {
                 Value::Array(Array::String(
                     usage
                         .finish_reasons()
                         .iter()
-                        .map(|reason| finish_reason(reason))
+                        .map(|reason| {
+                            if normalize {
+                                finish_reason(finish_reason::normalize(reason))
+                            } else {
+                                finish_reason(reason)
+                            }
+                        })
                         .collect(),
-                )),
+                ))
+            };
+            attributes.push(KeyValue::new(
+                keys::GEN_AI_RESPONSE_FINISH_REASONS,
+                reasons(true),
             ));
+            if usage
+                .finish_reasons()
+                .iter()
+                .any(|reason| finish_reason::normalize(reason) != *reason)
+            {
+                attributes.push(KeyValue::new(
+                    keys::LLMSCOPE_RESPONSE_FINISH_REASONS_RAW,
+                    reasons(false),
+                ));
+            }
         }
         if let Some(tier) = usage.service_tier() {
             attributes.push(KeyValue::new(
@@ -344,16 +384,18 @@ impl Call {
                 record.cost = input;
             }
         }
-        if !usage.completion().is_empty() {
+        if !usage.completion().is_empty() || !usage.tool_calls().is_empty() {
             let mode = self.capture_mode();
             if mode != CaptureMode::None {
+                let mut parts: Vec<capture::Part<'_>> = usage
+                    .completion()
+                    .iter()
+                    .map(|part| capture::Part::Text(Cow::Borrowed(*part)))
+                    .collect();
+                parts.extend(assemble_tool_calls(usage.tool_calls()));
                 let message = Message {
                     role: Cow::Borrowed("assistant"),
-                    parts: usage
-                        .completion()
-                        .iter()
-                        .map(|part| Cow::Borrowed(*part))
-                        .collect(),
+                    parts,
                 };
                 let finish_reason = usage.finish_reasons().first().copied();
                 self.write_content(mode, ContentKind::Output, &[message], finish_reason);
@@ -368,6 +410,16 @@ impl Call {
     #[inline]
     pub(crate) fn stream_context(&self) -> Option<&Context> {
         self.attach.then_some(&self.cx)
+    }
+
+    /// The capture mode of a recorded call (its own, else the policy's); `none` when it does not
+    /// record.
+    pub(crate) fn content_mode(&self) -> CaptureMode {
+        if self.recording {
+            self.capture_mode()
+        } else {
+            CaptureMode::None
+        }
     }
 
     /// Whether completion text would be captured (recording, and a capture mode other than
@@ -481,6 +533,7 @@ fn finish_reason(reason: &str) -> StringValue {
         "stop" => StringValue::from("stop"),
         "length" => StringValue::from("length"),
         "tool_calls" => StringValue::from("tool_calls"),
+        "tool_call" => StringValue::from("tool_call"),
         "content_filter" => StringValue::from("content_filter"),
         "error" => StringValue::from("error"),
         "end_turn" => StringValue::from("end_turn"),
@@ -488,7 +541,7 @@ fn finish_reason(reason: &str) -> StringValue {
         "tool_use" => StringValue::from("tool_use"),
         "STOP" => StringValue::from("STOP"),
         "MAX_TOKENS" => StringValue::from("MAX_TOKENS"),
-        other => StringValue::from(other.to_owned()),
+        other => StringValue::from(capture::bound_text(other).into_owned()),
     }
 }
 
@@ -512,6 +565,40 @@ impl Drop for Call {
         }
         finish(record, SystemTime::now());
     }
+}
+
+/// The tool calls of `fragments` as message parts: pieces with the same index joined in the
+/// order they came, each call where its first piece came. One piece per call (a response that
+/// is not streamed) borrows its arguments.
+fn assemble_tool_calls<'a>(fragments: &[ToolCallFragment<'a>]) -> Vec<capture::Part<'a>> {
+    /// Index, id, name and the arguments joined so far.
+    type Assembled<'a> = (u32, Option<&'a str>, Option<&'a str>, Cow<'a, str>);
+    let mut calls: Vec<Assembled<'a>> = Vec::new();
+    for fragment in fragments {
+        match calls.iter_mut().find(|call| call.0 == fragment.index) {
+            Some(call) => {
+                call.1 = call.1.or(fragment.id);
+                call.2 = call.2.or(fragment.name);
+                if !fragment.arguments.is_empty() {
+                    call.3.to_mut().push_str(fragment.arguments);
+                }
+            }
+            None => calls.push((
+                fragment.index,
+                fragment.id,
+                fragment.name,
+                Cow::Borrowed(fragment.arguments),
+            )),
+        }
+    }
+    calls
+        .into_iter()
+        .map(|(_, id, name, arguments)| capture::Part::ToolCall {
+            id: id.map(Cow::Borrowed),
+            name: Cow::Borrowed(name.unwrap_or("")),
+            arguments: capture::JsonData::Text(arguments),
+        })
+        .collect()
 }
 
 /// Checks at compile time that the return type implements [`Usage`]; the macros span the

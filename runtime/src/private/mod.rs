@@ -14,10 +14,13 @@
 //! - [`start`]: span start and the sampling decision (`Start`, `start`), which makes a `Call`.
 //! - [`dispatch`]: the one autoref wrapper ([`Dispatch`]) and what it decides for the return
 //!   value: error recording, captured content, prompt length, failure, agent decision.
+//! - [`extract`]: `usage = path` and `output = path` (the `Ok` value a function reads,
+//!   usage without its completion text, output messages).
 //! - [`stage`]: what RAG stages, agents and tools add on top of the call record.
 
 mod call;
 mod dispatch;
+mod extract;
 mod fields;
 mod processing;
 mod record;
@@ -27,6 +30,7 @@ mod value;
 
 pub use call::{record_usage, Call, Site};
 pub use dispatch::*;
+pub use extract::*;
 pub use fields::{text, texts, tokens, Text, Texts, TokenCount};
 pub use processing::flush_processing;
 pub(crate) use processing::flush_within;

@@ -2,8 +2,10 @@
 //! the call record of [`call`](super::call) (not public API).
 //!
 //! Content (retrieval query text, tool arguments and results) goes only through
-//! [`CaptureContent`], which writes it as the capture policy allows; retrieved documents are
-//! recorded as ids and scores only, and the assembled prompt as its length.
+//! [`CaptureContent`], which writes it as the capture policy allows (any `Serialize` value as
+//! JSON); retrieved documents are
+//! recorded as ids and scores, with their text only when the capture mode exports content
+//! (`redacted`, `full`), and the assembled prompt as its length.
 
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use super::call::Call;
 use super::dispatch::Dispatch;
 use super::fields::Text;
 use crate::agent::{self, Accumulator, Decided, Decision};
-use crate::capture::Content;
+use crate::capture::{self, Content, Json};
 use crate::keys;
 use crate::retrieval::{self, Retrieved};
 
@@ -46,7 +48,7 @@ pub enum Slot {
 }
 
 /// Captures a value that implements [`Content`] (or an `Ok` one) as the capture policy
-/// allows; other types are never captured.
+/// allows, else a `Serialize` value (or an `Ok` one) as JSON; other types are never captured.
 pub trait CaptureContent {
     /// Captures into `slot` of `call`.
     fn capture_content(self, call: &mut Call, slot: Slot);
@@ -60,16 +62,30 @@ fn capture_into<C: Content + ?Sized>(call: &mut Call, slot: Slot, content: &C) {
     }
 }
 
-impl<T: Content, E> CaptureContent for &&Dispatch<'_, Result<T, E>> {
+impl<T: Content, E> CaptureContent for &&&&Dispatch<'_, Result<T, E>> {
     fn capture_content(self, call: &mut Call, slot: Slot) {
         if let Ok(content) = self.0 {
             capture_into(call, slot, content);
         }
     }
 }
-impl<T: Content + ?Sized> CaptureContent for &Dispatch<'_, T> {
+impl<T: Content + ?Sized> CaptureContent for &&&Dispatch<'_, T> {
     fn capture_content(self, call: &mut Call, slot: Slot) {
         capture_into(call, slot, self.0);
+    }
+}
+// Any `Serialize` value: captured as JSON (serialized only if the policy captures content,
+// and only as far as the byte limit lets any of it be kept).
+impl<T: serde::Serialize, E> CaptureContent for &&Dispatch<'_, Result<T, E>> {
+    fn capture_content(self, call: &mut Call, slot: Slot) {
+        if let Ok(value) = self.0 {
+            capture_into(call, slot, &Json(value));
+        }
+    }
+}
+impl<T: serde::Serialize + ?Sized> CaptureContent for &Dispatch<'_, T> {
+    fn capture_content(self, call: &mut Call, slot: Slot) {
+        capture_into(call, slot, &Json(self.0));
     }
 }
 impl<T: ?Sized> CaptureContent for Dispatch<'_, T> {
@@ -79,19 +95,34 @@ impl<T: ?Sized> CaptureContent for Dispatch<'_, T> {
 // ----- retrieve and rerank -----
 
 /// Checks at compile time that a retrieve stage returns documents, then writes
-/// `gen_ai.retrieval.documents` (ids and scores) and `llmscope.documents.count`.
+/// `gen_ai.retrieval.documents` (ids and scores, and each document's text as `content` when
+/// the capture mode is `redacted` or `full`: redacted as the mode says, all texts together
+/// within the policy's `max_bytes`) and `llmscope.documents.count`.
 pub fn record_documents<R: Retrieved + ?Sized>(call: &mut Call, output: &R) {
     if !call.is_recording() {
         return;
     }
-    let (json, _, count) = retrieval::documents_json(output);
-    set(
-        call,
-        vec![
-            KeyValue::new(keys::GEN_AI_RETRIEVAL_DOCUMENTS, json),
-            KeyValue::new(keys::LLMSCOPE_DOCUMENTS_COUNT, count_value(count)),
-        ],
-    );
+    let mode = call.content_mode();
+    let policy = capture::capture_policy();
+    let mut room = policy.max_bytes();
+    let mut truncated = false;
+    let (json, _, count) = retrieval::documents_json_with(output, &mut |text| {
+        let (kept, cut) = capture::bound_document(policy, mode, text, room)?;
+        room = room.saturating_sub(kept.len());
+        truncated |= cut;
+        Some(kept)
+    });
+    let mut attributes = vec![
+        KeyValue::new(keys::GEN_AI_RETRIEVAL_DOCUMENTS, json),
+        KeyValue::new(keys::LLMSCOPE_DOCUMENTS_COUNT, count_value(count)),
+    ];
+    if truncated {
+        attributes.push(KeyValue::new(
+            keys::LLMSCOPE_RETRIEVAL_DOCUMENTS_TRUNCATED,
+            true,
+        ));
+    }
+    set(call, attributes);
 }
 
 /// Writes the scores of a reranker's input (`llmscope.rerank.scores.before`).

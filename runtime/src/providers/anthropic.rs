@@ -6,9 +6,11 @@
 //! One-hour cache writes come from `cache_creation.ephemeral_1h_input_tokens`.
 
 use super::set;
+use crate::capture::{Content, JsonData, Part};
 use crate::usage::{Usage, UsageData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A Messages API response (`POST /v1/messages`).
@@ -231,6 +233,15 @@ impl Usage for StreamEvent {
                 delta: BlockDelta::TextDelta { text },
                 ..
             } => usage.push_completion(text),
+            // A tool call: its id and name start the block, its input arrives as JSON pieces.
+            StreamEvent::ContentBlockStart {
+                index,
+                content_block: ContentBlock::ToolUse { id, name, .. },
+            } => usage.push_tool_call(*index, Some(id), Some(name), ""),
+            StreamEvent::ContentBlockDelta {
+                index,
+                delta: BlockDelta::InputJsonDelta { partial_json },
+            } => usage.push_tool_call(*index, None, None, partial_json),
             StreamEvent::MessageDelta { delta, usage: part } => {
                 if let Some(reason) = &delta.stop_reason {
                     usage.push_finish_reason(reason);
@@ -264,5 +275,36 @@ pub struct ErrorDetail {
 impl fmt::Display for ErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.error.kind, self.error.message)
+    }
+}
+
+impl ContentBlock {
+    /// The message part of this block (`None` for redacted thinking and unknown blocks).
+    pub fn part(&self) -> Option<Part<'_>> {
+        Some(match self {
+            ContentBlock::Text { text } => Part::text(text.as_str()),
+            ContentBlock::ToolUse { id, name, input } => Part::ToolCall {
+                id: Some(Cow::Borrowed(id)),
+                name: Cow::Borrowed(name),
+                arguments: JsonData::from(input),
+            },
+            ContentBlock::Thinking { thinking, .. } => Part::Reasoning(Cow::Borrowed(thinking)),
+            ContentBlock::RedactedThinking { .. } | ContentBlock::Other => return None,
+        })
+    }
+}
+
+/// The assistant message: text, tool calls (`tool_use`) and reasoning (`thinking`).
+impl Content for Message {
+    fn messages<'a>(&'a self, _role: &'static str, out: &mut Vec<crate::capture::Message<'a>>) {
+        let role = if self.role.is_empty() {
+            "assistant"
+        } else {
+            &self.role
+        };
+        out.push(crate::capture::Message::with_parts(
+            role,
+            self.content.iter().filter_map(ContentBlock::part).collect(),
+        ));
     }
 }

@@ -6,9 +6,11 @@
 //! reasoning and `gen_ai.usage.output_tokens` is their sum.
 
 use super::set;
+use crate::capture;
 use crate::usage::{Usage, UsageData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A `generateContent` response, or one chunk of a `streamGenerateContent` stream.
@@ -178,5 +180,39 @@ pub struct ErrorDetail {
 impl fmt::Display for ErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.error.status, self.error.message)
+    }
+}
+
+impl Part {
+    /// The message part of this part (`None` for an empty part).
+    pub fn message_part(&self) -> Option<capture::Part<'_>> {
+        if let Some(call) = &self.function_call {
+            return Some(capture::Part::ToolCall {
+                id: None,
+                name: Cow::Borrowed(&call.name),
+                arguments: capture::JsonData::from(&call.args),
+            });
+        }
+        let text = self.text.as_deref()?;
+        Some(if self.thought == Some(true) {
+            capture::Part::Reasoning(Cow::Borrowed(text))
+        } else {
+            capture::Part::text(text)
+        })
+    }
+}
+
+/// One message per candidate: text, thoughts (reasoning) and function calls.
+impl capture::Content for GenerateContentResponse {
+    fn messages<'a>(&'a self, _role: &'static str, out: &mut Vec<capture::Message<'a>>) {
+        for candidate in &self.candidates {
+            let parts = candidate
+                .content
+                .iter()
+                .flat_map(|content| content.parts.iter())
+                .filter_map(Part::message_part)
+                .collect();
+            out.push(capture::Message::with_parts("assistant", parts));
+        }
     }
 }

@@ -18,6 +18,8 @@
 //! cumulative counts).
 
 pub mod anthropic;
+#[cfg(feature = "async-openai")]
+mod async_openai;
 pub mod gemini;
 pub mod openai;
 

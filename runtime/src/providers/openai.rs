@@ -6,9 +6,11 @@
 //! counts them.
 
 use super::set;
+use crate::capture::{Content, Message, Part};
 use crate::usage::{Usage, UsageData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A Chat Completions response (`POST /v1/chat/completions`).
@@ -232,6 +234,17 @@ impl Usage for ChatCompletionChunk {
             }
             if let Some(text) = choice.delta.content.as_deref().filter(|t| !t.is_empty()) {
                 usage.push_completion(text);
+            }
+            for call in &choice.delta.tool_calls {
+                let function = call.function.as_ref();
+                usage.push_tool_call(
+                    call.index,
+                    call.id.as_deref(),
+                    function
+                        .map(|f| f.name.as_str())
+                        .filter(|name| !name.is_empty()),
+                    function.map_or("", |f| f.arguments.as_str()),
+                );
             }
         }
         self.usage.record_usage(usage);
@@ -459,5 +472,73 @@ impl fmt::Display for ErrorBody {
             Some(code) => write!(f, "{code}: {}", self.error.message),
             None => f.write_str(&self.error.message),
         }
+    }
+}
+
+impl ChatMessage {
+    fn parts(&self) -> Vec<Part<'_>> {
+        let mut parts = Vec::new();
+        if let Some(text) = &self.content {
+            parts.push(Part::text(text.as_str()));
+        }
+        if let Some(refusal) = &self.refusal {
+            parts.push(Part::text(refusal.as_str()));
+        }
+        for call in &self.tool_calls {
+            parts.push(Part::tool_call_from_text(
+                Some(&call.id),
+                &call.function.name,
+                &call.function.arguments,
+            ));
+        }
+        parts
+    }
+}
+
+/// The assistant message of each choice: text, refusal and tool calls.
+impl Content for ChatCompletion {
+    fn messages<'a>(&'a self, _role: &'static str, out: &mut Vec<Message<'a>>) {
+        for choice in &self.choices {
+            out.push(Message::with_parts(
+                Cow::Borrowed(choice.message.role.as_str()),
+                choice.message.parts(),
+            ));
+        }
+    }
+}
+
+/// One assistant message: reasoning summaries, text, refusals and function calls.
+impl Content for Response {
+    fn messages<'a>(&'a self, _role: &'static str, out: &mut Vec<Message<'a>>) {
+        let mut parts = Vec::new();
+        for item in &self.output {
+            match item {
+                ResponseItem::Reasoning { summary } => {
+                    for text in summary.iter().filter_map(|s| s.get("text")?.as_str()) {
+                        parts.push(Part::Reasoning(Cow::Borrowed(text)));
+                    }
+                }
+                ResponseItem::Message { content, .. } => {
+                    for part in content {
+                        match part {
+                            ResponseContent::OutputText { text } => {
+                                parts.push(Part::text(text.as_str()))
+                            }
+                            ResponseContent::Refusal { refusal } => {
+                                parts.push(Part::text(refusal.as_str()))
+                            }
+                            ResponseContent::Other => {}
+                        }
+                    }
+                }
+                ResponseItem::FunctionCall {
+                    call_id,
+                    name,
+                    arguments,
+                } => parts.push(Part::tool_call_from_text(Some(call_id), name, arguments)),
+                ResponseItem::Other => {}
+            }
+        }
+        out.push(Message::with_parts("assistant", parts));
     }
 }

@@ -19,6 +19,9 @@ use super::keys;
 use crate::private::{Call, Site};
 use crate::usage::{Usage, UsageData};
 
+/// A streamed tool call being assembled: index, id, name, arguments so far.
+type ToolCallDraft = (u32, Option<String>, Option<String>, String);
+
 /// How a stream's span ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Ending {
@@ -52,6 +55,8 @@ pub struct StreamRecord {
     service_tier: Option<String>,
     finish_reasons: Vec<String>,
     completion: String,
+    /// Tool calls assembled from their pieces: index, id, name, arguments so far.
+    tool_calls: Vec<ToolCallDraft>,
     capture: bool,
     /// False for `usage = false`: no warning when no usage arrives.
     reads_usage: bool,
@@ -83,6 +88,7 @@ impl StreamRecord {
             service_tier: None,
             finish_reasons: Vec::new(),
             completion: String::new(),
+            tool_calls: Vec::new(),
             polling: false,
         }
     }
@@ -126,6 +132,28 @@ impl StreamRecord {
         for reason in chunk.finish_reasons() {
             self.finish_reasons.push((*reason).to_owned());
         }
+        for piece in chunk.tool_calls() {
+            let position = match self
+                .tool_calls
+                .iter()
+                .position(|call| call.0 == piece.index)
+            {
+                Some(position) => position,
+                None => {
+                    self.tool_calls
+                        .push((piece.index, None, None, String::new()));
+                    self.tool_calls.len() - 1
+                }
+            };
+            let call = &mut self.tool_calls[position];
+            if call.1.is_none() {
+                call.1 = piece.id.map(str::to_owned);
+            }
+            if call.2.is_none() {
+                call.2 = piece.name.map(str::to_owned);
+            }
+            call.3.push_str(piece.arguments);
+        }
     }
 
     /// Ends the span: timing, accumulated usage and cost, content, and how the stream ended.
@@ -143,6 +171,7 @@ impl StreamRecord {
             service_tier,
             mut finish_reasons,
             completion,
+            tool_calls,
             reads_usage,
             ..
         } = *self;
@@ -216,6 +245,9 @@ impl StreamRecord {
         }
         if !completion.is_empty() {
             usage.push_completion(&completion);
+        }
+        for (index, id, name, arguments) in &tool_calls {
+            usage.push_tool_call(*index, id.as_deref(), name.as_deref(), arguments);
         }
         call.record_usage_data(&usage);
         call.end();
