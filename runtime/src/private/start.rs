@@ -135,7 +135,7 @@ impl Start {
 /// only when the call records. When llmscope knows the sampler ([`crate::sampling`]) and it
 /// drops the call, neither closure runs: nothing is built but an unsampled span context.
 ///
-/// A recorded call is a [`Record`](super::record::Record): when llmscope decided the sampling
+/// A recorded call is a `Record` (`private/record.rs`): when llmscope decided the sampling
 /// itself, no SDK span exists until the call ends (the context carries the call's span
 /// context); otherwise the SDK's sampler decides on a span built here with the
 /// sampling-relevant attributes only. Either way everything else reaches the SDK when the call
