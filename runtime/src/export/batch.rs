@@ -967,9 +967,9 @@ mod tests {
             .with_span_processor(processor)
             .build();
         from_threads(&provider, SHARDS, CAPACITY / SHARDS);
-        // The queue is full: the next span is dropped, and the worker sends what is held.
+        // The queue is full: the worker sends what is held (the next span is dropped, unless
+        // the worker already made room for it).
         span(&provider, "one too many".to_owned());
-        assert_eq!(stats.dropped(), 1);
         let deadline = Instant::now() + Duration::from_secs(10);
         while stats.exported() < CAPACITY as u64 {
             assert!(
@@ -979,7 +979,8 @@ mod tests {
             );
             thread::sleep(Duration::from_millis(5));
         }
-        assert_eq!(exporter.get_finished_spans().unwrap().len(), CAPACITY);
+        assert!(stats.dropped() <= 1, "{stats:?}");
+        assert!(exporter.get_finished_spans().unwrap().len() >= CAPACITY);
         provider.shutdown().unwrap();
     }
 
