@@ -176,7 +176,6 @@ pub(crate) fn raw_sdk_with_cost(
     tracer: &opentelemetry_sdk::trace::SdkTracer,
     req: &Request,
 ) -> Reply {
-    use llmscope::pricing::{ServiceTier, TokenCounts};
     let parent = Context::current();
     let span = tracer
         .span_builder(format!("chat {}", req.model))
@@ -198,46 +197,7 @@ pub(crate) fn raw_sdk_with_cost(
         let _guard = cx.clone().attach();
         simulated_call(req)
     };
-    let mut attributes = vec![
-        KeyValue::new("gen_ai.usage.input_tokens", i64::from(reply.input_tokens)),
-        KeyValue::new("gen_ai.usage.output_tokens", i64::from(reply.output_tokens)),
-        KeyValue::new(
-            "gen_ai.usage.cache_read.input_tokens",
-            i64::from(reply.cached_tokens),
-        ),
-        KeyValue::new("gen_ai.response.model", reply.model.to_owned()),
-        KeyValue::new("gen_ai.response.id", reply.id.to_owned()),
-        KeyValue::new(
-            "gen_ai.response.finish_reasons",
-            Value::Array(vec![StringValue::from(reply.finish_reasons[0].to_owned())].into()),
-        ),
-    ];
-    let tokens = TokenCounts {
-        input_tokens: u64::from(reply.input_tokens),
-        output_tokens: u64::from(reply.output_tokens),
-        cache_read_tokens: u64::from(reply.cached_tokens),
-        ..TokenCounts::default()
-    };
-    if let Some((matched, cost)) =
-        llmscope::price_registry().cost("openai", reply.model, &tokens, ServiceTier::Standard)
-    {
-        attributes.extend([
-            KeyValue::new("llmscope.cost.total", cost.total),
-            KeyValue::new("llm.cost.prompt", cost.prompt()),
-            KeyValue::new("llm.cost.completion", cost.output),
-            KeyValue::new("llm.cost.total", cost.total),
-            KeyValue::new("llmscope.cost.input", cost.input),
-            KeyValue::new("llmscope.cost.output", cost.output),
-            KeyValue::new("llmscope.cost.cache_read", cost.cache_read),
-            KeyValue::new("llmscope.cost.cache_write", cost.cache_write),
-            KeyValue::new("llmscope.pricing.entry", matched.key().to_owned()),
-            KeyValue::new(
-                "llmscope.pricing.snapshot",
-                matched.snapshot_version().to_owned(),
-            ),
-            KeyValue::new("llmscope.pricing.tier", "standard"),
-        ]);
-    }
+    let attributes = reply_attributes(&reply);
     let span = cx.span();
     span.set_attributes(attributes);
     span.end();
@@ -355,4 +315,52 @@ pub(crate) fn request() -> Request {
         max_tokens: 512,
         seed: 42,
     }
+}
+
+/// What the hand-written equivalents record from the reply: usage, response attributes and
+/// the cost from llmscope's price registry (as an application would compute it).
+pub(crate) fn reply_attributes(reply: &Reply) -> Vec<KeyValue> {
+    use llmscope::pricing::{ServiceTier, TokenCounts};
+    let mut attributes = Vec::with_capacity(17);
+    attributes.extend([
+        KeyValue::new("gen_ai.usage.input_tokens", i64::from(reply.input_tokens)),
+        KeyValue::new("gen_ai.usage.output_tokens", i64::from(reply.output_tokens)),
+        KeyValue::new(
+            "gen_ai.usage.cache_read.input_tokens",
+            i64::from(reply.cached_tokens),
+        ),
+        KeyValue::new("gen_ai.response.model", reply.model.to_owned()),
+        KeyValue::new("gen_ai.response.id", reply.id.to_owned()),
+        KeyValue::new(
+            "gen_ai.response.finish_reasons",
+            Value::Array(vec![StringValue::from(reply.finish_reasons[0].to_owned())].into()),
+        ),
+    ]);
+    let tokens = TokenCounts {
+        input_tokens: u64::from(reply.input_tokens),
+        output_tokens: u64::from(reply.output_tokens),
+        cache_read_tokens: u64::from(reply.cached_tokens),
+        ..TokenCounts::default()
+    };
+    if let Some((matched, cost)) =
+        llmscope::price_registry().cost("openai", reply.model, &tokens, ServiceTier::Standard)
+    {
+        attributes.extend([
+            KeyValue::new("llmscope.cost.total", cost.total),
+            KeyValue::new("llm.cost.prompt", cost.prompt()),
+            KeyValue::new("llm.cost.completion", cost.output),
+            KeyValue::new("llm.cost.total", cost.total),
+            KeyValue::new("llmscope.cost.input", cost.input),
+            KeyValue::new("llmscope.cost.output", cost.output),
+            KeyValue::new("llmscope.cost.cache_read", cost.cache_read),
+            KeyValue::new("llmscope.cost.cache_write", cost.cache_write),
+            KeyValue::new("llmscope.pricing.entry", matched.key().to_owned()),
+            KeyValue::new(
+                "llmscope.pricing.snapshot",
+                matched.snapshot_version().to_owned(),
+            ),
+            KeyValue::new("llmscope.pricing.tier", "standard"),
+        ]);
+    }
+    attributes
 }

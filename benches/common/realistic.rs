@@ -19,7 +19,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
-use opentelemetry::{Context, KeyValue, StringValue, Value};
+use opentelemetry::{Context, KeyValue};
 
 use super::{simulated_call, Reply};
 
@@ -70,7 +70,6 @@ pub(crate) fn annotated(req: &Request) -> Reply {
 /// (b) The same data through the raw OpenTelemetry SDK, written by hand: the span made current
 /// while the body runs, the usage and the cost set when it returns.
 pub(crate) fn raw_sdk(tracer: &opentelemetry_sdk::trace::SdkTracer, req: &Request) -> Reply {
-    use llmscope::pricing::{ServiceTier, TokenCounts};
     let parent = Context::current();
     let span = tracer
         .span_builder(format!("chat {}", req.model))
@@ -92,47 +91,7 @@ pub(crate) fn raw_sdk(tracer: &opentelemetry_sdk::trace::SdkTracer, req: &Reques
         let _guard = cx.clone().attach();
         body(req)
     };
-    let mut attributes = Vec::with_capacity(17);
-    attributes.extend([
-        KeyValue::new("gen_ai.usage.input_tokens", i64::from(reply.input_tokens)),
-        KeyValue::new("gen_ai.usage.output_tokens", i64::from(reply.output_tokens)),
-        KeyValue::new(
-            "gen_ai.usage.cache_read.input_tokens",
-            i64::from(reply.cached_tokens),
-        ),
-        KeyValue::new("gen_ai.response.model", reply.model.to_owned()),
-        KeyValue::new("gen_ai.response.id", reply.id.to_owned()),
-        KeyValue::new(
-            "gen_ai.response.finish_reasons",
-            Value::Array(vec![StringValue::from(reply.finish_reasons[0].to_owned())].into()),
-        ),
-    ]);
-    let tokens = TokenCounts {
-        input_tokens: u64::from(reply.input_tokens),
-        output_tokens: u64::from(reply.output_tokens),
-        cache_read_tokens: u64::from(reply.cached_tokens),
-        ..TokenCounts::default()
-    };
-    if let Some((matched, cost)) =
-        llmscope::price_registry().cost("openai", reply.model, &tokens, ServiceTier::Standard)
-    {
-        attributes.extend([
-            KeyValue::new("llmscope.cost.total", cost.total),
-            KeyValue::new("llm.cost.prompt", cost.prompt()),
-            KeyValue::new("llm.cost.completion", cost.output),
-            KeyValue::new("llm.cost.total", cost.total),
-            KeyValue::new("llmscope.cost.input", cost.input),
-            KeyValue::new("llmscope.cost.output", cost.output),
-            KeyValue::new("llmscope.cost.cache_read", cost.cache_read),
-            KeyValue::new("llmscope.cost.cache_write", cost.cache_write),
-            KeyValue::new("llmscope.pricing.entry", matched.key().to_owned()),
-            KeyValue::new(
-                "llmscope.pricing.snapshot",
-                matched.snapshot_version().to_owned(),
-            ),
-            KeyValue::new("llmscope.pricing.tier", "standard"),
-        ]);
-    }
+    let attributes = super::reply_attributes(&reply);
     let span = cx.span();
     span.set_attributes(attributes);
     span.end();
