@@ -712,11 +712,12 @@ fn export<E: SpanExporter>(shared: &Shared, exporter: &E, batch: Vec<SpanData>) 
             .last_error
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some(format!(
-            "the export call in progress{} was cancelled at the shutdown bound ({n} spans)",
+            "the export call in progress{} was cancelled at the shutdown bound ({n} span{})",
             match &shared.destination {
                 Some(destination) => format!(" to {destination}"),
                 None => String::new(),
-            }
+            },
+            if n == 1 { "" } else { "s" }
         ));
         return;
     };
