@@ -901,15 +901,7 @@ pub(crate) fn bound_document(
     if !windowed && redacted.len() <= room {
         return Some((redacted.into_owned(), false));
     }
-    let mut keep = room.saturating_sub(TRUNCATION_MARKER.len());
-    if windowed {
-        keep = keep.min(redacted.len().saturating_sub(REDACTION_MARGIN));
-    }
-    let cut = floor_char_boundary(&redacted, keep);
-    let mut out = String::with_capacity(cut + TRUNCATION_MARKER.len());
-    out.push_str(&redacted[..cut]);
-    out.push_str(TRUNCATION_MARKER);
-    Some((out, true))
+    Some((cut_with_marker(&redacted, room, windowed), true))
 }
 
 /// Formats `message` into at most `max_bytes` (plus the margin) — a huge `Display` is never
@@ -937,15 +929,22 @@ fn redact_window<'a>(policy: &CapturePolicy, window: &'a str, windowed: bool) ->
     if !windowed && redacted.len() <= policy.max_bytes {
         return redacted;
     }
-    let mut keep = policy.max_bytes.saturating_sub(TRUNCATION_MARKER.len());
+    Cow::Owned(cut_with_marker(&redacted, policy.max_bytes, windowed))
+}
+
+/// `redacted` cut to `room` bytes with [`TRUNCATION_MARKER`]; from a window (`windowed`), the
+/// last [`REDACTION_MARGIN`] bytes are dropped too, so a secret cut by the window's end is never
+/// exported in part.
+fn cut_with_marker(redacted: &str, room: usize, windowed: bool) -> String {
+    let mut keep = room.saturating_sub(TRUNCATION_MARKER.len());
     if windowed {
         keep = keep.min(redacted.len().saturating_sub(REDACTION_MARGIN));
     }
-    let cut = floor_char_boundary(&redacted, keep);
+    let cut = floor_char_boundary(redacted, keep);
     let mut out = String::with_capacity(cut + TRUNCATION_MARKER.len());
     out.push_str(&redacted[..cut]);
     out.push_str(TRUNCATION_MARKER);
-    Cow::Owned(out)
+    out
 }
 
 /// A `fmt::Write` that keeps the first `limit` bytes and then stops the formatting.

@@ -168,28 +168,43 @@ impl Call {
 
     /// Captures the prompt (`gen_ai.input.messages`) as the capture policy allows.
     pub fn capture_input<C: Content + ?Sized>(&mut self, content: &C) {
-        self.capture_content(ContentKind::Input, "user", content);
+        self.capture_content(ContentKind::Input, "user", content, None);
     }
 
     /// Captures the system instructions (`gen_ai.system_instructions`) as the policy allows.
     pub fn capture_system<C: Content + ?Sized>(&mut self, content: &C) {
-        self.capture_content(ContentKind::System, "system", content);
+        self.capture_content(ContentKind::System, "system", content, None);
     }
 
     /// Captures tool-call arguments (`gen_ai.tool.call.arguments`) as the policy allows.
     pub fn capture_tool_arguments<C: Content + ?Sized>(&mut self, content: &C) {
-        self.capture_content(ContentKind::ToolArguments, "tool", content);
+        self.capture_content(ContentKind::ToolArguments, "tool", content, None);
     }
 
     /// Captures a tool-call result (`gen_ai.tool.call.result`) as the policy allows.
     pub fn capture_tool_result<C: Content + ?Sized>(&mut self, content: &C) {
-        self.capture_content(ContentKind::ToolResult, "tool", content);
+        self.capture_content(ContentKind::ToolResult, "tool", content, None);
     }
 
     /// Captures output messages (`gen_ai.output.messages`) as the policy allows; every message
     /// carries `finish_reason` (`stop` when `None`).
     pub fn capture_output<C: Content + ?Sized>(
         &mut self,
+        content: &C,
+        finish_reason: Option<&str>,
+    ) {
+        self.capture_content(ContentKind::Output, "assistant", content, finish_reason);
+    }
+
+    /// Captures the retrieval query (`gen_ai.retrieval.query.text`) as the policy allows.
+    pub fn capture_retrieval_query<C: Content + ?Sized>(&mut self, content: &C) {
+        self.capture_content(ContentKind::RetrievalQuery, "user", content, None);
+    }
+
+    fn capture_content<C: Content + ?Sized>(
+        &mut self,
+        kind: ContentKind,
+        role: &'static str,
         content: &C,
         finish_reason: Option<&str>,
     ) {
@@ -201,31 +216,8 @@ impl Call {
             return;
         }
         let mut messages = Vec::new();
-        content.messages("assistant", &mut messages);
-        self.write_content(mode, ContentKind::Output, &messages, finish_reason);
-    }
-
-    /// Captures the retrieval query (`gen_ai.retrieval.query.text`) as the policy allows.
-    pub fn capture_retrieval_query<C: Content + ?Sized>(&mut self, content: &C) {
-        self.capture_content(ContentKind::RetrievalQuery, "user", content);
-    }
-
-    fn capture_content<C: Content + ?Sized>(
-        &mut self,
-        kind: ContentKind,
-        role: &'static str,
-        content: &C,
-    ) {
-        if !self.recording {
-            return;
-        }
-        let mode = self.capture_mode();
-        if mode == CaptureMode::None {
-            return;
-        }
-        let mut messages = Vec::new();
         content.messages(role, &mut messages);
-        self.write_content(mode, kind, &messages, None);
+        self.write_content(mode, kind, &messages, finish_reason);
     }
 
     fn write_content(
