@@ -475,11 +475,15 @@ fn backend_stopped_and_restarted() {
         per_span < Duration::from_millis(1),
         "{per_span:?} per span with the backend down"
     );
+    // Every span made while down has failed (each batch after its retries) or been dropped
+    // before Phoenix comes back, so what follows is told apart from what was lost.
+    llmscope::flush_processing();
     let start = Instant::now();
-    while guard.stats().failed() == 0 {
+    while guard.stats().failed() + guard.stats().dropped() < 5000 {
         assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no export failure counted while down"
+            start.elapsed() < Duration::from_secs(90),
+            "the spans made while down were not all counted as lost: {:?}",
+            guard.stats()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
