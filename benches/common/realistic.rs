@@ -100,7 +100,6 @@ pub(crate) fn raw_sdk(tracer: &opentelemetry_sdk::trace::SdkTracer, req: &Reques
 
 /// (c) `tracing` + `tracing-opentelemetry` with the same fields.
 pub(crate) fn with_tracing(req: &Request) -> Reply {
-    use llmscope::pricing::{ServiceTier, TokenCounts};
     let span = tracing::info_span!(
         "chat",
         otel.name = format!("chat {}", req.model),
@@ -133,33 +132,7 @@ pub(crate) fn with_tracing(req: &Request) -> Reply {
         llmscope.pricing.tier = tracing::field::Empty,
     );
     let reply = span.in_scope(|| body(req));
-    span.record("gen_ai.usage.input_tokens", reply.input_tokens);
-    span.record("gen_ai.usage.output_tokens", reply.output_tokens);
-    span.record("gen_ai.usage.cache_read.input_tokens", reply.cached_tokens);
-    span.record("gen_ai.response.model", reply.model);
-    span.record("gen_ai.response.id", reply.id);
-    span.record("gen_ai.response.finish_reasons", reply.finish_reasons[0]);
-    let tokens = TokenCounts {
-        input_tokens: u64::from(reply.input_tokens),
-        output_tokens: u64::from(reply.output_tokens),
-        cache_read_tokens: u64::from(reply.cached_tokens),
-        ..TokenCounts::default()
-    };
-    if let Some((matched, cost)) =
-        llmscope::price_registry().cost("openai", reply.model, &tokens, ServiceTier::Standard)
-    {
-        span.record("llmscope.cost.total", cost.total);
-        span.record("llm.cost.prompt", cost.prompt());
-        span.record("llm.cost.completion", cost.output);
-        span.record("llm.cost.total", cost.total);
-        span.record("llmscope.cost.input", cost.input);
-        span.record("llmscope.cost.output", cost.output);
-        span.record("llmscope.cost.cache_read", cost.cache_read);
-        span.record("llmscope.cost.cache_write", cost.cache_write);
-        span.record("llmscope.pricing.entry", matched.key());
-        span.record("llmscope.pricing.snapshot", matched.snapshot_version());
-        span.record("llmscope.pricing.tier", "standard");
-    }
+    super::record_reply_and_cost(&span, &reply);
     reply
 }
 
