@@ -15,7 +15,13 @@
 /// | `tool_call` | `tool_calls`, `function_call` | `tool_use` | — (a `functionCall` part ends with `STOP`) |
 /// | `error` | — | — | `MALFORMED_FUNCTION_CALL`, `UNEXPECTED_TOOL_CALL` |
 pub(crate) fn normalize(raw: &str) -> &str {
-    match raw {
+    semconv(raw).unwrap_or(raw)
+}
+
+/// The semconv finish reason for a provider's `raw` value (a `'static` string, so writing it
+/// allocates nothing), or `None` when no mapping knows `raw`.
+pub(crate) fn semconv(raw: &str) -> Option<&'static str> {
+    Some(match raw {
         "stop" | "end_turn" | "stop_sequence" | "STOP" | "completed" => "stop",
         "length"
         | "max_tokens"
@@ -26,8 +32,8 @@ pub(crate) fn normalize(raw: &str) -> &str {
         | "PROHIBITED_CONTENT" | "SPII" | "IMAGE_SAFETY" => "content_filter",
         "tool_call" | "tool_calls" | "function_call" | "tool_use" => "tool_call",
         "error" | "MALFORMED_FUNCTION_CALL" | "UNEXPECTED_TOOL_CALL" => "error",
-        other => other,
-    }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

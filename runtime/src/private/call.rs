@@ -325,13 +325,7 @@ impl Call {
                     usage
                         .finish_reasons()
                         .iter()
-                        .map(|reason| {
-                            if normalize {
-                                finish_reason(finish_reason::normalize(reason))
-                            } else {
-                                finish_reason(reason)
-                            }
-                        })
+                        .map(|reason| finish_reason(reason, normalize))
                         .collect(),
                 ))
             };
@@ -518,22 +512,13 @@ fn shared_text(text: &str) -> StringValue {
     StringValue::from(std::sync::Arc::<str>::from(text))
 }
 
-/// A finish reason: the values the GenAI conventions list are borrowed, never copied.
+/// A finish reason (semconv's value when `normalize`, else the provider's word): the values
+/// [`finish_reason::semconv`] knows are borrowed, never copied.
 #[inline]
-fn finish_reason(reason: &str) -> StringValue {
-    match reason {
-        "stop" => StringValue::from("stop"),
-        "length" => StringValue::from("length"),
-        "tool_calls" => StringValue::from("tool_calls"),
-        "tool_call" => StringValue::from("tool_call"),
-        "content_filter" => StringValue::from("content_filter"),
-        "error" => StringValue::from("error"),
-        "end_turn" => StringValue::from("end_turn"),
-        "max_tokens" => StringValue::from("max_tokens"),
-        "tool_use" => StringValue::from("tool_use"),
-        "STOP" => StringValue::from("STOP"),
-        "MAX_TOKENS" => StringValue::from("MAX_TOKENS"),
-        other => StringValue::from(capture::bound_text(other).into_owned()),
+fn finish_reason(reason: &str, normalize: bool) -> StringValue {
+    match finish_reason::semconv(reason) {
+        Some(value) if normalize || value == reason => StringValue::from(value),
+        _ => StringValue::from(capture::bound_text(reason).into_owned()),
     }
 }
 
