@@ -22,8 +22,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::record::Record;
 
-/// The most records waiting for the processing thread.
-pub(crate) const CAPACITY: usize = 4096;
+/// The most records waiting for the processing thread. The thread takes them all at once, so
+/// this bounds the records in memory at twice it (about 2.3 KB each, as the spans they become):
+/// 1,024 keeps a 1M-call burst's peak RSS at 34–68 MB where 4,096 gave 55–100 MB, at the same
+/// offered rate and with no span dropped (`cargo bench --bench burst`, BENCHMARKS.md).
+pub(crate) const CAPACITY: usize = 1024;
 
 /// Records waiting that make the caller wake a thread that is polling.
 const WAKE_AT: usize = 256;
