@@ -41,8 +41,9 @@ pub(crate) struct Record {
     /// For the root of a new trace, the trace id llmscope decided it on.
     new_trace: Option<TraceId>,
     span_context: SpanContext,
-    /// The SDK span, when the SDK's sampler decided at the start and it had to be built then.
-    sdk: Option<opentelemetry_sdk::trace::Span>,
+    /// The SDK span, when the SDK's sampler decided at the start and it had to be built then
+    /// (boxed: the common record, which has none, stays small to move).
+    sdk: Option<Box<opentelemetry_sdk::trace::Span>>,
     kind: SpanKind,
     /// The span name; `None`: `{operation} {model}` (or `{operation}`), made when processed.
     name: Option<Cow<'static, str>>,
@@ -83,7 +84,7 @@ pub(super) struct Started {
     pub(super) parent: Context,
     pub(super) new_trace: Option<TraceId>,
     pub(super) span_context: SpanContext,
-    pub(super) sdk: Option<opentelemetry_sdk::trace::Span>,
+    pub(super) sdk: Option<Box<opentelemetry_sdk::trace::Span>>,
     pub(super) kind: SpanKind,
     pub(super) name: Option<Cow<'static, str>>,
     pub(super) operation: &'static str,

@@ -237,7 +237,7 @@ pub fn start(
         // The request attributes described next, then usage and cost: the rest of the span.
         start.attributes =
             Vec::with_capacity(site.attributes.saturating_sub(attribute_count as usize));
-        (span_context, Some(span), None, attribute_count)
+        (span_context, Some(Box::new(span)), None, attribute_count)
     };
     start.describing = true;
     describe(&mut start);
