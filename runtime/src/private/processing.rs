@@ -96,7 +96,7 @@ pub(super) fn submit(record: Box<Record>, end: SystemTime) {
     let mut state = processing.lock();
     if state.queue.len() >= CAPACITY {
         drop(state);
-        record.finish(end);
+        super::recycle::keep(record.finish(end, false));
         return;
     }
     state.queue.push_back((record, end));
@@ -116,6 +116,7 @@ pub(super) fn submit(record: Box<Record>, end: SystemTime) {
 
 fn run(processing: &'static Processing) {
     let mut batch = VecDeque::with_capacity(CAPACITY);
+    let mut returns = super::recycle::Returns::default();
     loop {
         {
             let mut state = processing.lock();
@@ -145,8 +146,12 @@ fn run(processing: &'static Processing) {
             state.in_hand = batch.len();
         }
         for (record, end) in batch.drain(..) {
-            let _ = catch_unwind(AssertUnwindSafe(|| record.finish(end)));
+            if let Ok(shell) = catch_unwind(AssertUnwindSafe(|| record.finish(end, true))) {
+                returns.add(shell);
+            }
         }
+        // Back to the threads that made them, before anyone waiting on a flush is told.
+        returns.hand_back();
     }
 }
 

@@ -1,0 +1,188 @@
+//! Returning a deferred call's allocations to the thread that made them.
+//!
+//! A recorded call allocates on the caller's thread: the record itself, the attribute vector,
+//! the span the context carries, the run-time strings it copies. Processed on llmscope's
+//! processing thread, these used to be freed there (or on the export thread). With glibc's
+//! malloc, freeing another thread's blocks in bulk takes that thread's arena lock, which the
+//! caller needs for its next `malloc`: contention and futex calls on the caller's thread.
+//!
+//! So nothing the caller allocates per call is freed by another thread:
+//! - the processing thread copies into its own allocations what the span keeps (the
+//!   attribute vector, sized exactly, run-time strings, events, status, name: see
+//!   [`Record::finish`](super::record::Record)), and hands the record back whole — the
+//!   originals in it — to its owner's [`Bin`], one lock per owner per processed batch;
+//! - the owner takes its bin's records when its own stock is empty, at the start of a recorded
+//!   call: it reuses one (the record's box, its attribute vector, the span's shared state when
+//!   no one else holds it) and frees the others beyond [`KEEP`] on its own thread;
+//! - a call processed on the caller's thread (a destination that is not deferred, or a full
+//!   processing queue) puts its record in the caller's stock directly;
+//! - a thread that exits frees what its bin and stock hold; the processing thread frees records
+//!   of an exited owner itself (their owner is gone: no one else can).
+//!
+//! Bounds: a thread keeps at most [`KEEP`] records in its stock; its bin holds what was
+//! processed since it last took from it (at most the processing queue's capacity and the batch
+//! in hand), freed as soon as it makes another recorded call or exits.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::record::Record;
+
+/// The most records a thread keeps for reuse; those it takes from its bin beyond this are
+/// freed on it.
+pub(crate) const KEEP: usize = 64;
+
+/// Records held for reuse, in every bin and stock (see [`held`]).
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+/// The records processed elsewhere that wait to return to the thread that made them.
+#[derive(Debug, Default)]
+pub(crate) struct Bin {
+    returned: Mutex<Returned>,
+    /// How many records `returned` holds (read without the lock).
+    count: AtomicUsize,
+}
+
+#[derive(Debug, Default)]
+struct Returned {
+    records: Vec<Box<Record>>,
+    /// The owner exited: records are freed where they are processed.
+    gone: bool,
+}
+
+impl Bin {
+    fn lock(&self) -> MutexGuard<'_, Returned> {
+        self.returned
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+/// A thread's bin and its stock of records to reuse.
+struct Owner {
+    bin: Arc<Bin>,
+    stock: RefCell<Vec<Box<Record>>>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let returned = {
+            let mut returned = self.bin.lock();
+            returned.gone = true;
+            self.bin.count.store(0, Ordering::Relaxed);
+            std::mem::take(&mut returned.records)
+        };
+        let stock = std::mem::take(self.stock.get_mut());
+        HELD.fetch_sub(returned.len() + stock.len(), Ordering::Relaxed);
+        // Both freed here, on the thread that made them.
+        drop(returned);
+        drop(stock);
+    }
+}
+
+thread_local! {
+    static OWNER: Owner = Owner {
+        bin: Arc::new(Bin::default()),
+        stock: RefCell::new(Vec::new()),
+    };
+}
+
+/// A record to reuse for a call starting on this thread, if one came back.
+#[inline]
+pub(super) fn take() -> Option<Box<Record>> {
+    OWNER
+        .try_with(|owner| {
+            let mut stock = owner.stock.try_borrow_mut().ok()?;
+            if stock.is_empty() && owner.bin.count.load(Ordering::Acquire) > 0 {
+                {
+                    let mut returned = owner.bin.lock();
+                    std::mem::swap(&mut returned.records, &mut *stock);
+                    owner.bin.count.store(0, Ordering::Relaxed);
+                }
+                if stock.len() > KEEP {
+                    // Freed here, where they were allocated.
+                    HELD.fetch_sub(stock.len() - KEEP, Ordering::Relaxed);
+                    stock.truncate(KEEP);
+                }
+            }
+            let record = stock.pop()?;
+            HELD.fetch_sub(1, Ordering::Relaxed);
+            Some(record)
+        })
+        .ok()
+        .flatten()
+}
+
+/// This thread's bin, where the processing thread returns its records.
+#[inline]
+pub(super) fn bin() -> Option<Arc<Bin>> {
+    OWNER.try_with(|owner| Arc::clone(&owner.bin)).ok()
+}
+
+/// Keeps a record processed on this thread for reuse (or frees it when the stock is full).
+#[inline]
+pub(super) fn keep(mut record: Box<Record>) {
+    record.owner = None;
+    let _ = OWNER.try_with(|owner| {
+        if let Ok(mut stock) = owner.stock.try_borrow_mut() {
+            if stock.len() < KEEP {
+                stock.push(record);
+                HELD.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+}
+
+/// The records the processing thread returns after a batch, by owner.
+#[derive(Default)]
+pub(super) struct Returns {
+    owners: Vec<(Arc<Bin>, Vec<Box<Record>>)>,
+}
+
+impl Returns {
+    /// Adds a processed record; one without an owner (made while its thread's locals were
+    /// being destroyed) is freed here.
+    pub(super) fn add(&mut self, mut record: Box<Record>) {
+        let Some(bin) = record.owner.take() else {
+            return;
+        };
+        match self
+            .owners
+            .iter_mut()
+            .find(|(owner, _)| Arc::ptr_eq(owner, &bin))
+        {
+            Some((_, records)) => records.push(record),
+            None => self.owners.push((bin, vec![record])),
+        }
+    }
+
+    /// Hands every record back to its owner's bin: one lock per owner. Records of an owner
+    /// that exited are freed here.
+    pub(super) fn hand_back(&mut self) {
+        for (bin, records) in &mut self.owners {
+            if records.is_empty() {
+                continue;
+            }
+            let mut returned = bin.lock();
+            if returned.gone {
+                drop(returned);
+                records.clear();
+                continue;
+            }
+            HELD.fetch_add(records.len(), Ordering::Relaxed);
+            returned.records.append(records);
+            bin.count.store(returned.records.len(), Ordering::Release);
+        }
+        // The bins of threads that exited are no longer needed.
+        self.owners.retain(|(bin, _)| Arc::strong_count(bin) > 1);
+    }
+}
+
+/// How many records wait for reuse, in every thread's bin and stock.
+///
+/// **Not public API**: for tests of the bound.
+#[doc(hidden)]
+pub fn held() -> usize {
+    HELD.load(Ordering::Relaxed)
+}
