@@ -11,8 +11,8 @@
 //!   attribute vector, sized exactly, run-time strings, events, status, name: see
 //!   [`Record::finish`](super::record::Record)), and hands the record back whole — the
 //!   originals in it — to its owner's [`Bin`], one lock per owner per processed batch;
-//! - the owner takes its bin's records when its own stock is empty, at the start of a recorded
-//!   call: it reuses one (the record's box, its attribute vector, the span's shared state when
+//! - the owner takes its bin's records at the start of a recorded call, when the bin holds
+//!   any (one lock): it reuses one (the record's box, its attribute vector, the span's shared state when
 //!   no one else holds it) and frees the others beyond [`KEEP`] on its own thread;
 //! - a call processed on the caller's thread (a destination that is not deferred, or a full
 //!   processing queue) puts its record in the caller's stock directly;
@@ -20,8 +20,9 @@
 //!   of an exited owner itself (their owner is gone: no one else can).
 //!
 //! Bounds: a thread keeps at most [`KEEP`] records in its stock; its bin holds what was
-//! processed since it last took from it (at most the processing queue's capacity and the batch
-//! in hand), freed as soon as it makes another recorded call or exits.
+//! processed since its last recorded call (at most the processing queue's capacity and the
+//! batch in hand), taken by its next recorded call (the extra freed there) or freed when it
+//! exits. The bins' own vectors change hands as they grow (rarely: not per call).
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,7 +32,10 @@ use super::record::Record;
 
 /// The most records a thread keeps for reuse; those it takes from its bin beyond this are
 /// freed on it.
-pub(crate) const KEEP: usize = 64;
+///
+/// **Not public API**: for tests of the bound.
+#[doc(hidden)]
+pub const KEEP: usize = 64;
 
 /// Records held for reuse, in every bin and stock (see [`held`]).
 static HELD: AtomicUsize = AtomicUsize::new(0);
@@ -62,7 +66,14 @@ impl Bin {
 /// A thread's bin and its stock of records to reuse.
 struct Owner {
     bin: Arc<Bin>,
-    stock: RefCell<Vec<Box<Record>>>,
+    stock: RefCell<Stock>,
+}
+
+/// The records a thread keeps for reuse, and an empty vector traded for its bin's.
+#[derive(Default)]
+struct Stock {
+    records: Vec<Box<Record>>,
+    incoming: Vec<Box<Record>>,
 }
 
 impl Drop for Owner {
@@ -74,7 +85,7 @@ impl Drop for Owner {
             std::mem::take(&mut returned.records)
         };
         let stock = std::mem::take(self.stock.get_mut());
-        HELD.fetch_sub(returned.len() + stock.len(), Ordering::Relaxed);
+        HELD.fetch_sub(returned.len() + stock.records.len(), Ordering::Relaxed);
         // Both freed here, on the thread that made them.
         drop(returned);
         drop(stock);
@@ -84,7 +95,7 @@ impl Drop for Owner {
 thread_local! {
     static OWNER: Owner = Owner {
         bin: Arc::new(Bin::default()),
-        stock: RefCell::new(Vec::new()),
+        stock: RefCell::new(Stock::default()),
     };
 }
 
@@ -94,19 +105,24 @@ pub(super) fn take() -> Option<Box<Record>> {
     OWNER
         .try_with(|owner| {
             let mut stock = owner.stock.try_borrow_mut().ok()?;
-            if stock.is_empty() && owner.bin.count.load(Ordering::Acquire) > 0 {
+            let stock = &mut *stock;
+            if owner.bin.count.load(Ordering::Acquire) > 0 {
                 {
                     let mut returned = owner.bin.lock();
-                    std::mem::swap(&mut returned.records, &mut *stock);
+                    std::mem::swap(&mut returned.records, &mut stock.incoming);
                     owner.bin.count.store(0, Ordering::Relaxed);
                 }
-                if stock.len() > KEEP {
+                let room = KEEP - stock.records.len().min(KEEP);
+                let kept = stock.incoming.len().min(room);
+                let extra = stock.incoming.len() - kept;
+                stock.records.extend(stock.incoming.drain(..kept));
+                if extra > 0 {
                     // Freed here, where they were allocated.
-                    HELD.fetch_sub(stock.len() - KEEP, Ordering::Relaxed);
-                    stock.truncate(KEEP);
+                    HELD.fetch_sub(extra, Ordering::Relaxed);
+                    stock.incoming.clear();
                 }
             }
-            let record = stock.pop()?;
+            let record = stock.records.pop()?;
             HELD.fetch_sub(1, Ordering::Relaxed);
             Some(record)
         })
@@ -126,8 +142,8 @@ pub(super) fn keep(mut record: Box<Record>) {
     record.owner = None;
     let _ = OWNER.try_with(|owner| {
         if let Ok(mut stock) = owner.stock.try_borrow_mut() {
-            if stock.len() < KEEP {
-                stock.push(record);
+            if stock.records.len() < KEEP {
+                stock.records.push(record);
                 HELD.fetch_add(1, Ordering::Relaxed);
             }
         }
