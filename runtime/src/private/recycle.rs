@@ -24,6 +24,9 @@
 //! batch in hand), taken by its next recorded call (the extra freed there) or freed when it
 //! exits. The bins' own vectors change hands as they grow (rarely: not per call).
 
+// The boxes are what is reused: a record's box goes back to the thread that allocated it.
+#![allow(clippy::vec_box)]
+
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
