@@ -28,6 +28,10 @@ pub(crate) const CAPACITY: usize = 4096;
 /// Records waiting that make the caller wake a thread that is polling.
 const WAKE_AT: usize = 256;
 
+/// Records processed between two hand-backs to their owners' bins (one lock per owner each
+/// time), within a batch.
+const HAND_BACK_EVERY: usize = 256;
+
 /// How long the thread waits for more records after it processed some: under steady traffic
 /// callers never wake it (a wake-up is a system call on the caller's thread).
 const POLL: Duration = Duration::from_millis(1);
@@ -145,9 +149,14 @@ fn run(processing: &'static Processing) {
             std::mem::swap(&mut state.queue, &mut batch);
             state.in_hand = batch.len();
         }
-        for (record, end) in batch.drain(..) {
+        for (index, (record, end)) in batch.drain(..).enumerate() {
             if let Ok(shell) = catch_unwind(AssertUnwindSafe(|| record.finish(end, true))) {
                 returns.add(shell);
+            }
+            if index % HAND_BACK_EVERY == HAND_BACK_EVERY - 1 {
+                // A long batch returns its records as it goes: they wait in bins (memory)
+                // only until their owners' next calls.
+                returns.hand_back();
             }
         }
         // Back to the threads that made them, before anyone waiting on a flush is told.
