@@ -36,7 +36,9 @@ use crate::sampling;
 /// One recorded call, from its start to the moment its span is built; afterwards the shell
 /// reused by the next call on the thread that made it ([`super::recycle`]).
 pub(crate) struct Record {
-    destination: Destination,
+    /// Where the span goes; `None` once processed (a record kept for reuse holds neither its
+    /// destination nor its parent context: nothing outlives the call because of it).
+    destination: Option<Destination>,
     /// The context the call started in: the parent of its span.
     parent: Context,
     /// For the root of a new trace, the trace id llmscope decided it on.
@@ -136,7 +138,7 @@ impl Record {
                 // What the earlier call left (its originals, when processed elsewhere) is
                 // dropped here, on the thread that made it.
                 *shell = Record {
-                    destination: started.destination,
+                    destination: Some(started.destination),
                     parent: started.parent,
                     new_trace: started.new_trace,
                     span_context: started.span_context.clone(),
@@ -163,7 +165,7 @@ impl Record {
             None => {
                 let shared = new_shared(base);
                 let record = Box::new(Record {
-                    destination: started.destination,
+                    destination: Some(started.destination),
                     parent: started.parent,
                     new_trace: started.new_trace,
                     span_context: started.span_context.clone(),
@@ -206,7 +208,9 @@ impl Record {
     /// Whether this record is processed on llmscope's processing thread.
     #[inline]
     pub(super) fn deferred(&self) -> bool {
-        self.destination.deferred
+        self.destination
+            .as_ref()
+            .is_some_and(|destination| destination.deferred)
     }
 
     /// Sets the status as the SDK does: `Ok` is final, `Error` replaces `Unset`.
@@ -224,6 +228,12 @@ impl Record {
     /// returned to the caller's thread and freed there ([`super::recycle`]). Processed on the
     /// caller's thread, the span takes them as they are.
     pub(crate) fn finish(mut self: Box<Self>, end: SystemTime, elsewhere: bool) -> Box<Self> {
+        // Released whatever happens: the destination (its provider) and the parent context
+        // (the application's spans in it) never outlive the call in a record kept for reuse.
+        let Some(destination) = self.destination.take() else {
+            return self; // processed already
+        };
+        let parent = std::mem::take(&mut self.parent);
         let writes = std::mem::take(
             &mut *self
                 .shared
@@ -331,7 +341,7 @@ impl Record {
                 self.name.take()
             }
         });
-        let tracer = &self.destination.tracer;
+        let tracer = &destination.tracer;
         match self.sdk.take() {
             Some(mut span) => {
                 span.set_attributes(attributes);
@@ -372,10 +382,10 @@ impl Record {
                 }
                 let (mut span, took_id) =
                     sampling::with_ids(self.new_trace, self.span_context.span_id(), || {
-                        tracer.build_with_context(builder, &self.parent)
+                        tracer.build_with_context(builder, &parent)
                     });
                 if !took_id {
-                    self.destination
+                    destination
                         .takes_ids
                         .store(false, std::sync::atomic::Ordering::Relaxed);
                     crate::diagnostics::diag!(
