@@ -38,7 +38,7 @@ use super::record::Record;
 ///
 /// **Not public API**: for tests of the bound.
 #[doc(hidden)]
-pub const KEEP: usize = 64;
+pub const KEEP: usize = 1024;
 
 /// Records held for reuse, in every bin and stock (see [`held`]).
 static HELD: AtomicUsize = AtomicUsize::new(0);
