@@ -11,6 +11,7 @@
 //!   carries meanwhile, and the processing that builds the SDK span when it ends.
 //! - [`processing`]: llmscope's processing thread, where deferred destinations' records are
 //!   processed ([`flush_processing`]).
+//! - [`bin`]: where records processed elsewhere wait for the thread that made them.
 //! - [`recycle`]: records processed elsewhere returned to the thread that made them, reused or
 //!   freed there.
 //! - [`start`]: span start and the sampling decision (`Start`, `start`), which makes a `Call`.
@@ -20,6 +21,7 @@
 //!   usage without its completion text, output messages).
 //! - [`stage`]: what RAG stages, agents and tools add on top of the call record.
 
+mod bin;
 mod call;
 mod dispatch;
 mod extract;

@@ -72,7 +72,7 @@ pub(crate) struct Record {
     shared: Arc<Shared>,
     /// Where the record returns once processed on llmscope's processing thread: the bin of
     /// the thread that made it (`None` for a call processed where it was made).
-    pub(super) owner: Option<Arc<super::recycle::Bin>>,
+    pub(super) owner: Option<Arc<super::bin::Bin<Box<Record>>>>,
 }
 
 impl std::fmt::Debug for Record {
@@ -101,6 +101,8 @@ pub(super) struct Started {
     pub(super) attributes: Vec<KeyValue>,
     pub(super) redact: u64,
     pub(super) arcs: u64,
+    /// The bin of the calling thread, for a deferred destination.
+    pub(super) owner: Option<Arc<super::bin::Bin<Box<Record>>>>,
     /// Attributes the span holds so far (those the SDK span got at its start included).
     pub(super) attribute_count: u32,
     pub(super) application_dropped: u32,
@@ -112,11 +114,7 @@ impl Record {
     pub(super) fn new(started: Started, shell: Option<Box<Record>>) -> (Box<Record>, RecordSpan) {
         let base = started.attribute_count;
         let [provider, model, service_tier] = started.request;
-        let owner = if started.destination.deferred {
-            super::recycle::bin()
-        } else {
-            None
-        };
+        let owner = started.owner;
         let (record, shared) = match shell {
             Some(mut shell) => {
                 // The span's shared state, reused when the span of the earlier call is gone.

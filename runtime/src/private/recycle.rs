@@ -29,9 +29,13 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
+use super::bin;
 use super::record::Record;
+
+/// The bin of one thread's records.
+pub(super) type Bin = bin::Bin<Box<Record>>;
 
 /// The most records a thread keeps for reuse; those it takes from its bin beyond this are
 /// freed on it.
@@ -42,29 +46,6 @@ pub const KEEP: usize = 1024;
 
 /// Records held for reuse, in every bin and stock (see [`held`]).
 static HELD: AtomicUsize = AtomicUsize::new(0);
-
-/// The records processed elsewhere that wait to return to the thread that made them.
-#[derive(Debug, Default)]
-pub(crate) struct Bin {
-    returned: Mutex<Returned>,
-    /// How many records `returned` holds (read without the lock).
-    count: AtomicUsize,
-}
-
-#[derive(Debug, Default)]
-struct Returned {
-    records: Vec<Box<Record>>,
-    /// The owner exited: records are freed where they are processed.
-    gone: bool,
-}
-
-impl Bin {
-    fn lock(&self) -> MutexGuard<'_, Returned> {
-        self.returned
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-    }
-}
 
 /// A thread's bin and its stock of records to reuse.
 struct Owner {
@@ -85,7 +66,7 @@ impl Drop for Owner {
             let mut returned = self.bin.lock();
             returned.gone = true;
             self.bin.count.store(0, Ordering::Relaxed);
-            std::mem::take(&mut returned.records)
+            std::mem::take(&mut returned.items)
         };
         let stock = std::mem::take(self.stock.get_mut());
         HELD.fetch_sub(returned.len() + stock.records.len(), Ordering::Relaxed);
@@ -112,7 +93,7 @@ pub(super) fn take() -> Option<Box<Record>> {
             if owner.bin.count.load(Ordering::Acquire) > 0 {
                 {
                     let mut returned = owner.bin.lock();
-                    std::mem::swap(&mut returned.records, &mut stock.incoming);
+                    std::mem::swap(&mut returned.items, &mut stock.incoming);
                     owner.bin.count.store(0, Ordering::Relaxed);
                 }
                 let room = KEEP - stock.records.len().min(KEEP);
@@ -190,8 +171,8 @@ impl Returns {
                 continue;
             }
             HELD.fetch_add(records.len(), Ordering::Relaxed);
-            returned.records.append(records);
-            bin.count.store(returned.records.len(), Ordering::Release);
+            returned.items.append(records);
+            bin.count.store(returned.items.len(), Ordering::Release);
         }
         // The bins of threads that exited are no longer needed.
         self.owners.retain(|(bin, _)| Arc::strong_count(bin) > 1);

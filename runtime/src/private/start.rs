@@ -320,9 +320,16 @@ pub fn start(
         attribute_count = budget;
     }
     let attach = span_context.is_valid();
+    let destination = tracer.to_owned();
+    // Where a record processed on llmscope's processing thread returns.
+    let owner = if destination.deferred {
+        super::recycle::bin()
+    } else {
+        None
+    };
     let (record, span) = Record::new(
         Started {
-            destination: tracer.to_owned(),
+            destination,
             parent: parent.clone(),
             new_trace,
             span_context,
@@ -335,6 +342,7 @@ pub fn start(
             attributes: start.attributes,
             redact: start.redact,
             arcs: start.arcs,
+            owner,
             attribute_count,
             application_dropped,
         },
