@@ -9,7 +9,11 @@
 //! application's attribute values, prices the call, names the span, and only then builds the
 //! SDK span (or fills the one built at the start) and ends it: every `on_start`, `on_end` and
 //! exporter sees processed data. `finish` runs on the caller's thread when the call ends, or
-//! on llmscope's processing thread for a deferred destination ([`super::processing`]).
+//! on llmscope's processing thread for a deferred destination ([`super::processing`]). There
+//! it builds the span from copies in the processing thread's own allocations and returns the
+//! record, the caller's originals inside (unredacted, as they were while the call ran: never
+//! handed to the SDK), to the thread that made it, which reuses or frees them
+//! ([`super::recycle`]).
 //!
 //! What code running inside the call sees: `Context::current().span()` is a [`RecordSpan`]
 //! with the call's span context (valid and sampled, so OpenTelemetry and `tracing` children
