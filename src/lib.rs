@@ -211,7 +211,7 @@
 ///     let mut call = __private::start(
 ///         &SITE,
 ///         |start| {                   // the name and the sampling-relevant attributes
-///             Start::provider(start, Some(Value::String("openai".into())));
+///             Start::literal_provider(start, Value::String("openai".into())); // a literal: shared, never copied
 ///             Start::model(start, __private::value::<kind::Str, _>(&(req.model)));
 ///         },
 ///         |start| {                   // the rest, only when the span records

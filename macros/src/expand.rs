@@ -82,23 +82,53 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             );
         });
     }
+    // A compile-time literal is passed as such: it holds none of the application's data (never
+    // redacted) and no run-time allocation (the span shares it).
     if let Some(provider) = &args.provider {
-        let value = value::value_tokens(krate, AttrType::String, provider);
-        sampling.push(quote!(#private::Start::provider(__llmscope_start, #value);));
+        sampling.push(
+            match value::literal_value(krate, AttrType::String, provider) {
+                Some(literal) => {
+                    quote!(#private::Start::literal_provider(__llmscope_start, #literal);)
+                }
+                None => {
+                    let value = value::value_tokens(krate, AttrType::String, provider);
+                    quote!(#private::Start::provider(__llmscope_start, #value);)
+                }
+            },
+        );
     }
     if let Some(model) = &args.model {
-        let value = value::value_tokens(krate, AttrType::String, model);
-        sampling.push(quote!(#private::Start::model(__llmscope_start, #value);));
+        sampling.push(match value::literal_value(krate, AttrType::String, model) {
+            Some(literal) => quote!(#private::Start::literal_model(__llmscope_start, #literal);),
+            None => {
+                let value = value::value_tokens(krate, AttrType::String, model);
+                quote!(#private::Start::model(__llmscope_start, #value);)
+            }
+        });
     }
     if let Some(tier) = &args.service_tier {
-        let value = value::value_tokens(krate, AttrType::String, tier);
-        describe.push(quote!(#private::Start::service_tier(__llmscope_start, #value);));
+        describe.push(match value::literal_value(krate, AttrType::String, tier) {
+            Some(literal) => {
+                quote!(#private::Start::literal_service_tier(__llmscope_start, #literal);)
+            }
+            None => {
+                let value = value::value_tokens(krate, AttrType::String, tier);
+                quote!(#private::Start::service_tier(__llmscope_start, #value);)
+            }
+        });
     }
     for value in &args.values {
         let key = &value.key;
         if SAMPLING_RELEVANT.contains(&key.as_str()) {
-            let tokens = value::value_tokens(krate, value.ty, &value.expr);
-            sampling.push(quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);));
+            sampling.push(match value::literal_value(krate, value.ty, &value.expr) {
+                Some(literal) => {
+                    quote!(#private::Start::literal(__llmscope_start, #key, #literal);)
+                }
+                None => {
+                    let tokens = value::value_tokens(krate, value.ty, &value.expr);
+                    quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);)
+                }
+            });
         } else if let Some(literal) = value::literal_value(krate, value.ty, &value.expr) {
             // A compile-time literal holds none of the application's data: never redacted.
             describe.push(quote!(#private::Start::literal(__llmscope_start, #key, #literal);));

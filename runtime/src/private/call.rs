@@ -308,12 +308,14 @@ impl Call {
             .response_model()
             .map(|model| shared_text(&capture::bound_text(model)));
         if let Some(model) = &response_model {
+            record.arcs |= arc_bit(attributes.len());
             attributes.push(KeyValue::new(
                 keys::GEN_AI_RESPONSE_MODEL,
                 Value::String(model.clone()),
             ));
         }
         if let Some(id) = usage.response_id() {
+            record.arcs |= arc_bit(attributes.len());
             attributes.push(KeyValue::new(
                 keys::GEN_AI_RESPONSE_ID,
                 Value::String(shared_text(&capture::bound_text(id))),
@@ -502,7 +504,17 @@ fn finish(record: Box<Record>, end: SystemTime) {
     if record.deferred() {
         super::processing::submit(record, end);
     } else {
-        record.finish(end);
+        super::recycle::keep(record.finish(end, false));
+    }
+}
+
+/// The bit of `Record::arcs` that marks the attribute at `index`.
+#[inline]
+fn arc_bit(index: usize) -> u64 {
+    if index < 64 {
+        1 << index
+    } else {
+        0
     }
 }
 

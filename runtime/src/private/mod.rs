@@ -11,6 +11,9 @@
 //!   carries meanwhile, and the processing that builds the SDK span when it ends.
 //! - [`processing`]: llmscope's processing thread, where deferred destinations' records are
 //!   processed ([`flush_processing`]).
+//! - [`bin`]: where records processed elsewhere wait for the thread that made them.
+//! - [`recycle`]: records processed elsewhere returned to the thread that made them, reused or
+//!   freed there.
 //! - [`start`]: span start and the sampling decision (`Start`, `start`), which makes a `Call`.
 //! - [`dispatch`]: the one autoref wrapper ([`Dispatch`]) and what it decides for the return
 //!   value: error recording, captured content, prompt length, failure, agent decision.
@@ -18,12 +21,14 @@
 //!   usage without its completion text, output messages).
 //! - [`stage`]: what RAG stages, agents and tools add on top of the call record.
 
+mod bin;
 mod call;
 mod dispatch;
 mod extract;
 mod fields;
 mod processing;
 mod record;
+mod recycle;
 mod stage;
 mod start;
 mod value;
@@ -34,6 +39,7 @@ pub use extract::*;
 pub use fields::{text, texts, tokens, Text, Texts, TokenCount};
 pub use processing::flush_processing;
 pub(crate) use processing::flush_within;
+pub use recycle::{held as held_for_reuse, KEEP as KEPT_FOR_REUSE};
 pub use stage::*;
 pub use start::{start, Start};
 pub use value::{kind, value, AsText, AttrValue, ExportableAttribute};

@@ -31,6 +31,10 @@ pub(crate) const CAPACITY: usize = 1024;
 /// Records waiting that make the caller wake a thread that is polling.
 const WAKE_AT: usize = 256;
 
+/// Records processed between two hand-backs to their owners' bins (one lock per owner each
+/// time), within a batch.
+const HAND_BACK_EVERY: usize = 256;
+
 /// How long the thread waits for more records after it processed some: under steady traffic
 /// callers never wake it (a wake-up is a system call on the caller's thread).
 const POLL: Duration = Duration::from_millis(1);
@@ -99,7 +103,7 @@ pub(super) fn submit(record: Box<Record>, end: SystemTime) {
     let mut state = processing.lock();
     if state.queue.len() >= CAPACITY {
         drop(state);
-        record.finish(end);
+        super::recycle::keep(record.finish(end, false));
         return;
     }
     state.queue.push_back((record, end));
@@ -119,6 +123,7 @@ pub(super) fn submit(record: Box<Record>, end: SystemTime) {
 
 fn run(processing: &'static Processing) {
     let mut batch = VecDeque::with_capacity(CAPACITY);
+    let mut returns = super::recycle::Returns::default();
     loop {
         {
             let mut state = processing.lock();
@@ -147,9 +152,18 @@ fn run(processing: &'static Processing) {
             std::mem::swap(&mut state.queue, &mut batch);
             state.in_hand = batch.len();
         }
-        for (record, end) in batch.drain(..) {
-            let _ = catch_unwind(AssertUnwindSafe(|| record.finish(end)));
+        for (index, (record, end)) in batch.drain(..).enumerate() {
+            if let Ok(shell) = catch_unwind(AssertUnwindSafe(|| record.finish(end, true))) {
+                returns.add(shell);
+            }
+            if index % HAND_BACK_EVERY == HAND_BACK_EVERY - 1 {
+                // A long batch returns its records as it goes: they wait in bins (memory)
+                // only until their owners' next calls.
+                returns.hand_back();
+            }
         }
+        // Back to the threads that made them, before anyone waiting on a flush is told.
+        returns.hand_back();
     }
 }
 

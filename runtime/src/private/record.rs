@@ -9,7 +9,11 @@
 //! application's attribute values, prices the call, names the span, and only then builds the
 //! SDK span (or fills the one built at the start) and ends it: every `on_start`, `on_end` and
 //! exporter sees processed data. `finish` runs on the caller's thread when the call ends, or
-//! on llmscope's processing thread for a deferred destination ([`super::processing`]).
+//! on llmscope's processing thread for a deferred destination ([`super::processing`]). There
+//! it builds the span from copies in the processing thread's own allocations and returns the
+//! record, the caller's originals inside (unredacted, as they were while the call ran: never
+//! handed to the SDK), to the thread that made it, which reuses or frees them
+//! ([`super::recycle`]).
 //!
 //! What code running inside the call sees: `Context::current().span()` is a [`RecordSpan`]
 //! with the call's span context (valid and sampled, so OpenTelemetry and `tracing` children
@@ -33,9 +37,12 @@ use crate::cost::{self, CostInput};
 use crate::install::Destination;
 use crate::sampling;
 
-/// One recorded call, from its start to the moment its span is built.
+/// One recorded call, from its start to the moment its span is built; afterwards the shell
+/// reused by the next call on the thread that made it ([`super::recycle`]).
 pub(crate) struct Record {
-    destination: Destination,
+    /// Where the span goes; `None` once processed (a record kept for reuse holds neither its
+    /// destination nor its parent context: nothing outlives the call because of it).
+    destination: Option<Destination>,
     /// The context the call started in: the parent of its span.
     parent: Context,
     /// For the root of a new trace, the trace id llmscope decided it on.
@@ -57,6 +64,9 @@ pub(crate) struct Record {
     /// Bit `i` set: `attributes[i]` holds text the application gave at run time, redacted and
     /// cut to the content byte limit when processed.
     redact: u64,
+    /// Bit `i` set: `attributes[i]` holds text in an `Arc<str>` the caller made (a copy goes
+    /// to the span when processed elsewhere, the original back to the caller).
+    pub(super) arcs: u64,
     pub(super) events: Vec<Event>,
     status: Status,
     /// The pricing of the call, done when processed.
@@ -65,6 +75,9 @@ pub(crate) struct Record {
     application_dropped: u32,
     /// What the OpenTelemetry API wrote on the call's span while it ran.
     shared: Arc<Shared>,
+    /// Where the record returns once processed on llmscope's processing thread: the bin of
+    /// the thread that made it (`None` for a call processed where it was made).
+    pub(super) owner: Option<Arc<super::bin::Bin<Box<Record>>>>,
 }
 
 impl std::fmt::Debug for Record {
@@ -92,53 +105,115 @@ pub(super) struct Started {
     pub(super) start: SystemTime,
     pub(super) attributes: Vec<KeyValue>,
     pub(super) redact: u64,
+    pub(super) arcs: u64,
+    /// The bin of the calling thread, for a deferred destination.
+    pub(super) owner: Option<Arc<super::bin::Bin<Box<Record>>>>,
     /// Attributes the span holds so far (those the SDK span got at its start included).
     pub(super) attribute_count: u32,
     pub(super) application_dropped: u32,
 }
 
 impl Record {
-    /// The record of a call that started, and the span its context carries.
-    pub(super) fn new(started: Started) -> (Box<Record>, RecordSpan) {
-        let shared = Arc::new(Shared {
-            writes: Mutex::new(Writes {
-                base: started.attribute_count,
-                ..Writes::default()
-            }),
-        });
-        let span = RecordSpan {
-            span_context: started.span_context.clone(),
-            shared: Arc::clone(&shared),
-        };
+    /// The record of a call that started, and the span its context carries; in `shell`, a
+    /// record of an earlier call on this thread, when one came back for reuse.
+    pub(super) fn new(started: Started, shell: Option<Box<Record>>) -> (Box<Record>, RecordSpan) {
+        let base = started.attribute_count;
         let [provider, model, service_tier] = started.request;
-        let record = Box::new(Record {
-            destination: started.destination,
-            parent: started.parent,
-            new_trace: started.new_trace,
+        let owner = started.owner;
+        let (record, shared) = match shell {
+            Some(mut shell) => {
+                // The span's shared state, reused when the span of the earlier call is gone.
+                let shared = match Arc::get_mut(&mut shell.shared) {
+                    Some(shared) => {
+                        *shared
+                            .writes
+                            .get_mut()
+                            .unwrap_or_else(|poison| poison.into_inner()) = Writes {
+                            base,
+                            ..Writes::default()
+                        };
+                        Arc::clone(&shell.shared)
+                    }
+                    None => new_shared(base),
+                };
+                let mut events = std::mem::take(&mut shell.events);
+                events.clear();
+                // What the earlier call left (its originals, when processed elsewhere) is
+                // dropped here, on the thread that made it.
+                *shell = Record {
+                    destination: Some(started.destination),
+                    parent: started.parent,
+                    new_trace: started.new_trace,
+                    span_context: started.span_context.clone(),
+                    sdk: started.sdk,
+                    kind: started.kind,
+                    name: started.name,
+                    operation: started.operation,
+                    provider,
+                    model,
+                    service_tier,
+                    start: started.start,
+                    attributes: started.attributes,
+                    redact: started.redact,
+                    arcs: started.arcs,
+                    events,
+                    status: Status::Unset,
+                    cost: None,
+                    application_dropped: started.application_dropped,
+                    shared: Arc::clone(&shared),
+                    owner,
+                };
+                (shell, shared)
+            }
+            None => {
+                let shared = new_shared(base);
+                let record = Box::new(Record {
+                    destination: Some(started.destination),
+                    parent: started.parent,
+                    new_trace: started.new_trace,
+                    span_context: started.span_context.clone(),
+                    sdk: started.sdk,
+                    kind: started.kind,
+                    name: started.name,
+                    operation: started.operation,
+                    provider,
+                    model,
+                    service_tier,
+                    start: started.start,
+                    attributes: started.attributes,
+                    redact: started.redact,
+                    arcs: started.arcs,
+                    events: Vec::new(),
+                    status: Status::Unset,
+                    cost: None,
+                    application_dropped: started.application_dropped,
+                    shared: Arc::clone(&shared),
+                    owner,
+                });
+                (record, shared)
+            }
+        };
+        let span = RecordSpan {
             span_context: started.span_context,
-            sdk: started.sdk,
-            kind: started.kind,
-            name: started.name,
-            operation: started.operation,
-            provider,
-            model,
-            service_tier,
-            start: started.start,
-            attributes: started.attributes,
-            redact: started.redact,
-            events: Vec::new(),
-            status: Status::Unset,
-            cost: None,
-            application_dropped: started.application_dropped,
             shared,
-        });
+        };
         (record, span)
+    }
+
+    /// The attribute vector of a record that came back, emptied (its values dropped here),
+    /// its capacity kept.
+    pub(super) fn take_attributes(&mut self) -> Vec<KeyValue> {
+        let mut attributes = std::mem::take(&mut self.attributes);
+        attributes.clear();
+        attributes
     }
 
     /// Whether this record is processed on llmscope's processing thread.
     #[inline]
     pub(super) fn deferred(&self) -> bool {
-        self.destination.deferred
+        self.destination
+            .as_ref()
+            .is_some_and(|destination| destination.deferred)
     }
 
     /// Sets the status as the SDK does: `Ok` is final, `Error` replaces `Unset`.
@@ -148,8 +223,20 @@ impl Record {
 
     /// The processing: redaction of the application's values, the cost, the span name, then
     /// the SDK span built (or filled) and ended at `end` (unless the application ended it
-    /// earlier through the OpenTelemetry API).
-    pub(crate) fn finish(mut self: Box<Self>, end: SystemTime) {
+    /// earlier through the OpenTelemetry API). Returns the record's shell for reuse.
+    ///
+    /// Processed `elsewhere` (on llmscope's processing thread), nothing the caller allocated
+    /// goes into the span: the span gets copies — an attribute vector sized exactly, the
+    /// run-time strings, events, status and name — and the originals stay in the shell,
+    /// returned to the caller's thread and freed there ([`super::recycle`]). Processed on the
+    /// caller's thread, the span takes them as they are.
+    pub(crate) fn finish(mut self: Box<Self>, end: SystemTime, elsewhere: bool) -> Box<Self> {
+        // Released whatever happens: the destination (its provider) and the parent context
+        // (the application's spans in it) never outlive the call in a record kept for reuse.
+        let Some(destination) = self.destination.take() else {
+            return self; // processed already
+        };
+        let parent = std::mem::take(&mut self.parent);
         let writes = std::mem::take(
             &mut *self
                 .shared
@@ -158,17 +245,6 @@ impl Record {
                 .unwrap_or_else(|poison| poison.into_inner()),
         );
         let policy = capture::capture_policy();
-        let mut redact = self.redact;
-        while redact != 0 {
-            let index = redact.trailing_zeros() as usize;
-            redact &= redact - 1;
-            if let Some(attribute) = self.attributes.get_mut(index) {
-                redact_value(policy, &mut attribute.value);
-            }
-        }
-        if let Some(input) = self.cost.take() {
-            cost::write_cost(&input, &mut self.attributes);
-        }
         let Writes {
             own,
             application,
@@ -180,39 +256,98 @@ impl Record {
             ended,
             ..
         } = writes;
-        self.attributes.extend(own);
-        self.attributes.extend(application);
-        if self.attributes.capacity() > self.attributes.len() + 2 {
-            // The span holds its attributes until exported: sized to what it holds (a
-            // reallocation here, on the processing side, not on the caller's thread).
-            self.attributes.shrink_to_fit();
-        }
         let dropped = self.application_dropped.saturating_add(dropped);
+        let mut attributes = if elsewhere {
+            COST.with(|cost| {
+                let mut cost = cost.borrow_mut();
+                cost.clear();
+                if let Some(input) = &self.cost {
+                    cost::write_cost(input, &mut cost);
+                }
+                let mut attributes = Vec::with_capacity(
+                    self.attributes.len()
+                        + cost.len()
+                        + own.len()
+                        + application.len()
+                        + usize::from(dropped > 0),
+                );
+                for (index, attribute) in self.attributes.iter().enumerate() {
+                    let bit = if index < 64 { 1 << index } else { 0 };
+                    let value = if self.redact & bit != 0 {
+                        redacted_copy(policy, &attribute.value)
+                    } else if self.arcs & bit != 0 {
+                        text_copy(&attribute.value)
+                    } else {
+                        attribute.value.clone()
+                    };
+                    attributes.push(KeyValue::new(attribute.key.clone(), value));
+                }
+                attributes.append(&mut cost);
+                attributes
+            })
+        } else {
+            let mut redact = self.redact;
+            while redact != 0 {
+                let index = redact.trailing_zeros() as usize;
+                redact &= redact - 1;
+                if let Some(attribute) = self.attributes.get_mut(index) {
+                    redact_value(policy, &mut attribute.value);
+                }
+            }
+            if let Some(input) = self.cost.take() {
+                cost::write_cost(&input, &mut self.attributes);
+            }
+            std::mem::take(&mut self.attributes)
+        };
+        attributes.extend(own);
+        attributes.extend(application);
+        if !elsewhere && attributes.capacity() > attributes.len() + 2 {
+            // The span holds its attributes until exported: sized to what it holds.
+            attributes.shrink_to_fit();
+        }
         if dropped > 0 {
-            self.attributes
-                .push(KeyValue::new(budget::DROPPED_KEY, i64::from(dropped)));
+            attributes.push(KeyValue::new(budget::DROPPED_KEY, i64::from(dropped)));
             budget::warn_dropped(u64::from(dropped));
         }
+        let mut own_status = if elsewhere {
+            status_copy(&self.status)
+        } else {
+            std::mem::replace(&mut self.status, Status::Unset)
+        };
         if let Some(status) = status {
             // The application's status first: llmscope's own (an error) is recorded when the
             // call returns, after the body.
-            let own = std::mem::replace(&mut self.status, status);
-            merge_status(&mut self.status, own);
+            let own = std::mem::replace(&mut own_status, status);
+            merge_status(&mut own_status, own);
         }
-        let mut events = if events.is_empty() {
+        let own_events = if elsewhere {
+            self.events.iter().map(event_copy).collect()
+        } else {
             std::mem::take(&mut self.events)
+        };
+        let mut events = if events.is_empty() {
+            own_events
         } else {
             let mut all = events;
-            all.append(&mut self.events);
+            all.extend(own_events);
             all.sort_by_key(|event| event.timestamp);
             all
         };
         let end = ended.unwrap_or(end);
-        let name = name.or(self.name.take());
-        let tracer = &self.destination.tracer;
+        let name = name.or_else(|| {
+            if elsewhere {
+                self.name.as_ref().map(|name| match name {
+                    Cow::Borrowed(name) => Cow::Borrowed(*name),
+                    Cow::Owned(name) => Cow::Owned(name.as_str().to_owned()),
+                })
+            } else {
+                self.name.take()
+            }
+        });
+        let tracer = &destination.tracer;
         match self.sdk.take() {
             Some(mut span) => {
-                span.set_attributes(std::mem::take(&mut self.attributes));
+                span.set_attributes(attributes);
                 for event in events.drain(..) {
                     span.add_event_with_timestamp(event.name, event.timestamp, event.attributes);
                 }
@@ -222,7 +357,7 @@ impl Record {
                 if let Some(name) = name {
                     span.update_name(name);
                 }
-                span.set_status(std::mem::replace(&mut self.status, Status::Unset));
+                span.set_status(own_status);
                 span.end_with_timestamp(end);
             }
             None => {
@@ -241,7 +376,7 @@ impl Record {
                     .span_builder(name)
                     .with_kind(self.kind.clone())
                     .with_start_time(self.start)
-                    .with_attributes(std::mem::take(&mut self.attributes));
+                    .with_attributes(attributes);
                 if !events.is_empty() {
                     builder.events = Some(events);
                 }
@@ -250,10 +385,10 @@ impl Record {
                 }
                 let (mut span, took_id) =
                     sampling::with_ids(self.new_trace, self.span_context.span_id(), || {
-                        tracer.build_with_context(builder, &self.parent)
+                        tracer.build_with_context(builder, &parent)
                     });
                 if !took_id {
-                    self.destination
+                    destination
                         .takes_ids
                         .store(false, std::sync::atomic::Ordering::Relaxed);
                     crate::diagnostics::diag!(
@@ -264,10 +399,93 @@ impl Record {
                          children's parent id; its spans are now built when they start"
                     );
                 }
-                span.set_status(std::mem::replace(&mut self.status, Status::Unset));
+                span.set_status(own_status);
                 span.end_with_timestamp(end);
             }
         }
+        self
+    }
+}
+
+thread_local! {
+    /// The cost attributes of the record being processed, before they join its exactly sized
+    /// attribute vector (kept for the next record: no allocation).
+    static COST: std::cell::RefCell<Vec<KeyValue>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The span's shared state for a new call.
+fn new_shared(base: u32) -> Arc<Shared> {
+    Arc::new(Shared {
+        writes: Mutex::new(Writes {
+            base,
+            ..Writes::default()
+        }),
+    })
+}
+
+/// A copy of `text` in a new allocation of this thread's.
+#[inline]
+fn own_text(text: &str) -> StringValue {
+    StringValue::from(text.to_owned())
+}
+
+/// `value` with its text (a string, or each string of a string array) copied into new
+/// allocations of this thread's.
+fn text_copy(value: &Value) -> Value {
+    match value {
+        Value::String(text) => Value::String(own_text(text.as_str())),
+        Value::Array(Array::String(items)) => Value::Array(Array::String(
+            items.iter().map(|item| own_text(item.as_str())).collect(),
+        )),
+        other => other.clone(),
+    }
+}
+
+/// `value` redacted and cut to the content byte limit, as [`redact_value`] does, in new
+/// allocations of this thread's.
+fn redacted_copy(policy: &CapturePolicy, value: &Value) -> Value {
+    let clean = |text: &str| match capture::bound_redacted(policy, text) {
+        Cow::Owned(clean) => StringValue::from(clean),
+        Cow::Borrowed(text) => own_text(text),
+    };
+    match value {
+        Value::String(text) => Value::String(clean(text.as_str())),
+        Value::Array(Array::String(items)) => Value::Array(Array::String(
+            items.iter().map(|item| clean(item.as_str())).collect(),
+        )),
+        other => other.clone(),
+    }
+}
+
+/// A copy of an event llmscope recorded (an exception, the details event), its text in new
+/// allocations of this thread's.
+fn event_copy(event: &Event) -> Event {
+    Event::new(
+        match &event.name {
+            Cow::Borrowed(name) => Cow::Borrowed(*name),
+            Cow::Owned(name) => Cow::Owned(name.as_str().to_owned()),
+        },
+        event.timestamp,
+        event
+            .attributes
+            .iter()
+            .map(|attribute| KeyValue::new(attribute.key.clone(), text_copy(&attribute.value)))
+            .collect(),
+        event.dropped_attributes_count,
+    )
+}
+
+/// A copy of `status`, its description in a new allocation of this thread's.
+fn status_copy(status: &Status) -> Status {
+    match status {
+        Status::Error { description } => Status::Error {
+            description: match description {
+                Cow::Borrowed(text) => Cow::Borrowed(*text),
+                Cow::Owned(text) => Cow::Owned(text.as_str().to_owned()),
+            },
+        },
+        Status::Ok => Status::Ok,
+        Status::Unset => Status::Unset,
     }
 }
 

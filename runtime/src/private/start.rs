@@ -47,12 +47,24 @@ pub struct Start {
     /// Bit `i` set: `attributes[i]` is text the application gave at run time (redacted when
     /// the call is processed).
     redact: u64,
+    /// Bit `i` set: `attributes[i]` holds text in an `Arc<str>` made at run time (see
+    /// `Record::finish`).
+    arcs: u64,
     /// Whether the request attributes are being described (after the sampling decision):
     /// their run-time text is the application's and is redacted.
     describing: bool,
 }
 
 impl Start {
+    /// Marks the attribute about to be pushed as holding run-time text in an `Arc<str>`.
+    #[inline]
+    fn mark_arc(&mut self) {
+        let index = self.attributes.len();
+        if index < 64 {
+            self.arcs |= 1 << index;
+        }
+    }
+
     /// Sets the requested service tier (`standard`, `batch`, `flex`, `priority`).
     #[inline]
     pub fn service_tier(&mut self, tier: Option<Value>) {
@@ -62,6 +74,15 @@ impl Start {
                 keys::LLMSCOPE_REQUEST_SERVICE_TIER,
                 Some(Value::String(tier)),
             );
+        }
+    }
+
+    /// Sets the requested service tier from a compile-time literal.
+    #[inline]
+    pub fn literal_service_tier(&mut self, tier: Value) {
+        if let Value::String(tier) = tier {
+            self.service_tier = Some(tier.clone());
+            self.literal(keys::LLMSCOPE_REQUEST_SERVICE_TIER, Value::String(tier));
         }
     }
 
@@ -75,6 +96,7 @@ impl Start {
     #[inline]
     pub fn provider(&mut self, provider: Option<Value>) {
         if let Some(Value::String(provider)) = provider {
+            self.mark_arc();
             self.provider = Some(provider.clone());
             self.attributes
                 .push(KeyValue::new(keys::GEN_AI_PROVIDER_NAME, provider));
@@ -85,6 +107,27 @@ impl Start {
     #[inline]
     pub fn model(&mut self, model: Option<Value>) {
         if let Some(Value::String(model)) = model {
+            self.mark_arc();
+            self.model = Some(model.clone());
+            self.attributes
+                .push(KeyValue::new(keys::GEN_AI_REQUEST_MODEL, model));
+        }
+    }
+
+    /// Sets `gen_ai.provider.name` from a compile-time literal.
+    #[inline]
+    pub fn literal_provider(&mut self, provider: Value) {
+        if let Value::String(provider) = provider {
+            self.provider = Some(provider.clone());
+            self.attributes
+                .push(KeyValue::new(keys::GEN_AI_PROVIDER_NAME, provider));
+        }
+    }
+
+    /// Sets `gen_ai.request.model` from a compile-time literal.
+    #[inline]
+    pub fn literal_model(&mut self, model: Value) {
+        if let Value::String(model) = model {
             self.model = Some(model.clone());
             self.attributes
                 .push(KeyValue::new(keys::GEN_AI_REQUEST_MODEL, model));
@@ -96,6 +139,9 @@ impl Start {
     #[inline]
     pub fn attribute(&mut self, key: &'static str, value: Option<Value>) {
         if let Some(value) = value {
+            if matches!(value, Value::String(_)) {
+                self.mark_arc();
+            }
             if self.describing && matches!(value, Value::String(_) | Value::Array(Array::String(_)))
             {
                 let index = self.attributes.len();
@@ -159,15 +205,26 @@ pub fn start(
     // Looked up again on the owned parent (one map probe at most), rather than carrying a
     // reference out of the borrow of the current context.
     let tracer = install::resolve(&parent)?;
+    // The record of an earlier call of this thread's, processed and returned for reuse.
+    let mut shell = super::recycle::take();
+    let attributes = match &mut shell {
+        Some(shell) => {
+            let mut attributes = shell.take_attributes();
+            attributes.reserve(site.attributes);
+            attributes
+        }
+        None => Vec::with_capacity(site.attributes),
+    };
     let mut start = Start {
         name: None,
         // Sized for what the call records (the macro counts its attributes and what its
         // return value adds): the vector becomes the span's attribute list as it is.
-        attributes: Vec::with_capacity(site.attributes),
+        attributes,
         provider: None,
         model: None,
         service_tier: None,
         redact: 0,
+        arcs: 0,
         describing: false,
     };
     start
@@ -217,6 +274,7 @@ pub fn start(
             (None, None) => Cow::Borrowed(site.operation),
         };
         let attributes = std::mem::take(&mut start.attributes);
+        start.arcs = 0;
         let attribute_count = attributes.len() as u32;
         let builder = tracer
             .get()
@@ -232,6 +290,9 @@ pub fn start(
             // dropped too (parent-based sampling) without boxing the SDK span.
             let attach = span_context.is_valid();
             let cx = parent.with_remote_span_context(span_context);
+            if let Some(shell) = shell {
+                super::recycle::keep(shell);
+            }
             return Some(Call::dropped(cx, attach, site));
         }
         // The request attributes described next, then usage and cost: the rest of the span.
@@ -252,25 +313,41 @@ pub fn start(
             .saturating_sub((attribute_count - budget) as usize);
         application_dropped = (start.attributes.len() - keep) as u32;
         start.attributes.truncate(keep);
+        // Attributes pushed later take these places: none of them is marked.
+        let kept = if keep < 64 { (1 << keep) - 1 } else { u64::MAX };
+        start.redact &= kept;
+        start.arcs &= kept;
         attribute_count = budget;
     }
     let attach = span_context.is_valid();
-    let (record, span) = Record::new(Started {
-        destination: tracer.to_owned(),
-        parent: parent.clone(),
-        new_trace,
-        span_context,
-        sdk,
-        kind: site.kind.clone(),
-        name: start.name,
-        operation: site.operation,
-        request: [start.provider, start.model, start.service_tier],
-        start: began,
-        attributes: start.attributes,
-        redact: start.redact,
-        attribute_count,
-        application_dropped,
-    });
+    let destination = tracer.to_owned();
+    // Where a record processed on llmscope's processing thread returns.
+    let owner = if destination.deferred {
+        super::recycle::bin()
+    } else {
+        None
+    };
+    let (record, span) = Record::new(
+        Started {
+            destination,
+            parent: parent.clone(),
+            new_trace,
+            span_context,
+            sdk,
+            kind: site.kind.clone(),
+            name: start.name,
+            operation: site.operation,
+            request: [start.provider, start.model, start.service_tier],
+            start: began,
+            attributes: start.attributes,
+            redact: start.redact,
+            arcs: start.arcs,
+            owner,
+            attribute_count,
+            application_dropped,
+        },
+        shell,
+    );
     let cx = parent.with_span(span);
     Some(Call::recorded(cx, attach, site, record))
 }

@@ -1,0 +1,188 @@
+//! Returning a deferred call's allocations to the thread that made them.
+//!
+//! A recorded call allocates on the caller's thread: the record itself, the attribute vector,
+//! the span the context carries, the run-time strings it copies. Processed on llmscope's
+//! processing thread, these used to be freed there (or on the export thread). With glibc's
+//! malloc, freeing another thread's blocks in bulk takes that thread's arena lock, which the
+//! caller needs for its next `malloc`: contention and futex calls on the caller's thread.
+//!
+//! So nothing the caller allocates per call is freed by another thread:
+//! - the processing thread copies into its own allocations what the span keeps (the
+//!   attribute vector, sized exactly, run-time strings, events, status, name: see
+//!   [`Record::finish`](super::record::Record)), and hands the record back whole — the
+//!   originals in it — to its owner's [`Bin`], one lock per owner per processed batch;
+//! - the owner takes its bin's records at the start of a recorded call, when the bin holds
+//!   any (one lock): it reuses one (the record's box, its attribute vector, the span's shared state when
+//!   no one else holds it) and frees the others beyond [`KEEP`] on its own thread;
+//! - a call processed on the caller's thread (a destination that is not deferred, or a full
+//!   processing queue) puts its record in the caller's stock directly;
+//! - a thread that exits frees what its bin and stock hold; the processing thread frees records
+//!   of an exited owner itself (their owner is gone: no one else can).
+//!
+//! Bounds: a thread keeps at most [`KEEP`] records in its stock; its bin holds what was
+//! processed since its last recorded call (at most the processing queue's capacity and the
+//! batch in hand), taken by its next recorded call (the extra freed there) or freed when it
+//! exits. The bins' own vectors change hands as they grow (rarely: not per call).
+
+// The boxes are what is reused: a record's box goes back to the thread that allocated it.
+#![allow(clippy::vec_box)]
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::bin;
+use super::record::Record;
+
+/// The bin of one thread's records.
+pub(super) type Bin = bin::Bin<Box<Record>>;
+
+/// The most records a thread keeps for reuse; those it takes from its bin beyond this are
+/// freed on it.
+///
+/// **Not public API**: for tests of the bound.
+#[doc(hidden)]
+pub const KEEP: usize = 1024;
+
+/// Records held for reuse, in every bin and stock (see [`held`]).
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+/// A thread's bin and its stock of records to reuse.
+struct Owner {
+    bin: Arc<Bin>,
+    stock: RefCell<Stock>,
+}
+
+/// The records a thread keeps for reuse, and an empty vector traded for its bin's.
+#[derive(Default)]
+struct Stock {
+    records: Vec<Box<Record>>,
+    incoming: Vec<Box<Record>>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let returned = {
+            let mut returned = self.bin.lock();
+            returned.gone = true;
+            self.bin.count.store(0, Ordering::Relaxed);
+            std::mem::take(&mut returned.items)
+        };
+        let stock = std::mem::take(self.stock.get_mut());
+        HELD.fetch_sub(returned.len() + stock.records.len(), Ordering::Relaxed);
+        // Both freed here, on the thread that made them.
+        drop(returned);
+        drop(stock);
+    }
+}
+
+thread_local! {
+    static OWNER: Owner = Owner {
+        bin: Arc::new(Bin::default()),
+        stock: RefCell::new(Stock::default()),
+    };
+}
+
+/// A record to reuse for a call starting on this thread, if one came back.
+#[inline]
+pub(super) fn take() -> Option<Box<Record>> {
+    OWNER
+        .try_with(|owner| {
+            let mut stock = owner.stock.try_borrow_mut().ok()?;
+            let stock = &mut *stock;
+            if owner.bin.count.load(Ordering::Acquire) > 0 {
+                {
+                    let mut returned = owner.bin.lock();
+                    std::mem::swap(&mut returned.items, &mut stock.incoming);
+                    owner.bin.count.store(0, Ordering::Relaxed);
+                }
+                let room = KEEP - stock.records.len().min(KEEP);
+                let kept = stock.incoming.len().min(room);
+                let extra = stock.incoming.len() - kept;
+                stock.records.extend(stock.incoming.drain(..kept));
+                if extra > 0 {
+                    // Freed here, where they were allocated.
+                    HELD.fetch_sub(extra, Ordering::Relaxed);
+                    stock.incoming.clear();
+                }
+            }
+            let record = stock.records.pop()?;
+            HELD.fetch_sub(1, Ordering::Relaxed);
+            Some(record)
+        })
+        .ok()
+        .flatten()
+}
+
+/// This thread's bin, where the processing thread returns its records.
+#[inline]
+pub(super) fn bin() -> Option<Arc<Bin>> {
+    OWNER.try_with(|owner| Arc::clone(&owner.bin)).ok()
+}
+
+/// Keeps a record processed on this thread for reuse (or frees it when the stock is full).
+#[inline]
+pub(super) fn keep(mut record: Box<Record>) {
+    record.owner = None;
+    let _ = OWNER.try_with(|owner| {
+        if let Ok(mut stock) = owner.stock.try_borrow_mut() {
+            if stock.records.len() < KEEP {
+                stock.records.push(record);
+                HELD.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+}
+
+/// The records the processing thread returns after a batch, by owner.
+#[derive(Default)]
+pub(super) struct Returns {
+    owners: Vec<(Arc<Bin>, Vec<Box<Record>>)>,
+}
+
+impl Returns {
+    /// Adds a processed record; one without an owner (made while its thread's locals were
+    /// being destroyed) is freed here.
+    pub(super) fn add(&mut self, mut record: Box<Record>) {
+        let Some(bin) = record.owner.take() else {
+            return;
+        };
+        match self
+            .owners
+            .iter_mut()
+            .find(|(owner, _)| Arc::ptr_eq(owner, &bin))
+        {
+            Some((_, records)) => records.push(record),
+            None => self.owners.push((bin, vec![record])),
+        }
+    }
+
+    /// Hands every record back to its owner's bin: one lock per owner. Records of an owner
+    /// that exited are freed here.
+    pub(super) fn hand_back(&mut self) {
+        for (bin, records) in &mut self.owners {
+            if records.is_empty() {
+                continue;
+            }
+            let mut returned = bin.lock();
+            if returned.gone {
+                drop(returned);
+                records.clear();
+                continue;
+            }
+            HELD.fetch_add(records.len(), Ordering::Relaxed);
+            returned.items.append(records);
+            bin.count.store(returned.items.len(), Ordering::Release);
+        }
+        // The bins of threads that exited are no longer needed.
+        self.owners.retain(|(bin, _)| Arc::strong_count(bin) > 1);
+    }
+}
+
+/// How many records wait for reuse, in every thread's bin and stock.
+///
+/// **Not public API**: for tests of the bound.
+#[doc(hidden)]
+pub fn held() -> usize {
+    HELD.load(Ordering::Relaxed)
+}
