@@ -16,11 +16,15 @@ count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
     awk '/Collected/ {print $4}'
 }
-# Instructions of the main thread (the caller) and of all threads together.
+# Instructions of the main thread (the caller) and of all threads together. Valgrind runs one
+# thread at a time; `--fair-sched=yes` hands the CPU round-robin, so back to back the processing
+# and export threads run between the caller's calls as they would on their own cores (with the
+# default, unfair lock the caller keeps running, fills the processing queue and processes its
+# own calls).
 count_threads() {
   local dir
   dir=$(mktemp -d)
-  valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$dir/cg" \
+  valgrind --tool=callgrind --fair-sched=yes --separate-threads=yes --callgrind-out-file="$dir/cg" \
     "$bin" "$1" "$2" >/dev/null 2>&1
   local main all
   main=$(awk '/^summary:|^totals:/ {print $2; exit}' "$dir"/cg-01)
