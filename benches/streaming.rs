@@ -3,7 +3,9 @@
 //! Each variant consumes a stream of pre-parsed OpenAI `chat.completion.chunk`s (one text
 //! delta each, the last one with the usage), polled directly (no executor). The stream is
 //! measured at 100 and at 1,000 chunks; the per-chunk cost is the difference divided by 900,
-//! which removes the per-call cost (span start and end, pricing) from the figure.
+//! which removes the per-call cost (span start and end, pricing) from the figure. The group
+//! `streaming_installed` records through a provider installed as `llmscope::init()` installs
+//! its own (the other recorded variants use a scoped provider).
 //!
 //! Run: `cargo bench --bench streaming`
 
@@ -82,6 +84,24 @@ fn streaming(c: &mut Criterion) {
         b.iter(|| drop(black_box(cx.clone().attach())))
     });
     parts.finish();
+    // Recorded through a provider installed as `llmscope::init()` installs its own (default
+    // sampler known to llmscope, deferred processing, batch processor): the call's context holds
+    // the span only. Last, since an installed provider stays for the process.
+    let mut installed = c.benchmark_group("streaming_installed");
+    installed.measurement_time(Duration::from_secs(3));
+    installed.warm_up_time(Duration::from_secs(1));
+    let init_style = init_style_provider(&llmscope::Sampler::default_sampler()).deferred();
+    llmscope::install(&init_style).expect("the first provider installed");
+    for count in [100_usize, 1_000] {
+        let input = chunks(count);
+        installed.throughput(Throughput::Elements(count as u64));
+        installed.bench_with_input(
+            BenchmarkId::new("llm_call_recorded", count),
+            &input,
+            |b, input| b.iter(|| drain(streamed(black_box(input)))),
+        );
+    }
+    installed.finish();
 }
 
 criterion_group!(benches, streaming);
