@@ -7,6 +7,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod burst_common;
+mod cases;
 mod common;
 
 fn main() {

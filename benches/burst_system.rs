@@ -4,6 +4,7 @@
 //! Run both: `cargo bench --bench burst --bench burst_system`.
 
 mod burst_common;
+mod cases;
 mod common;
 
 fn main() {

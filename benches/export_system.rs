@@ -3,6 +3,7 @@
 //!
 //! Run both: `cargo bench --bench export --bench export_system`.
 
+mod cases;
 mod export_common;
 
 fn main() {

@@ -10,11 +10,11 @@
 //! in BENCHMARKS.md, "Memory of real spans").
 
 use std::hint::black_box;
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::cases::{self, peak_rss_kib};
 use llmscope::export::BatchProcessor;
 use llmscope::opentelemetry::trace::Event;
 use llmscope::opentelemetry::{Array, KeyValue, Value};
@@ -86,15 +86,6 @@ impl SpanExporter for MeasuringExporter {
     }
 }
 
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 fn run_case(case: &str) {
     let threads: u64 = if case.ends_with(" x2") { 2 } else { 1 };
     let exporter = MeasuringExporter::default();
@@ -139,26 +130,18 @@ fn run_case(case: &str) {
 /// Runs every case, each in a child process (this executable again), or the case named by the
 /// environment when this process is such a child.
 pub(crate) fn main(allocator: &str) {
-    if let Ok(case) = std::env::var(CASE_VAR) {
-        run_case(&case);
+    if cases::child(CASE_VAR, run_case) {
         return;
     }
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    let exe = std::env::current_exe().expect("bench executable");
     println!("allocator: {allocator}; burst of {CALLS} realistic #[llm_call] calls, init() pipeline, no-op exporter");
-    for case in [
-        "llm_call",
-        "llm_call",
-        "llm_call",
-        "llm_call x2",
-        "llm_call x2",
-    ] {
-        let status = Command::new(&exe)
-            .env(CASE_VAR, case)
-            .status()
-            .expect("run a bench case");
-        assert!(status.success(), "case {case} failed");
-    }
+    cases::run_each(
+        CASE_VAR,
+        &[
+            "llm_call",
+            "llm_call",
+            "llm_call",
+            "llm_call x2",
+            "llm_call x2",
+        ],
+    );
 }

@@ -152,20 +152,7 @@ pub(crate) fn raw_sdk(tracer: &opentelemetry_sdk::trace::SdkTracer, req: &Reques
         simulated_call(req)
     };
     let span = cx.span();
-    span.set_attributes([
-        KeyValue::new("gen_ai.usage.input_tokens", i64::from(reply.input_tokens)),
-        KeyValue::new("gen_ai.usage.output_tokens", i64::from(reply.output_tokens)),
-        KeyValue::new(
-            "gen_ai.usage.cache_read.input_tokens",
-            i64::from(reply.cached_tokens),
-        ),
-        KeyValue::new("gen_ai.response.model", reply.model.to_owned()),
-        KeyValue::new("gen_ai.response.id", reply.id.to_owned()),
-        KeyValue::new(
-            "gen_ai.response.finish_reasons",
-            Value::Array(vec![StringValue::from(reply.finish_reasons[0].to_owned())].into()),
-        ),
-    ]);
+    span.set_attributes(reply_usage(&reply));
     span.end();
     reply
 }
@@ -290,12 +277,9 @@ pub(crate) fn request() -> Request {
     }
 }
 
-/// What the hand-written equivalents record from the reply: usage, response attributes and
-/// the cost from llmscope's price registry (as an application would compute it).
-pub(crate) fn reply_attributes(reply: &Reply) -> Vec<KeyValue> {
-    use llmscope::pricing::{ServiceTier, TokenCounts};
-    let mut attributes = Vec::with_capacity(17);
-    attributes.extend([
+/// The six attributes of the reply, written by hand: usage, response model and id, finish reasons.
+fn reply_usage(reply: &Reply) -> [KeyValue; 6] {
+    [
         KeyValue::new("gen_ai.usage.input_tokens", i64::from(reply.input_tokens)),
         KeyValue::new("gen_ai.usage.output_tokens", i64::from(reply.output_tokens)),
         KeyValue::new(
@@ -308,7 +292,15 @@ pub(crate) fn reply_attributes(reply: &Reply) -> Vec<KeyValue> {
             "gen_ai.response.finish_reasons",
             Value::Array(vec![StringValue::from(reply.finish_reasons[0].to_owned())].into()),
         ),
-    ]);
+    ]
+}
+
+/// What the hand-written equivalents record from the reply: usage, response attributes and
+/// the cost from llmscope's price registry (as an application would compute it).
+pub(crate) fn reply_attributes(reply: &Reply) -> Vec<KeyValue> {
+    use llmscope::pricing::{ServiceTier, TokenCounts};
+    let mut attributes = Vec::with_capacity(17);
+    attributes.extend(reply_usage(reply));
     let tokens = TokenCounts {
         input_tokens: u64::from(reply.input_tokens),
         output_tokens: u64::from(reply.output_tokens),

@@ -10,11 +10,11 @@
 //! Run both: `cargo bench --bench export --bench export_system` (figures in BENCHMARKS.md,
 //! `## Export`).
 
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::cases::{self, peak_rss_kib};
 use llmscope::export::BatchProcessor;
 use llmscope::opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 use llmscope::opentelemetry::KeyValue;
@@ -57,15 +57,6 @@ impl SpanProcessor for Discard {
     fn shutdown_with_timeout(&self, _: std::time::Duration) -> OTelSdkResult {
         Ok(())
     }
-}
-
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 fn burst(provider: &SdkTracerProvider, spans: u64) {
@@ -135,14 +126,9 @@ fn run_case(case: &str) {
 /// the environment when this process is such a child. `allocator` names the global allocator of
 /// the calling bench, for the output.
 pub(crate) fn main(allocator: &str) {
-    if let Ok(case) = std::env::var(CASE_VAR) {
-        run_case(&case);
+    if cases::child(CASE_VAR, run_case) {
         return;
     }
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    let exe = std::env::current_exe().expect("bench executable");
     println!(
         "allocator: {allocator}; burst of {SPANS} spans, 10 attributes each, into a no-op exporter"
     );
@@ -153,21 +139,18 @@ pub(crate) fn main(allocator: &str) {
         std::mem::size_of::<SpanData>(),
         10 * std::mem::size_of::<KeyValue>()
     );
-    for case in [
-        "no-export",
-        "no-export x2",
-        "llmscope",
-        "llmscope",
-        "llmscope",
-        "llmscope x2",
-        "llmscope x2",
-        "sdk-default",
-        "sdk-default x2",
-    ] {
-        let status = Command::new(&exe)
-            .env(CASE_VAR, case)
-            .status()
-            .expect("run a bench case");
-        assert!(status.success(), "case {case} failed");
-    }
+    cases::run_each(
+        CASE_VAR,
+        &[
+            "no-export",
+            "no-export x2",
+            "llmscope",
+            "llmscope",
+            "llmscope",
+            "llmscope x2",
+            "llmscope x2",
+            "sdk-default",
+            "sdk-default x2",
+        ],
+    );
 }

