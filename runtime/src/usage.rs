@@ -58,6 +58,62 @@ pub struct ToolCallFragment<'a> {
     pub arguments: &'a str,
 }
 
+/// The token counts of a [`UsageData`]: values and which of them were reported, in two
+/// words a stream chunk initialises and folds in at once.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    values: [u64; 6],
+    /// Bit `i` set: `values[i]` was reported.
+    present: u8,
+}
+
+impl Counts {
+    const INPUT: usize = 0;
+    const OUTPUT: usize = 1;
+    const CACHE_READ: usize = 2;
+    const CACHE_WRITE: usize = 3;
+    const CACHE_WRITE_1H: usize = 4;
+    const REASONING: usize = 5;
+
+    #[inline]
+    fn set(&mut self, count: usize, value: u64) {
+        self.values[count] = value;
+        self.present |= 1 << count;
+    }
+
+    #[inline]
+    fn get(&self, count: usize) -> Option<u64> {
+        (self.present & (1 << count) != 0).then_some(self.values[count])
+    }
+
+    /// The counts `other` reported replace these (the latest value wins).
+    #[inline]
+    fn absorb(&mut self, other: &Counts) {
+        if other.present == 0 {
+            return;
+        }
+        for count in 0..self.values.len() {
+            if other.present & (1 << count) != 0 {
+                self.values[count] = other.values[count];
+            }
+        }
+        self.present |= other.present;
+    }
+}
+
+impl std::fmt::Debug for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counts")
+            .field("input", &self.get(Counts::INPUT))
+            .field("output", &self.get(Counts::OUTPUT))
+            .field("cache_read", &self.get(Counts::CACHE_READ))
+            .field("cache_write", &self.get(Counts::CACHE_WRITE))
+            .field("cache_write_1h", &self.get(Counts::CACHE_WRITE_1H))
+            .field("reasoning", &self.get(Counts::REASONING))
+            .finish()
+    }
+}
+
 /// Usage and response metadata collected from a returned value.
 ///
 /// Token counts follow OpenTelemetry GenAI semconv: [`input_tokens`](Self::input_tokens)
@@ -76,12 +132,7 @@ pub struct ToolCallFragment<'a> {
 /// each write once, at its own rate.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct UsageData<'a> {
-    input_tokens: Option<u64>,
-    output_tokens: Option<u64>,
-    cache_read_tokens: Option<u64>,
-    cache_write_tokens: Option<u64>,
-    cache_write_1h_tokens: Option<u64>,
-    reasoning_tokens: Option<u64>,
+    counts: Counts,
     input_excludes_cache: bool,
     output_excludes_reasoning: bool,
     response_model: Option<&'a str>,
@@ -101,28 +152,28 @@ pub struct UsageData<'a> {
 impl<'a> UsageData<'a> {
     /// Sets the input (prompt) token count as the provider reports it.
     pub fn set_input_tokens(&mut self, tokens: u64) {
-        self.input_tokens = Some(tokens);
+        self.counts.set(Counts::INPUT, tokens);
     }
     /// Sets the output (completion) token count as the provider reports it.
     pub fn set_output_tokens(&mut self, tokens: u64) {
-        self.output_tokens = Some(tokens);
+        self.counts.set(Counts::OUTPUT, tokens);
     }
     /// Sets the number of input tokens read from the provider's prompt cache.
     pub fn set_cache_read_tokens(&mut self, tokens: u64) {
-        self.cache_read_tokens = Some(tokens);
+        self.counts.set(Counts::CACHE_READ, tokens);
     }
     /// Sets the number of input tokens written to the provider's prompt cache (all TTLs).
     pub fn set_cache_write_tokens(&mut self, tokens: u64) {
-        self.cache_write_tokens = Some(tokens);
+        self.counts.set(Counts::CACHE_WRITE, tokens);
     }
     /// Sets the part of the cache writes stored with a one-hour TTL (Anthropic), a subset
     /// of the cache writes.
     pub fn set_cache_write_1h_tokens(&mut self, tokens: u64) {
-        self.cache_write_1h_tokens = Some(tokens);
+        self.counts.set(Counts::CACHE_WRITE_1H, tokens);
     }
     /// Sets the number of reasoning ("thinking") output tokens.
     pub fn set_reasoning_tokens(&mut self, tokens: u64) {
-        self.reasoning_tokens = Some(tokens);
+        self.counts.set(Counts::REASONING, tokens);
     }
     /// Declares that the reported input count **excludes** cache reads and writes
     /// (Anthropic), so the inclusive count is input + cache read + cache write.
@@ -183,12 +234,12 @@ impl<'a> UsageData<'a> {
 
     /// Input tokens, **including** cache reads and writes (`gen_ai.usage.input_tokens`).
     pub fn input_tokens(&self) -> Option<u64> {
-        let input = self.input_tokens?;
+        let input = self.counts.get(Counts::INPUT)?;
         if self.input_excludes_cache {
             Some(
                 input
-                    .saturating_add(self.cache_read_tokens.unwrap_or(0))
-                    .saturating_add(self.cache_write_tokens.unwrap_or(0)),
+                    .saturating_add(self.counts.get(Counts::CACHE_READ).unwrap_or(0))
+                    .saturating_add(self.counts.get(Counts::CACHE_WRITE).unwrap_or(0)),
             )
         } else {
             Some(input)
@@ -196,34 +247,34 @@ impl<'a> UsageData<'a> {
     }
     /// Output tokens, **including** reasoning tokens (`gen_ai.usage.output_tokens`).
     pub fn output_tokens(&self) -> Option<u64> {
-        let output = self.output_tokens?;
+        let output = self.counts.get(Counts::OUTPUT)?;
         if self.output_excludes_reasoning {
-            Some(output.saturating_add(self.reasoning_tokens.unwrap_or(0)))
+            Some(output.saturating_add(self.counts.get(Counts::REASONING).unwrap_or(0)))
         } else {
             Some(output)
         }
     }
     /// Input tokens read from the cache (`gen_ai.usage.cache_read.input_tokens`).
     pub fn cache_read_tokens(&self) -> Option<u64> {
-        self.cache_read_tokens
+        self.counts.get(Counts::CACHE_READ)
     }
     /// Input tokens written to the cache (`gen_ai.usage.cache_creation.input_tokens`).
     pub fn cache_write_tokens(&self) -> Option<u64> {
-        self.cache_write_tokens
+        self.counts.get(Counts::CACHE_WRITE)
     }
     /// Cache writes with a one-hour TTL, a subset of [`cache_write_tokens`](Self::cache_write_tokens).
     pub fn cache_write_1h_tokens(&self) -> Option<u64> {
-        self.cache_write_1h_tokens
+        self.counts.get(Counts::CACHE_WRITE_1H)
     }
     /// Cache writes with the default (5-minute) TTL: all cache writes minus the one-hour
     /// ones (0 if more one-hour writes than writes were reported).
     pub fn cache_write_5m_tokens(&self) -> Option<u64> {
-        let all = self.cache_write_tokens?;
-        Some(all.saturating_sub(self.cache_write_1h_tokens.unwrap_or(0)))
+        let all = self.counts.get(Counts::CACHE_WRITE)?;
+        Some(all.saturating_sub(self.counts.get(Counts::CACHE_WRITE_1H).unwrap_or(0)))
     }
     /// Reasoning output tokens (`gen_ai.usage.reasoning.output_tokens`).
     pub fn reasoning_tokens(&self) -> Option<u64> {
-        self.reasoning_tokens
+        self.counts.get(Counts::REASONING)
     }
     /// The model that served the request.
     pub fn response_model(&self) -> Option<&'a str> {
@@ -277,29 +328,17 @@ impl<'a> UsageData<'a> {
     /// `message_start` and a cumulative output count in each `message_delta`, Gemini a
     /// cumulative `usageMetadata` on every chunk. Once any chunk says its input excludes the
     /// cache (or its output the reasoning tokens), the total does.
+    #[inline]
     pub(crate) fn absorb_counts(&mut self, chunk: &UsageData<'_>) {
-        fn latest(into: &mut Option<u64>, from: Option<u64>) {
-            if from.is_some() {
-                *into = from;
-            }
-        }
-        latest(&mut self.input_tokens, chunk.input_tokens);
-        latest(&mut self.output_tokens, chunk.output_tokens);
-        latest(&mut self.cache_read_tokens, chunk.cache_read_tokens);
-        latest(&mut self.cache_write_tokens, chunk.cache_write_tokens);
-        latest(&mut self.cache_write_1h_tokens, chunk.cache_write_1h_tokens);
-        latest(&mut self.reasoning_tokens, chunk.reasoning_tokens);
+        self.counts.absorb(&chunk.counts);
         self.input_excludes_cache |= chunk.input_excludes_cache;
         self.output_excludes_reasoning |= chunk.output_excludes_reasoning;
     }
 
     /// Whether any token count was reported.
     pub(crate) fn has_counts(&self) -> bool {
-        self.input_tokens.is_some()
-            || self.output_tokens.is_some()
-            || self.cache_read_tokens.is_some()
-            || self.cache_write_tokens.is_some()
-            || self.reasoning_tokens.is_some()
+        // The one-hour cache writes are a part of the cache writes, not a count of their own.
+        self.counts.present & !(1 << Counts::CACHE_WRITE_1H) != 0
     }
     /// Whether nothing at all was recorded.
     pub fn is_empty(&self) -> bool {

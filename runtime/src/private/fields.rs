@@ -117,11 +117,12 @@ pub fn text<T: Text + ?Sized>(value: &T) -> Option<&str> {
 )]
 pub trait Texts {
     /// Calls `each` for every text.
-    fn each_text<'a>(&'a self, each: &mut dyn FnMut(&'a str));
+    fn each_text<'a, F: FnMut(&'a str)>(&'a self, each: &mut F);
 }
 
 impl<T: Text> Texts for [T] {
-    fn each_text<'a>(&'a self, each: &mut dyn FnMut(&'a str)) {
+    #[inline]
+    fn each_text<'a, F: FnMut(&'a str)>(&'a self, each: &mut F) {
         for item in self {
             if let Some(text) = item.text() {
                 each(text);
@@ -130,34 +131,40 @@ impl<T: Text> Texts for [T] {
     }
 }
 impl<T: Text> Texts for Vec<T> {
-    fn each_text<'a>(&'a self, each: &mut dyn FnMut(&'a str)) {
+    #[inline]
+    fn each_text<'a, F: FnMut(&'a str)>(&'a self, each: &mut F) {
         self.as_slice().each_text(each);
     }
 }
 impl<T: Text, const N: usize> Texts for [T; N] {
-    fn each_text<'a>(&'a self, each: &mut dyn FnMut(&'a str)) {
+    #[inline]
+    fn each_text<'a, F: FnMut(&'a str)>(&'a self, each: &mut F) {
         self.as_slice().each_text(each);
     }
 }
 impl<T: Texts> Texts for Option<T> {
-    fn each_text<'a>(&'a self, each: &mut dyn FnMut(&'a str)) {
+    #[inline]
+    fn each_text<'a, F: FnMut(&'a str)>(&'a self, each: &mut F) {
         if let Some(items) = self {
             items.each_text(each);
         }
     }
 }
 impl<T: Texts + ?Sized> Texts for &T {
-    fn each_text<'a>(&'a self, each: &mut dyn FnMut(&'a str)) {
+    #[inline]
+    fn each_text<'a, F: FnMut(&'a str)>(&'a self, each: &mut F) {
         (**self).each_text(each);
     }
 }
 impl Texts for String {
-    fn each_text<'a>(&'a self, each: &mut dyn FnMut(&'a str)) {
+    #[inline]
+    fn each_text<'a, F: FnMut(&'a str)>(&'a self, each: &mut F) {
         each(self);
     }
 }
 impl Texts for str {
-    fn each_text<'a>(&'a self, each: &mut dyn FnMut(&'a str)) {
+    #[inline]
+    fn each_text<'a, F: FnMut(&'a str)>(&'a self, each: &mut F) {
         each(self);
     }
 }

@@ -115,11 +115,25 @@ impl StreamRecord {
         self.arrivals.push(clock::ticks());
     }
 
+    /// Folds one chunk in. Most chunks carry text and nothing new besides: that path stays
+    /// inline; the first metadata, finish reasons and tool-call pieces take [`Self::absorb_rest`].
+    #[inline]
     fn absorb(&mut self, chunk: &mut UsageData<'_>) {
         self.counts.absorb_counts(chunk);
         if let Some(text) = chunk.take_stream_text() {
             self.completion = text;
         }
+        let new_metadata = (self.response_id.is_none() && chunk.response_id().is_some())
+            || (self.response_model.is_none() && chunk.response_model().is_some())
+            || (self.service_tier.is_none() && chunk.service_tier().is_some());
+        if new_metadata || !chunk.finish_reasons().is_empty() || !chunk.tool_calls().is_empty() {
+            self.absorb_rest(chunk);
+        }
+    }
+
+    /// The rarer part of [`Self::absorb`]: metadata first seen, finish reasons, tool calls.
+    #[inline(never)]
+    fn absorb_rest(&mut self, chunk: &UsageData<'_>) {
         if self.response_id.is_none() {
             self.response_id = chunk.response_id().map(str::to_owned);
         }
