@@ -14,7 +14,7 @@ use std::time::Duration;
 use opentelemetry::trace::{Status, TraceContextExt as _};
 use opentelemetry::KeyValue;
 
-use super::clock::{self, Mark, Scale};
+use super::clock::{Mark, Scale};
 use super::keys;
 use crate::private::{Call, Site};
 use crate::usage::{Usage, UsageData};
@@ -109,10 +109,10 @@ impl StreamRecord {
         self.arrivals.len() as u64
     }
 
-    /// Notes the arrival of a chunk, now.
+    /// Notes the arrival of a chunk at tick count `ticks` ([`clock::ticks`]).
     #[inline]
-    pub(crate) fn chunk_arrived(&mut self) {
-        self.arrivals.push(clock::ticks());
+    pub(crate) fn chunk_arrived(&mut self, ticks: u64) {
+        self.arrivals.push(ticks);
     }
 
     /// Folds one chunk in. Most chunks carry text and nothing new besides: that path stays
