@@ -26,6 +26,7 @@ mod call;
 mod dispatch;
 mod extract;
 mod fields;
+mod memo;
 mod processing;
 mod record;
 mod recycle;

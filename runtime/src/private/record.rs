@@ -445,10 +445,10 @@ fn text_copy(value: &Value) -> Value {
 
 /// `value` redacted and cut to the content byte limit, as [`redact_value`] does, in new
 /// allocations of this thread's.
-fn redacted_copy(policy: &CapturePolicy, value: &Value) -> Value {
-    let clean = |text: &str| match capture::bound_redacted(policy, text) {
-        Cow::Owned(clean) => StringValue::from(clean),
-        Cow::Borrowed(text) => own_text(text),
+fn redacted_copy(policy: &'static CapturePolicy, value: &Value) -> Value {
+    let clean = |text: &str| match super::memo::bound_redacted(policy, text) {
+        Some(clean) => StringValue::from(clean),
+        None => own_text(text),
     };
     match value {
         Value::String(text) => Value::String(clean(text.as_str())),
@@ -503,16 +503,16 @@ fn merge_status(status: &mut Status, new: Status) {
 /// Redacts every piece of text in an attribute value the application added, and cuts it to the
 /// content byte limit: a string, and each string of a string array. Numbers and booleans carry
 /// no text.
-pub(super) fn redact_value(policy: &CapturePolicy, value: &mut Value) {
+pub(super) fn redact_value(policy: &'static CapturePolicy, value: &mut Value) {
     match value {
         Value::String(text) => {
-            if let Cow::Owned(clean) = capture::bound_redacted(policy, text.as_str()) {
+            if let Some(clean) = super::memo::bound_redacted(policy, text.as_str()) {
                 *text = clean.into();
             }
         }
         Value::Array(Array::String(items)) => {
             for item in items {
-                if let Cow::Owned(clean) = capture::bound_redacted(policy, item.as_str()) {
+                if let Some(clean) = super::memo::bound_redacted(policy, item.as_str()) {
                     *item = clean.into();
                 }
             }

@@ -1,0 +1,193 @@
+//! What redaction made of the application's short strings, remembered per thread.
+//!
+//! An application records the same values call after call: a feature name, a prompt
+//! template's hash, a user's hash, a tenant. Redaction is a pure function of the policy and
+//! the text, and scanning a short string costs ~2,000 instructions (its digits and
+//! hex runs wake the numeric and entropy matchers), so each distinct value is scanned once
+//! while it stays here.
+//!
+//! Invariants:
+//! - the result is exactly [`capture::bound_redacted`]'s for the same policy and text: a hit
+//!   is a whole-text match with an entry made under the same policy (the entry's text is
+//!   compared, not only its hash);
+//! - bounded: [`SLOTS`] entries per thread, each a text of at most [`MAX_BYTES`] and its
+//!   redacted form (at most ~16 KB a thread, allocated on the first use); longer texts are
+//!   redacted each time and never kept;
+//! - what is kept never leaves the thread: it is compared and copied, never exported.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use crate::capture::{self, CapturePolicy};
+
+/// Entries per thread (a power of two: the slot is the hash's top bits).
+const SLOTS: usize = 64;
+
+/// The longest text remembered, in bytes: identifiers and hashes, not content.
+const MAX_BYTES: usize = 128;
+
+struct Entry {
+    text: Box<str>,
+    /// `None`: redaction left the text unchanged.
+    redacted: Option<Box<str>>,
+}
+
+#[derive(Default)]
+struct Memo {
+    /// The address of the policy the entries were made under: policies here are `'static`,
+    /// never freed, so an address names one policy for the life of the process.
+    policy: usize,
+    slots: Vec<Option<Entry>>,
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+}
+
+/// `text` redacted and bounded as [`capture::bound_redacted`] does it under `policy`: `None`
+/// when that leaves it unchanged, else the new text.
+pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Option<String> {
+    if text.len() > MAX_BYTES {
+        return changed(capture::bound_redacted(policy, text));
+    }
+    let slot = slot_of(text);
+    MEMO.try_with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let identity = policy as *const CapturePolicy as usize;
+        if memo.policy != identity || memo.slots.is_empty() {
+            memo.policy = identity;
+            memo.slots.clear();
+            memo.slots.resize_with(SLOTS, || None);
+        }
+        if let Some(entry) = &memo.slots[slot] {
+            if *entry.text == *text {
+                return entry.redacted.as_deref().map(str::to_owned);
+            }
+        }
+        let redacted = changed(capture::bound_redacted(policy, text));
+        memo.slots[slot] = Some(Entry {
+            text: text.into(),
+            redacted: redacted.as_deref().map(Box::from),
+        });
+        redacted
+    })
+    // The thread is exiting: redact without remembering.
+    .unwrap_or_else(|_| changed(capture::bound_redacted(policy, text)))
+}
+
+fn changed(redacted: Cow<'_, str>) -> Option<String> {
+    match redacted {
+        Cow::Owned(text) => Some(text),
+        Cow::Borrowed(_) => None,
+    }
+}
+
+/// The slot of `text`: the top bits of a multiplicative hash of its 8-byte words and length.
+fn slot_of(text: &str) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes = text.as_bytes();
+    let mut hash = (bytes.len() as u64).wrapping_mul(K);
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    (hash >> (64 - SLOTS.trailing_zeros())) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> &'static CapturePolicy {
+        Box::leak(Box::new(
+            CapturePolicy::from_lookup(|_| None).expect("the default policy"),
+        ))
+    }
+
+    fn direct(policy: &CapturePolicy, text: &str) -> Option<String> {
+        changed(capture::bound_redacted(policy, text))
+    }
+
+    #[test]
+    fn remembered_results_equal_redaction_for_repeated_secrets_and_clean_texts() {
+        let policy = policy();
+        let texts = [
+            "summarise_thread",
+            "key sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd",
+            "mail alice@example.com",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "card 4111 1111 1111 1111",
+            "",
+            "é — ünïcödé",
+        ];
+        for round in 0..3 {
+            for text in texts {
+                assert_eq!(
+                    bound_redacted(policy, text),
+                    direct(policy, text),
+                    "round {round}: {text:?}"
+                );
+            }
+        }
+        // The secrets were redacted, on every round (a remembered result is the redacted one).
+        let key = bound_redacted(policy, texts[1]).expect("redacted");
+        assert!(!key.contains("sk-proj-"), "{key}");
+        let mail = bound_redacted(policy, texts[2]).expect("redacted");
+        assert!(!mail.contains("alice@example.com"), "{mail}");
+    }
+
+    #[test]
+    fn texts_sharing_a_slot_each_get_their_own_result() {
+        let policy = policy();
+        // More distinct texts than slots: every slot is reused, some by a secret after a clean
+        // text and the other way round.
+        let texts: Vec<String> = (0..4 * SLOTS)
+            .map(|index| {
+                if index % 2 == 0 {
+                    format!("feature_{index}")
+                } else {
+                    format!("user {index} alice{index}@example.com")
+                }
+            })
+            .collect();
+        for _ in 0..2 {
+            for text in &texts {
+                assert_eq!(bound_redacted(policy, text), direct(policy, text), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_texts_are_redacted_every_time_and_not_kept() {
+        let policy = policy();
+        let long = format!("{} alice@example.com", "x".repeat(MAX_BYTES));
+        assert_eq!(bound_redacted(policy, &long), direct(policy, &long));
+        MEMO.with(|memo| {
+            let memo = memo.borrow();
+            assert!(memo
+                .slots
+                .iter()
+                .flatten()
+                .all(|entry| entry.text.len() <= MAX_BYTES));
+        });
+    }
+
+    #[test]
+    fn another_policy_starts_afresh() {
+        let first = policy();
+        let second = policy();
+        let text = "mail bob@example.com";
+        assert_eq!(bound_redacted(first, text), direct(first, text));
+        assert_eq!(bound_redacted(second, text), direct(second, text));
+        MEMO.with(|memo| {
+            assert_eq!(
+                memo.borrow().policy,
+                second as *const CapturePolicy as usize
+            );
+        });
+    }
+}
