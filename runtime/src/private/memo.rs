@@ -1,22 +1,29 @@
-//! What redaction made of the application's short strings, remembered per thread.
+//! The application's short strings as the processing thread exports them, remembered per
+//! thread.
 //!
-//! An application records the same values call after call: a feature name, a prompt
-//! template's hash, a user's hash, a tenant. Redaction is a pure function of the policy and
-//! the text, and scanning a short string costs ~2,000 instructions (its digits and
-//! hex runs wake the numeric and entropy matchers), so each distinct value is scanned once
-//! while it stays here.
+//! An application records the same values call after call: a model name, a feature, a
+//! prompt template's hash, a user's hash, a tenant. Redaction is a pure function of the policy
+//! and the text, and scanning a short string costs ~2,000 instructions (its digits and hex runs
+//! wake the numeric and entropy matchers); copying it into the thread's own memory costs an
+//! allocation, which the export thread then frees across threads. So each distinct value is
+//! scanned once while it stays here, and its exported form is one shared allocation of this
+//! thread's that every span holding it points to.
 //!
 //! Invariants:
-//! - the result is exactly [`capture::bound_redacted`]'s for the same policy and text: a hit
-//!   is a whole-text match with an entry made under the same policy (the entry's text is
-//!   compared, not only its hash);
+//! - the result is exactly [`capture::bound_redacted`]'s for the same policy and text (or the
+//!   text itself, unredacted, when asked for a copy): a hit is a whole-text match with an entry
+//!   made under the same policy and for the same use (the entry's text is compared, not only
+//!   its hash);
 //! - bounded: [`SLOTS`] entries per thread, each a text of at most [`MAX_BYTES`] and its
-//!   redacted form (at most ~16 KB a thread, allocated on the first use); longer texts are
-//!   redacted each time and never kept;
-//! - what is kept never leaves the thread: it is compared and copied, never exported.
+//!   exported form (at most ~16 KB a thread, allocated on the first use); longer texts are
+//!   handled each time and never kept;
+//! - what is kept is the unredacted text, only to compare with; it never leaves the thread.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::sync::Arc;
+
+use opentelemetry::StringValue;
 
 use crate::capture::{self, CapturePolicy};
 
@@ -28,8 +35,10 @@ const MAX_BYTES: usize = 128;
 
 struct Entry {
     text: Box<str>,
-    /// `None`: redaction left the text unchanged.
-    redacted: Option<Box<str>>,
+    /// Made for [`exported`] with `redact` set (else a plain copy).
+    redacted: bool,
+    /// What spans get: the redacted text, or the text itself.
+    out: Arc<str>,
 }
 
 #[derive(Default)]
@@ -44,13 +53,24 @@ thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
 
-/// `text` redacted and bounded as [`capture::bound_redacted`] does it under `policy`: `None`
-/// when that leaves it unchanged, else the new text.
-pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Option<String> {
+/// `text` as a span of this thread's exports it: redacted and bounded as
+/// [`capture::bound_redacted`] does it under `policy` when `redact` is set, else copied. A short
+/// text seen before is the same shared allocation.
+pub(super) fn exported(policy: &'static CapturePolicy, text: &str, redact: bool) -> StringValue {
+    let make = |text: &str| -> Arc<str> {
+        if redact {
+            match capture::bound_redacted(policy, text) {
+                Cow::Owned(clean) => Arc::from(clean),
+                Cow::Borrowed(text) => Arc::from(text),
+            }
+        } else {
+            Arc::from(text)
+        }
+    };
     if text.len() > MAX_BYTES {
-        return changed(capture::bound_redacted(policy, text));
+        return StringValue::from(make(text));
     }
-    let slot = slot_of(text);
+    let slot = slot_of(text, redact);
     MEMO.try_with(|memo| {
         let mut memo = memo.borrow_mut();
         let identity = policy as *const CapturePolicy as usize;
@@ -60,19 +80,30 @@ pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Opti
             memo.slots.resize_with(SLOTS, || None);
         }
         if let Some(entry) = &memo.slots[slot] {
-            if *entry.text == *text {
-                return entry.redacted.as_deref().map(str::to_owned);
+            if entry.redacted == redact && *entry.text == *text {
+                return StringValue::from(Arc::clone(&entry.out));
             }
         }
-        let redacted = changed(capture::bound_redacted(policy, text));
+        let out = make(text);
         memo.slots[slot] = Some(Entry {
             text: text.into(),
-            redacted: redacted.as_deref().map(Box::from),
+            redacted: redact,
+            out: Arc::clone(&out),
         });
-        redacted
+        StringValue::from(out)
     })
-    // The thread is exiting: redact without remembering.
-    .unwrap_or_else(|_| changed(capture::bound_redacted(policy, text)))
+    // The thread is exiting: no remembering.
+    .unwrap_or_else(|_| StringValue::from(make(text)))
+}
+
+/// `text` redacted and bounded as [`capture::bound_redacted`] does it under `policy`: `None`
+/// when that leaves it unchanged, else the new text.
+pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Option<String> {
+    if text.len() > MAX_BYTES {
+        return changed(capture::bound_redacted(policy, text));
+    }
+    let out = exported(policy, text, true);
+    (out.as_str() != text).then(|| out.as_str().to_owned())
 }
 
 fn changed(redacted: Cow<'_, str>) -> Option<String> {
@@ -82,11 +113,12 @@ fn changed(redacted: Cow<'_, str>) -> Option<String> {
     }
 }
 
-/// The slot of `text`: the top bits of a multiplicative hash of its 8-byte words and length.
-fn slot_of(text: &str) -> usize {
+/// The slot of `text` for a use (`redact`): the top bits of a multiplicative hash of its
+/// 8-byte words, its length and the use.
+fn slot_of(text: &str, redact: bool) -> usize {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let bytes = text.as_bytes();
-    let mut hash = (bytes.len() as u64).wrapping_mul(K);
+    let mut hash = ((bytes.len() as u64) << 1 | u64::from(redact)).wrapping_mul(K);
     let mut words = bytes.chunks_exact(8);
     for word in &mut words {
         let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
@@ -159,6 +191,26 @@ mod tests {
                 assert_eq!(bound_redacted(policy, text), direct(policy, text), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn a_text_seen_again_is_the_same_allocation_and_a_copy_is_not_redacted() {
+        let policy = policy();
+        let text = "mail carol@example.com";
+        let first = exported(policy, text, true);
+        let again = exported(policy, text, true);
+        assert_eq!(first.as_str(), direct(policy, text).expect("redacted"));
+        assert_eq!(first.as_str().as_ptr(), again.as_str().as_ptr(), "shared");
+        // Asked for a copy (a value that is not redacted), the same text is itself, from an
+        // entry of its own.
+        let copy = exported(policy, text, false);
+        assert_eq!(copy.as_str(), text);
+        assert_eq!(exported(policy, text, true).as_str(), first.as_str());
+        let model = exported(policy, "gpt-4o", false);
+        assert_eq!(
+            model.as_str().as_ptr(),
+            exported(policy, "gpt-4o", false).as_str().as_ptr()
+        );
     }
 
     #[test]

@@ -276,9 +276,9 @@ impl Record {
                 for (index, attribute) in self.attributes.iter().enumerate() {
                     let bit = if index < 64 { 1 << index } else { 0 };
                     let value = if self.redact & bit != 0 {
-                        redacted_copy(policy, &attribute.value)
+                        exported_copy(policy, &attribute.value, true)
                     } else if self.arcs & bit != 0 {
-                        text_copy(&attribute.value)
+                        exported_copy(policy, &attribute.value, false)
                     } else {
                         attribute.value.clone()
                     };
@@ -443,17 +443,18 @@ fn text_copy(value: &Value) -> Value {
     }
 }
 
-/// `value` redacted and cut to the content byte limit, as [`redact_value`] does, in new
-/// allocations of this thread's.
-fn redacted_copy(policy: &'static CapturePolicy, value: &Value) -> Value {
-    let clean = |text: &str| match super::memo::bound_redacted(policy, text) {
-        Some(clean) => StringValue::from(clean),
-        None => own_text(text),
-    };
+/// `value` as this thread exports it: its text (a string, or each string of a string array)
+/// redacted and cut to the content byte limit as [`redact_value`] does when `redact` is set,
+/// else copied, in allocations of this thread's (a short text seen before shares one:
+/// [`super::memo`]).
+fn exported_copy(policy: &'static CapturePolicy, value: &Value, redact: bool) -> Value {
     match value {
-        Value::String(text) => Value::String(clean(text.as_str())),
+        Value::String(text) => Value::String(super::memo::exported(policy, text.as_str(), redact)),
         Value::Array(Array::String(items)) => Value::Array(Array::String(
-            items.iter().map(|item| clean(item.as_str())).collect(),
+            items
+                .iter()
+                .map(|item| super::memo::exported(policy, item.as_str(), redact))
+                .collect(),
         )),
         other => other.clone(),
     }
