@@ -9,6 +9,10 @@ use std::fmt;
 pub enum FailureCause {
     /// Nothing listens at the endpoint (backend down, wrong port).
     ConnectionRefused,
+    /// The connection broke while an export was on it: the backend went down or restarted
+    /// during the call (a reset, a broken pipe, a closed stream). The call's spans are lost
+    /// (they may have reached the backend); the next call connects anew.
+    ConnectionLost,
     /// No answer within the export timeout (backend hung or overloaded), retries included.
     TimedOut,
     /// The backend answered with this HTTP status (after retries for 429, 502, 503, 504).
@@ -19,7 +23,7 @@ pub enum FailureCause {
     GrpcStatus(u16),
     /// The TLS handshake failed (certificate, protocol, or an `https` URL without TLS support).
     Tls,
-    /// Anything else (another exporter's error, a reset connection).
+    /// Anything else (another exporter's error).
     Other,
 }
 
@@ -31,6 +35,8 @@ impl FailureCause {
             .map_or(message, |(_, cause)| cause);
         if cause.starts_with("connection refused") {
             FailureCause::ConnectionRefused
+        } else if cause.starts_with("connection lost") {
+            FailureCause::ConnectionLost
         } else if cause.starts_with("timed out") {
             FailureCause::TimedOut
         } else if let Some(rest) = cause.strip_prefix("HTTP status ") {
@@ -54,6 +60,7 @@ impl fmt::Display for FailureCause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FailureCause::ConnectionRefused => f.write_str("connection refused"),
+            FailureCause::ConnectionLost => f.write_str("connection lost"),
             FailureCause::TimedOut => f.write_str("timed out"),
             FailureCause::HttpStatus(code) => write!(f, "HTTP status {code}"),
             FailureCause::GrpcStatus(code) => match GRPC_CODES.get(usize::from(*code)) {
@@ -112,7 +119,11 @@ mod tests {
             ),
             ("HTTP status 400 Bad Request", FailureCause::HttpStatus(400)),
             ("TLS error: invalid peer certificate", FailureCause::Tls),
-            ("connection reset", FailureCause::Other),
+            (
+                "connection lost (error sending request: connection reset by peer)",
+                FailureCause::ConnectionLost,
+            ),
+            ("the exporter is gone", FailureCause::Other),
             (
                 "gRPC status 14 UNAVAILABLE (TonicTracesClient export failed with gRPC code: \
                  Unavailable)",

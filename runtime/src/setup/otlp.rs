@@ -311,6 +311,8 @@ fn grpc_cause(message: &str) -> String {
     let lower = message.to_ascii_lowercase();
     if lower.contains("connection refused") {
         format!("connection refused ({message})")
+    } else if lost_connection(&lower) {
+        format!("connection lost ({message})")
     } else if lower.contains("timeout") || lower.contains("timed out") || lower.contains("deadline")
     {
         format!("timed out ({message})")
@@ -324,6 +326,24 @@ fn grpc_cause(message: &str) -> String {
     } else {
         message.to_owned()
     }
+}
+
+/// Whether a transport error (lowercase) says the connection broke under a call in flight: the
+/// backend went down or restarted (tonic reports it as `Unknown: transport error: connection
+/// error: stream closed because of a broken pipe`; hyper as a reset or an unexpected end).
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+fn lost_connection(lower: &str) -> bool {
+    [
+        "broken pipe",
+        "connection reset",
+        "connection aborted",
+        "connection closed",
+        "stream closed",
+        "unexpected eof",
+        "unexpected end of file",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign))
 }
 
 type Exporters = (Backend, Option<MetricDestination>);
@@ -489,12 +509,21 @@ mod http_cause {
     pub(crate) fn classify(error: &(dyn std::error::Error + 'static), timeout: Duration) -> String {
         let mut chain = Vec::new();
         let mut refused = false;
+        let mut lost = false;
         let mut timed_out = false;
         let mut current = Some(error);
         while let Some(e) = current {
             if let Some(io) = e.downcast_ref::<std::io::Error>() {
-                refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-                timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
+                use std::io::ErrorKind;
+                refused |= io.kind() == ErrorKind::ConnectionRefused;
+                lost |= matches!(
+                    io.kind(),
+                    ErrorKind::ConnectionReset
+                        | ErrorKind::ConnectionAborted
+                        | ErrorKind::BrokenPipe
+                        | ErrorKind::UnexpectedEof
+                );
+                timed_out |= io.kind() == ErrorKind::TimedOut;
             }
             if let Some(r) = e.downcast_ref::<reqwest::Error>() {
                 timed_out |= r.is_timeout();
@@ -509,6 +538,8 @@ mod http_cause {
         let lower = text.to_ascii_lowercase();
         if refused || lower.contains("connection refused") {
             "connection refused".to_owned()
+        } else if lost || super::lost_connection(&lower) {
+            format!("connection lost ({text})")
         } else if timed_out {
             format!("timed out after {timeout:?}")
         } else if ["tls", "certificate", "ssl", "handshake"]
@@ -581,4 +612,30 @@ fn grpc_exporter(_otlp: &OtlpConfig) -> Result<Exporters, SetupError> {
         protocol: Protocol::Grpc,
         feature: "otlp-grpc",
     })
+}
+
+#[cfg(all(test, feature = "otlp-grpc"))]
+mod tests {
+    use super::grpc_cause;
+    use crate::export::FailureCause;
+
+    #[test]
+    fn a_connection_broken_under_a_grpc_call_is_named_lost_not_unknown() {
+        // As tonic reports a call written to a connection the backend closed (seen when a
+        // backend goes down between two exports).
+        let message = "TonicTracesClient export failed with gRPC code: Unknown: transport error: \
+                       connection error: stream closed because of a broken pipe";
+        let cause = grpc_cause(message);
+        assert_eq!(cause, format!("connection lost ({message})"));
+        assert_eq!(
+            FailureCause::of(&format!("export to http://127.0.0.1:4317 failed: {cause}")),
+            FailureCause::ConnectionLost
+        );
+        // A refused connection and a status the backend sent keep their names.
+        let refused = "TonicTracesClient export failed with gRPC code: Unavailable: \
+                       tcp connect error: Connection refused (os error 111)";
+        assert!(grpc_cause(refused).starts_with("connection refused"));
+        let unknown = "TonicTracesClient export failed with gRPC code: Unknown: the backend failed";
+        assert!(grpc_cause(unknown).starts_with("gRPC status 2 UNKNOWN"));
+    }
 }
