@@ -5,12 +5,16 @@
 //! measured at 100 and at 1,000 chunks; the per-chunk cost is the difference divided by 900,
 //! which removes the per-call cost (span start and end, pricing) from the figure. The group
 //! `streaming_installed` records through a provider installed as `llmscope::init()` installs
-//! its own (the other recorded variants use a scoped provider).
+//! its own (the other recorded variants use a scoped provider). Each group also drains the
+//! hand-written floor, `otel_with_context`: a raw SDK span made current per poll by
+//! OpenTelemetry's own `WithContext`, recording nothing per chunk, under the same context.
 //!
 //! Run: `cargo bench --bench streaming`
 
 use std::hint::black_box;
 use std::time::Duration;
+
+use opentelemetry::trace::TracerProvider as _;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -48,6 +52,12 @@ fn streaming(c: &mut Criterion) {
                 BenchmarkId::new("llm_call_recorded_usage_false", count),
                 &input,
                 |b, input| b.iter(|| drain(streamed_without_usage(black_box(input)))),
+            );
+            let tracer = sampled.tracer("hand-written");
+            group.bench_with_input(
+                BenchmarkId::new("otel_with_context", count),
+                &input,
+                |b, input| b.iter(|| drain(with_otel_context(&tracer, black_box(input)))),
             );
         }
         // Unsampled inside a trace that is not sampled (parent-based): the wrapper is off.
@@ -92,6 +102,7 @@ fn streaming(c: &mut Criterion) {
     installed.warm_up_time(Duration::from_secs(1));
     let init_style = init_style_provider(&llmscope::Sampler::default_sampler()).deferred();
     llmscope::install(&init_style).expect("the first provider installed");
+    let tracer = init_style.provider().tracer("hand-written");
     for count in [100_usize, 1_000] {
         let input = chunks(count);
         installed.throughput(Throughput::Elements(count as u64));
@@ -99,6 +110,11 @@ fn streaming(c: &mut Criterion) {
             BenchmarkId::new("llm_call_recorded", count),
             &input,
             |b, input| b.iter(|| drain(streamed(black_box(input)))),
+        );
+        installed.bench_with_input(
+            BenchmarkId::new("otel_with_context", count),
+            &input,
+            |b, input| b.iter(|| drain(with_otel_context(&tracer, black_box(input)))),
         );
     }
     installed.finish();

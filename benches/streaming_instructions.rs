@@ -10,9 +10,13 @@
 //! The streams and calls are those of `benches/streaming.rs` (`benches/streaming_common`).
 //! Variants: `bare`, `no_provider`, `unsampled_root`, `recorded` (a scoped provider: the
 //! call's context carries the scope and the span), `recorded_global` (an installed provider:
-//! the context carries the span only), `recorded_usage_false`.
+//! the context carries the span only), `recorded_usage_false`, and the hand-written floor
+//! `otel_with_context` / `otel_with_context_global` (a raw SDK span made current per poll by
+//! OpenTelemetry's `WithContext`, nothing recorded per chunk; with the scope / span only).
 
 use std::hint::black_box;
+
+use opentelemetry::trace::TracerProvider as _;
 use std::time::{Duration, Instant};
 
 mod common;
@@ -20,10 +24,18 @@ use common::*;
 mod streaming_common;
 use streaming_common::*;
 
+/// The raw SDK tracer of the `otel_with_context` variants.
+static TRACER: std::sync::OnceLock<opentelemetry_sdk::trace::SdkTracer> =
+    std::sync::OnceLock::new();
+
 /// Drains one stream of `input` through `variant`.
 fn run(variant: &str, input: &[Chunk]) -> usize {
     match variant {
         "bare" => drain(bare(black_box(input))),
+        "otel_with_context" | "otel_with_context_global" => drain(with_otel_context(
+            TRACER.get().expect("set in main"),
+            black_box(input),
+        )),
         "recorded_usage_false" => drain(streamed_without_usage(black_box(input))),
         _ => drain(streamed(black_box(input))),
     }
@@ -54,6 +66,8 @@ fn main() {
         "recorded",
         "recorded_global",
         "recorded_usage_false",
+        "otel_with_context",
+        "otel_with_context_global",
     ]
     .contains(&variant.as_str())
     {
@@ -67,7 +81,9 @@ fn main() {
     let off = llmscope::Sampler::always_off();
     let dropped = provider_sampled_by(&off);
     let _scope = match variant.as_str() {
-        "recorded" | "recorded_usage_false" => Some(llmscope::scoped(&sampled).attach()),
+        "recorded" | "recorded_usage_false" | "otel_with_context" => {
+            Some(llmscope::scoped(&sampled).attach())
+        }
         "unsampled_root" => Some(llmscope::scoped(&dropped).attach()),
         "recorded_global" => {
             llmscope::install(&sampled).expect("the first provider installed");
@@ -75,6 +91,7 @@ fn main() {
         }
         _ => None,
     };
+    TRACER.get_or_init(|| sampled.tracer("hand-written"));
     if mode == "time" {
         let small = chunks(100);
         let large = chunks(1_000);

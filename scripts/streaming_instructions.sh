@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --bench streaming_instructions >/dev/null 2>&1
 bin=$(ls -t target/release/deps/streaming_instructions-* | grep -v '\.d$' | head -1)
-variants="bare no_provider unsampled_root recorded recorded_global recorded_usage_false"
+variants="bare no_provider unsampled_root recorded recorded_global recorded_usage_false otel_with_context otel_with_context_global"
 count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 20 2>&1 |
     awk '/Collected/ {print $4}'

@@ -8,6 +8,9 @@ use std::pin::pin;
 use std::task::{Context as TaskContext, Poll};
 
 use futures::stream::{self, Stream};
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
+use opentelemetry::Context;
 
 /// One chunk, as `serde` gives it: id, model, one choice with a text delta.
 #[derive(Debug, llmscope::Usage)]
@@ -75,6 +78,17 @@ pub(crate) fn streamed(chunks: &[Chunk]) -> impl Stream<Item = &Chunk> {
 #[llmscope::llm_call(provider = "openai", model = "gpt-4o-mini", usage = false)]
 pub(crate) fn streamed_without_usage(chunks: &[Chunk]) -> impl Stream<Item = &Chunk> {
     stream::iter(chunks)
+}
+
+/// The hand-written floor: a span of the raw SDK made current while the bare stream is polled,
+/// with OpenTelemetry's own `WithContext` (what its docs suggest for a stream), and nothing
+/// recorded per chunk (no timing, no usage). The span ends when the stream is dropped.
+pub(crate) fn with_otel_context<'a>(
+    tracer: &opentelemetry_sdk::trace::SdkTracer,
+    chunks: &'a [Chunk],
+) -> impl Stream<Item = &'a Chunk> {
+    let cx = Context::current_with_span(tracer.start("chat gpt-4o-mini"));
+    stream::iter(chunks).with_context(cx)
 }
 
 /// Polls `stream` to its end without an executor.

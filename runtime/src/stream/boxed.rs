@@ -7,8 +7,14 @@ use std::pin::Pin;
 
 use futures::Stream;
 
-use super::wrapper::{ReadItem, RecordedStream, StreamStart};
+use super::record::StreamRecord;
+use super::wrapper::{RecordedStream, StreamStart};
 use crate::private::{Call, Site};
+
+/// How a boxed stream reads its items: a function pointer, not the closure's own type, so that
+/// a type that is not a boxed stream is reported once, at the user's return type (the stream
+/// is boxed, so its polls are dynamic calls already).
+pub type ReadFn<T> = fn(&T, &mut StreamRecord) -> bool;
 
 /// A boxed stream type that a recorded stream can be handed back as (**not public API**, may
 /// change in any release: the macros call it for `returns = stream`).
@@ -30,7 +36,7 @@ pub trait BoxedStream: Sized {
         site: &'static Site,
         function: &'static str,
         started: Option<StreamStart>,
-        read: ReadItem<Self::Item>,
+        read: ReadFn<Self::Item>,
         reads_usage: bool,
     ) -> Self;
 }
@@ -44,7 +50,7 @@ pub fn record_boxed<B: BoxedStream>(
     site: &'static Site,
     function: &'static str,
     started: Option<StreamStart>,
-    read: ReadItem<B::Item>,
+    read: ReadFn<B::Item>,
     reads_usage: bool,
 ) -> B {
     stream.record_boxed(call, site, function, started, read, reads_usage)
@@ -62,7 +68,7 @@ macro_rules! boxed_stream {
                 site: &'static Site,
                 function: &'static str,
                 started: Option<StreamStart>,
-                read: ReadItem<T>,
+                read: ReadFn<T>,
                 reads_usage: bool,
             ) -> Self {
                 Box::pin(RecordedStream::record(

@@ -25,7 +25,7 @@ mod wrapper;
 
 // What the macros call: not public API, may change in any release.
 #[doc(hidden)]
-pub use boxed::{record_boxed, BoxedStream};
+pub use boxed::{record_boxed, BoxedStream, ReadFn};
 #[doc(hidden)]
 pub use record::{read_chunk_usage, ChunkTiming, StreamRecord};
 #[doc(hidden)]
