@@ -114,6 +114,52 @@ impl std::fmt::Debug for Counts {
     }
 }
 
+/// A list of texts holding its first two in place: a reply's finish reasons (one per choice,
+/// nearly always one) are read without an allocation per call.
+#[derive(Clone, Default)]
+struct FewTexts<'a> {
+    /// The texts while there are at most two (`len` of them).
+    inline: [&'a str; 2],
+    len: u8,
+    /// All the texts once there are more than two (then `inline` is unused).
+    spill: Vec<&'a str>,
+}
+
+impl<'a> FewTexts<'a> {
+    fn push(&mut self, text: &'a str) {
+        if self.spill.is_empty() {
+            if let Some(slot) = self.inline.get_mut(usize::from(self.len)) {
+                *slot = text;
+                self.len += 1;
+                return;
+            }
+            self.spill.reserve(4);
+            self.spill.extend_from_slice(&self.inline);
+        }
+        self.spill.push(text);
+    }
+
+    fn as_slice(&self) -> &[&'a str] {
+        if self.spill.is_empty() {
+            &self.inline[..usize::from(self.len)]
+        } else {
+            &self.spill
+        }
+    }
+}
+
+impl PartialEq for FewTexts<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl std::fmt::Debug for FewTexts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
 /// Usage and response metadata collected from a returned value.
 ///
 /// Token counts follow OpenTelemetry GenAI semconv: [`input_tokens`](Self::input_tokens)
@@ -137,7 +183,7 @@ pub struct UsageData<'a> {
     output_excludes_reasoning: bool,
     response_model: Option<&'a str>,
     response_id: Option<&'a str>,
-    finish_reasons: Vec<&'a str>,
+    finish_reasons: FewTexts<'a>,
     completion: Vec<&'a str>,
     tool_calls: Vec<ToolCallFragment<'a>>,
     service_tier: Option<&'a str>,
@@ -286,7 +332,7 @@ impl<'a> UsageData<'a> {
     }
     /// The finish reasons, in the order they were recorded.
     pub fn finish_reasons(&self) -> &[&'a str] {
-        &self.finish_reasons
+        self.finish_reasons.as_slice()
     }
     /// The completion text parts (content: subject to the capture policy).
     pub fn completion(&self) -> &[&'a str] {
@@ -452,5 +498,41 @@ pub trait ErrorType {
     /// when `Some` (see `llmscope::errors`); `None` (the default) writes nothing.
     fn retryable(&self) -> Option<bool> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_reasons_keep_their_order_past_the_two_held_in_place() {
+        let reasons = ["stop", "length", "tool_calls", "content_filter", "stop"];
+        for count in 0..=reasons.len() {
+            let mut usage = UsageData::default();
+            for reason in &reasons[..count] {
+                usage.push_finish_reason(reason);
+            }
+            assert_eq!(usage.finish_reasons(), &reasons[..count], "{count} reasons");
+            assert_eq!(usage.is_empty(), count == 0);
+            let copy = usage.clone();
+            assert_eq!(copy, usage);
+            assert_eq!(
+                format!("{:?}", copy.finish_reasons),
+                format!("{:?}", &reasons[..count])
+            );
+        }
+    }
+
+    #[test]
+    fn finish_reasons_compare_by_content() {
+        let mut one = UsageData::default();
+        one.push_finish_reason("stop");
+        let mut other = UsageData::default();
+        other.push_finish_reason("length");
+        assert_ne!(one, other);
+        let mut same = UsageData::default();
+        same.push_finish_reason("stop");
+        assert_eq!(one, same);
     }
 }
