@@ -114,36 +114,39 @@ impl std::fmt::Debug for Counts {
     }
 }
 
-/// A list of texts holding its first two in place: a reply's finish reasons (one per choice,
-/// nearly always one) are read without an allocation per call.
+/// A list of texts holding its first in place: a reply's finish reasons (one per choice,
+/// nearly always one) are read without an allocation per call, and an empty list (a stream
+/// chunk's) is one more word to initialize than an empty `Vec`.
 #[derive(Clone, Default)]
 struct FewTexts<'a> {
-    /// The texts while there are at most two (`len` of them).
-    inline: [&'a str; 2],
-    len: u8,
-    /// All the texts once there are more than two (then `inline` is unused).
-    spill: Vec<&'a str>,
+    /// The text while there is only one.
+    first: Option<&'a str>,
+    /// All the texts once there are two or more (then `first` is `None`).
+    rest: Vec<&'a str>,
 }
 
 impl<'a> FewTexts<'a> {
     fn push(&mut self, text: &'a str) {
-        if self.spill.is_empty() {
-            if let Some(slot) = self.inline.get_mut(usize::from(self.len)) {
-                *slot = text;
-                self.len += 1;
-                return;
+        if self.rest.is_empty() {
+            match self.first.take() {
+                None => {
+                    self.first = Some(text);
+                    return;
+                }
+                Some(first) => {
+                    self.rest.reserve(4);
+                    self.rest.push(first);
+                }
             }
-            self.spill.reserve(4);
-            self.spill.extend_from_slice(&self.inline);
         }
-        self.spill.push(text);
+        self.rest.push(text);
     }
 
+    #[inline]
     fn as_slice(&self) -> &[&'a str] {
-        if self.spill.is_empty() {
-            &self.inline[..usize::from(self.len)]
-        } else {
-            &self.spill
+        match &self.first {
+            Some(first) => std::slice::from_ref(first),
+            None => &self.rest,
         }
     }
 }
@@ -506,7 +509,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finish_reasons_keep_their_order_past_the_two_held_in_place() {
+    fn finish_reasons_keep_their_order_past_the_one_held_in_place() {
         let reasons = ["stop", "length", "tool_calls", "content_filter", "stop"];
         for count in 0..=reasons.len() {
             let mut usage = UsageData::default();
