@@ -97,13 +97,13 @@ pub(super) fn exported(policy: &'static CapturePolicy, text: &str, redact: bool)
 }
 
 /// `text` redacted and bounded as [`capture::bound_redacted`] does it under `policy`: `None`
-/// when that leaves it unchanged, else the new text.
-pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Option<String> {
+/// when that leaves it unchanged, else the new text (a short one shared, as [`exported`]).
+pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Option<StringValue> {
     if text.len() > MAX_BYTES {
-        return changed(capture::bound_redacted(policy, text));
+        return changed(capture::bound_redacted(policy, text)).map(StringValue::from);
     }
     let out = exported(policy, text, true);
-    (out.as_str() != text).then(|| out.as_str().to_owned())
+    (out.as_str() != text).then_some(out)
 }
 
 fn changed(redacted: Cow<'_, str>) -> Option<String> {
@@ -144,6 +144,11 @@ mod tests {
         changed(capture::bound_redacted(policy, text))
     }
 
+    /// [`bound_redacted`]'s answer as text.
+    fn redacted(policy: &'static CapturePolicy, text: &str) -> Option<String> {
+        bound_redacted(policy, text).map(String::from)
+    }
+
     #[test]
     fn remembered_results_equal_redaction_for_repeated_secrets_and_clean_texts() {
         let policy = policy();
@@ -159,16 +164,16 @@ mod tests {
         for round in 0..3 {
             for text in texts {
                 assert_eq!(
-                    bound_redacted(policy, text),
+                    redacted(policy, text),
                     direct(policy, text),
                     "round {round}: {text:?}"
                 );
             }
         }
         // The secrets were redacted, on every round (a remembered result is the redacted one).
-        let key = bound_redacted(policy, texts[1]).expect("redacted");
+        let key = redacted(policy, texts[1]).expect("redacted");
         assert!(!key.contains("sk-proj-"), "{key}");
-        let mail = bound_redacted(policy, texts[2]).expect("redacted");
+        let mail = redacted(policy, texts[2]).expect("redacted");
         assert!(!mail.contains("alice@example.com"), "{mail}");
     }
 
@@ -188,7 +193,7 @@ mod tests {
             .collect();
         for _ in 0..2 {
             for text in &texts {
-                assert_eq!(bound_redacted(policy, text), direct(policy, text), "{text}");
+                assert_eq!(redacted(policy, text), direct(policy, text), "{text}");
             }
         }
     }
@@ -217,7 +222,7 @@ mod tests {
     fn long_texts_are_redacted_every_time_and_not_kept() {
         let policy = policy();
         let long = format!("{} alice@example.com", "x".repeat(MAX_BYTES));
-        assert_eq!(bound_redacted(policy, &long), direct(policy, &long));
+        assert_eq!(redacted(policy, &long), direct(policy, &long));
         MEMO.with(|memo| {
             let memo = memo.borrow();
             assert!(memo
@@ -233,8 +238,8 @@ mod tests {
         let first = policy();
         let second = policy();
         let text = "mail bob@example.com";
-        assert_eq!(bound_redacted(first, text), direct(first, text));
-        assert_eq!(bound_redacted(second, text), direct(second, text));
+        assert_eq!(redacted(first, text), direct(first, text));
+        assert_eq!(redacted(second, text), direct(second, text));
         MEMO.with(|memo| {
             assert_eq!(
                 memo.borrow().policy,

@@ -508,13 +508,13 @@ pub(super) fn redact_value(policy: &'static CapturePolicy, value: &mut Value) {
     match value {
         Value::String(text) => {
             if let Some(clean) = super::memo::bound_redacted(policy, text.as_str()) {
-                *text = clean.into();
+                *text = clean;
             }
         }
         Value::Array(Array::String(items)) => {
             for item in items {
                 if let Some(clean) = super::memo::bound_redacted(policy, item.as_str()) {
-                    *item = clean.into();
+                    *item = clean;
                 }
             }
         }
