@@ -89,14 +89,15 @@ impl SpanExporter for MeasuringExporter {
 fn run_case(case: &str) {
     let threads: u64 = if case.ends_with(" x2") { 2 } else { 1 };
     let exporter = MeasuringExporter::default();
-    // The export queue's capacity: the default unless `BURST_QUEUE` names another.
-    let capacity = std::env::var("BURST_QUEUE")
+    // The export queue's capacity: the processor's default unless `BURST_QUEUE` names another.
+    let mut builder = BatchProcessor::builder(exporter.clone());
+    if let Some(capacity) = std::env::var("BURST_QUEUE")
         .ok()
         .and_then(|capacity| capacity.parse().ok())
-        .unwrap_or(32_768);
-    let processor = BatchProcessor::builder(exporter.clone())
-        .with_queue_capacity(capacity)
-        .build();
+    {
+        builder = builder.with_queue_capacity(capacity);
+    }
+    let processor = builder.build();
     let stats = processor.stats();
     let sampler = llmscope::Sampler::default_sampler();
     let provider = sampler
