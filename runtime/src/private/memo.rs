@@ -16,12 +16,21 @@
 //!   its hash);
 //! - bounded: [`SLOTS`] entries per thread, each a text of at most [`MAX_BYTES`] and its
 //!   exported form (at most ~16 KB a thread, allocated on the first use); longer texts are
-//!   handled each time and never kept;
-//! - what is kept is the unredacted text, only to compare with; it never leaves the thread.
+//!   handled each time and never remembered;
+//! - what is kept is the unredacted text, only to compare with; it never leaves the thread;
+//! - an exported form that keeps coming back ([`HOT`] hits of one entry) is copied once into
+//!   memory that is never freed, and spans then hold a `&'static str` to it: no reference count
+//!   for the processing thread to raise and the export thread to lower on every span (on a
+//!   shared cache line, for a value every span repeats), nothing to free. Bounded for the whole
+//!   process: at most [`INTERN_BUDGET`] bytes are ever set aside this way (each text counted
+//!   with its entry in the list that keeps it reachable); past it the shared allocation
+//!   serves. Only exported forms (redacted, or values that are not redacted) are kept so.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use opentelemetry::StringValue;
 
@@ -33,12 +42,79 @@ const SLOTS: usize = 64;
 /// The longest text remembered, in bytes: identifiers and hashes, not content.
 const MAX_BYTES: usize = 128;
 
+/// Hits of one entry after which its exported form is kept for the life of the process.
+const HOT: u8 = 8;
+
+/// The most bytes of exported forms kept for the life of the process, over every thread and
+/// policy: identifiers that repeat (models, features, finish reasons, tenants), not every
+/// hash the application ever records.
+pub(crate) const INTERN_BUDGET: usize = 64 * 1024;
+
+/// Bytes kept for the life of the process so far (never more than [`INTERN_BUDGET`]).
+static INTERNED: AtomicUsize = AtomicUsize::new(0);
+
 struct Entry {
     text: Box<str>,
     /// Made for [`exported`] with `redact` set (else a plain copy).
     redacted: bool,
-    /// What spans get: the redacted text, or the text itself.
+    /// Hits so far, up to [`HOT`] (then the exported form is kept, or the budget is spent).
+    hits: u8,
+    /// What spans get: the redacted text, or the text itself, in an allocation of this
+    /// thread's that they share…
     out: Arc<str>,
+    /// …or kept for the life of the process, once it is (see [`INTERN_BUDGET`]).
+    kept: Option<&'static str>,
+}
+
+impl Entry {
+    /// The exported form for one more span, and whether it is kept for good (from the
+    /// [`HOT`]th hit on, when the budget allows).
+    #[inline]
+    fn hit(&mut self) -> (StringValue, bool) {
+        if let Some(kept) = self.kept {
+            return (StringValue::from(kept), true);
+        }
+        self.hits += 1;
+        if self.hits >= HOT {
+            self.hits = 0;
+            self.kept = keep(&self.out);
+            if let Some(kept) = self.kept {
+                return (StringValue::from(kept), true);
+            }
+        }
+        (StringValue::from(Arc::clone(&self.out)), false)
+    }
+}
+
+/// `text` copied into memory never freed, if the process's budget has room for it.
+#[cold]
+#[inline(never)]
+fn keep(text: &str) -> Option<&'static str> {
+    let mut kept = KEPT.lock().unwrap_or_else(|poison| poison.into_inner());
+    let kept = kept.get_or_insert_with(HashSet::new);
+    // A text kept already (by another thread, or before its entry here was replaced) is the
+    // same copy.
+    if let Some(&text) = kept.get(text) {
+        return Some(text);
+    }
+    let text = keep_within(&INTERNED, INTERN_BUDGET, text)?;
+    kept.insert(text);
+    Some(text)
+}
+
+/// Every text kept for the life of the process: found again rather than copied twice, and
+/// reachable, so that leak checkers (valgrind, LeakSanitizer) do not report it.
+static KEPT: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+
+/// `text` copied into memory never freed, if `kept` (bytes so far) plus what it takes (its
+/// length and about its entry in [`KEPT`]) stays within `budget`.
+fn keep_within(kept: &AtomicUsize, budget: usize, text: &str) -> Option<&'static str> {
+    kept.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |so_far| {
+        let total = so_far.checked_add(text.len() + std::mem::size_of::<&str>())?;
+        (total <= budget).then_some(total)
+    })
+    .ok()?;
+    Some(Box::leak(Box::<str>::from(text)))
 }
 
 #[derive(Default)]
@@ -56,7 +132,14 @@ thread_local! {
 /// `text` as a span of this thread's exports it: redacted and bounded as
 /// [`capture::bound_redacted`] does it under `policy` when `redact` is set, else copied. A short
 /// text seen before is the same shared allocation.
+#[inline]
 pub(super) fn exported(policy: &'static CapturePolicy, text: &str, redact: bool) -> StringValue {
+    exported_form(policy, text, redact).0
+}
+
+/// [`exported`], and whether the form is kept for the life of the process.
+#[inline]
+fn exported_form(policy: &'static CapturePolicy, text: &str, redact: bool) -> (StringValue, bool) {
     let make = |text: &str| -> Arc<str> {
         if redact {
             match capture::bound_redacted(policy, text) {
@@ -68,7 +151,7 @@ pub(super) fn exported(policy: &'static CapturePolicy, text: &str, redact: bool)
         }
     };
     if text.len() > MAX_BYTES {
-        return StringValue::from(make(text));
+        return (StringValue::from(make(text)), false);
     }
     let slot = slot_of(text, redact);
     MEMO.try_with(|memo| {
@@ -79,31 +162,35 @@ pub(super) fn exported(policy: &'static CapturePolicy, text: &str, redact: bool)
             memo.slots.clear();
             memo.slots.resize_with(SLOTS, || None);
         }
-        if let Some(entry) = &memo.slots[slot] {
+        if let Some(entry) = &mut memo.slots[slot] {
             if entry.redacted == redact && *entry.text == *text {
-                return StringValue::from(Arc::clone(&entry.out));
+                return entry.hit();
             }
         }
         let out = make(text);
         memo.slots[slot] = Some(Entry {
             text: text.into(),
             redacted: redact,
+            hits: 0,
             out: Arc::clone(&out),
+            kept: None,
         });
-        StringValue::from(out)
+        (StringValue::from(out), false)
     })
     // The thread is exiting: no remembering.
-    .unwrap_or_else(|_| StringValue::from(make(text)))
+    .unwrap_or_else(|_| (StringValue::from(make(text)), false))
 }
 
 /// `text` redacted and bounded as [`capture::bound_redacted`] does it under `policy`: `None`
-/// when that leaves it unchanged, else the new text (a short one shared, as [`exported`]).
+/// when that leaves it unchanged (the caller's own text serves), else the new text (a short one
+/// shared, as [`exported`]); also the text itself when it is kept for the life of the process
+/// (then the span holds no allocation of the caller's).
 pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Option<StringValue> {
     if text.len() > MAX_BYTES {
         return changed(capture::bound_redacted(policy, text)).map(StringValue::from);
     }
-    let out = exported(policy, text, true);
-    (out.as_str() != text).then_some(out)
+    let (out, kept) = exported_form(policy, text, true);
+    (kept || out.as_str() != text).then_some(out)
 }
 
 fn changed(redacted: Cow<'_, str>) -> Option<String> {
@@ -144,9 +231,12 @@ mod tests {
         changed(capture::bound_redacted(policy, text))
     }
 
-    /// [`bound_redacted`]'s answer as text.
+    /// [`bound_redacted`]'s answer as text, when it differs from `text` (a kept text that
+    /// redaction left unchanged is handed back as well).
     fn redacted(policy: &'static CapturePolicy, text: &str) -> Option<String> {
-        bound_redacted(policy, text).map(String::from)
+        bound_redacted(policy, text)
+            .map(String::from)
+            .filter(|out| out != text)
     }
 
     #[test]
@@ -216,6 +306,67 @@ mod tests {
             model.as_str().as_ptr(),
             exported(policy, "gpt-4o", false).as_str().as_ptr()
         );
+    }
+
+    /// Whether the entry for `text` (`redact` use) holds its exported form for good.
+    fn kept(text: &str, redact: bool) -> bool {
+        MEMO.with(|memo| {
+            memo.borrow().slots[slot_of(text, redact)]
+                .as_ref()
+                .is_some_and(|entry| *entry.text == *text && entry.kept.is_some())
+        })
+    }
+
+    #[test]
+    fn a_text_that_keeps_coming_back_is_kept_for_good_and_still_redacted() {
+        let policy = policy();
+        let text = "tenant dave@example.com";
+        let expected = direct(policy, text).expect("redacted");
+        let mut seen = Vec::new();
+        for call in 0..=usize::from(HOT) + 3 {
+            let out = exported(policy, text, true);
+            assert_eq!(out.as_str(), expected, "call {call}");
+            assert_eq!(kept(text, true), call >= usize::from(HOT), "call {call}");
+            seen.push(out);
+        }
+        // From the HOT-th hit on, every span holds the one kept copy.
+        let kept_at = seen[usize::from(HOT)].as_str().as_ptr();
+        assert!(seen[usize::from(HOT)..]
+            .iter()
+            .all(|out| out.as_str().as_ptr() == kept_at));
+        assert!(INTERNED.load(Ordering::Relaxed) >= expected.len());
+        // A copy (a value that is not redacted) is kept apart, as itself.
+        for _ in 0..=HOT {
+            assert_eq!(exported(policy, text, false).as_str(), text);
+        }
+        assert!(kept(text, false));
+        assert_eq!(exported(policy, text, true).as_str(), expected);
+        // A clean text the caller redacts on its own thread: its own copy serves until the
+        // text is kept, then the kept one does (the span holds none of the caller's memory).
+        let clean = "summarise_thread";
+        for call in 0..=usize::from(HOT) + 1 {
+            let out = bound_redacted(policy, clean);
+            assert_eq!(out.is_some(), call >= usize::from(HOT), "call {call}");
+            assert!(out.is_none_or(|out| out.as_str() == clean));
+        }
+    }
+
+    #[test]
+    fn what_is_kept_for_good_stays_within_the_budget() {
+        let entry = std::mem::size_of::<&str>();
+        let budget = 6 + 4 + 2 * entry;
+        let kept = AtomicUsize::new(0);
+        assert_eq!(keep_within(&kept, budget, "gpt-4o"), Some("gpt-4o"));
+        assert_eq!(keep_within(&kept, budget, "stop"), Some("stop"));
+        // The budget is spent: nothing more, however short (an empty text takes its entry).
+        assert_eq!(keep_within(&kept, budget, ""), None);
+        assert_eq!(kept.load(Ordering::Relaxed), budget);
+        let near = AtomicUsize::new(usize::MAX - 1);
+        assert_eq!(keep_within(&near, usize::MAX, "ab"), None, "no overflow");
+        // A text kept once is found again, not copied twice.
+        let once = keep("finish reason: length").expect("room");
+        let again = keep(&String::from("finish reason: length")).expect("found");
+        assert_eq!(once.as_ptr(), again.as_ptr());
     }
 
     #[test]
