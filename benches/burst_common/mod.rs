@@ -10,7 +10,7 @@
 //! in BENCHMARKS.md, "Memory of real spans").
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -106,15 +106,35 @@ fn run_case(case: &str) {
     let req = request();
     let rss_before = peak_rss_kib();
     let start = Instant::now();
+    // The export queue's backlog, sampled every millisecond while the calls are made: spans
+    // queued and not yet handed back by the exporter.
+    let producing = AtomicBool::new(true);
+    let mut backlog = 0;
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let _scope = llmscope::scoped(&provider).attach();
-                for _ in 0..CALLS / threads {
-                    black_box(annotated(black_box(&req)));
-                }
-            });
+        let watcher = scope.spawn(|| {
+            let mut most = 0;
+            while producing.load(Ordering::Relaxed) {
+                let done = stats.exported() + stats.failed() + stats.abandoned();
+                most = most.max(stats.queued().saturating_sub(done));
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            most
+        });
+        let producers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let _scope = llmscope::scoped(&provider).attach();
+                    for _ in 0..CALLS / threads {
+                        black_box(annotated(black_box(&req)));
+                    }
+                })
+            })
+            .collect();
+        for producer in producers {
+            producer.join().expect("producer");
         }
+        producing.store(false, Ordering::Relaxed);
+        backlog = watcher.join().expect("watcher");
     });
     let offered = start.elapsed();
     llmscope::flush_processing();
@@ -123,7 +143,7 @@ fn run_case(case: &str) {
     let exported = exporter.spans.load(Ordering::Relaxed);
     let measured = exporter.measured.load(Ordering::Relaxed).max(1);
     println!(
-        "{case:<13} offered {:>9.0} calls/s  drained {:>9.0}/s  exported {exported:>7}  dropped {:>6} ({:>5.2}%)  peak RSS {:>5.1} MB (before {:.1} MB)  span {:>5} B",
+        "{case:<13} offered {:>9.0} calls/s  drained {:>9.0}/s  exported {exported:>7}  dropped {:>6} ({:>5.2}%)  peak RSS {:>5.1} MB (before {:.1} MB)  export backlog ≤ {backlog:>5}  span {:>5} B",
         CALLS as f64 / offered.as_secs_f64(),
         CALLS as f64 / drained.as_secs_f64(),
         stats.dropped(),
