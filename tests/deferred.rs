@@ -143,3 +143,61 @@ fn a_plain_provider_gets_its_spans_built_at_the_start() {
         Some(&Value::from("retrieved"))
     );
 }
+
+/// Values that come back call after call end up in copies llmscope keeps for the life of the
+/// process (after 8 hits); every span must still carry exactly its own name and values, across
+/// that change, for a model that repeats, a non-ASCII one and one too long to be kept.
+#[test]
+fn repeated_values_give_every_span_its_own_name_and_values() {
+    let sampler = Sampler::default_sampler();
+    let exporter = InMemorySpanExporter::default();
+    let provider = sampler
+        .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()))
+        .deferred();
+    let tracer = provider.tracer("app");
+    let long = format!("gpt-4o-{}", "x".repeat(200));
+    let models = ["gpt-4o", "modèle-ü-模型", long.as_str()];
+    let mut expected = Vec::new();
+    {
+        let _scope = llmscope::scoped(&provider).attach();
+        for call in 0..60 {
+            let model = models[call % models.len()];
+            let feature = if call % 2 == 0 {
+                "summarise"
+            } else {
+                "classify"
+            };
+            chat(model, feature, &tracer);
+            expected.push((format!("chat {model}"), model, feature));
+        }
+    }
+    llmscope::flush_processing();
+    let spans: Vec<SpanData> = exporter
+        .get_finished_spans()
+        .unwrap()
+        .into_iter()
+        .filter(|span| span.name.starts_with("chat "))
+        .collect();
+    assert_eq!(spans.len(), expected.len());
+    let mut seen: Vec<(String, String, String)> = spans
+        .iter()
+        .map(|span| {
+            let text = |key| match attribute(span, key) {
+                Some(Value::String(text)) => text.as_str().to_owned(),
+                other => panic!("{key}: {other:?}"),
+            };
+            (
+                span.name.to_string(),
+                text("gen_ai.request.model"),
+                text("llmscope.feature"),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String, String)> = expected
+        .into_iter()
+        .map(|(name, model, feature)| (name, model.to_owned(), feature.to_owned()))
+        .collect();
+    seen.sort();
+    expected.sort();
+    assert_eq!(seen, expected);
+}

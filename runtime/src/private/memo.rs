@@ -70,19 +70,19 @@ impl Entry {
     /// The exported form for one more span, and whether it is kept for good (from the
     /// [`HOT`]th hit on, when the budget allows).
     #[inline]
-    fn hit(&mut self) -> (StringValue, bool) {
+    fn hit(&mut self) -> (StringValue, Option<&'static str>) {
         if let Some(kept) = self.kept {
-            return (StringValue::from(kept), true);
+            return (StringValue::from(kept), Some(kept));
         }
         self.hits += 1;
         if self.hits >= HOT {
             self.hits = 0;
             self.kept = keep(&self.out);
             if let Some(kept) = self.kept {
-                return (StringValue::from(kept), true);
+                return (StringValue::from(kept), Some(kept));
             }
         }
-        (StringValue::from(Arc::clone(&self.out)), false)
+        (StringValue::from(Arc::clone(&self.out)), None)
     }
 }
 
@@ -137,9 +137,13 @@ pub(super) fn exported(policy: &'static CapturePolicy, text: &str, redact: bool)
     exported_form(policy, text, redact).0
 }
 
-/// [`exported`], and whether the form is kept for the life of the process.
+/// [`exported`], and the form kept for the life of the process, once it is.
 #[inline]
-fn exported_form(policy: &'static CapturePolicy, text: &str, redact: bool) -> (StringValue, bool) {
+fn exported_form(
+    policy: &'static CapturePolicy,
+    text: &str,
+    redact: bool,
+) -> (StringValue, Option<&'static str>) {
     let make = |text: &str| -> Arc<str> {
         if redact {
             match capture::bound_redacted(policy, text) {
@@ -151,7 +155,7 @@ fn exported_form(policy: &'static CapturePolicy, text: &str, redact: bool) -> (S
         }
     };
     if text.len() > MAX_BYTES {
-        return (StringValue::from(make(text)), false);
+        return (StringValue::from(make(text)), None);
     }
     let slot = slot_of(text, redact);
     MEMO.try_with(|memo| {
@@ -175,10 +179,10 @@ fn exported_form(policy: &'static CapturePolicy, text: &str, redact: bool) -> (S
             out: Arc::clone(&out),
             kept: None,
         });
-        (StringValue::from(out), false)
+        (StringValue::from(out), None)
     })
     // The thread is exiting: no remembering.
-    .unwrap_or_else(|_| (StringValue::from(make(text)), false))
+    .unwrap_or_else(|_| (StringValue::from(make(text)), None))
 }
 
 /// `text` redacted and bounded as [`capture::bound_redacted`] does it under `policy`: `None`
@@ -190,7 +194,29 @@ pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Opti
         return changed(capture::bound_redacted(policy, text)).map(StringValue::from);
     }
     let (out, kept) = exported_form(policy, text, true);
-    (kept || out.as_str() != text).then_some(out)
+    (kept.is_some() || out.as_str() != text).then_some(out)
+}
+
+/// The name `{operation} {model}` of a span: borrowed from the copy kept for the life of the
+/// process once the name keeps coming back (see [`HOT`]), else made anew.
+pub(super) fn span_name(
+    policy: &'static CapturePolicy,
+    operation: &'static str,
+    model: &str,
+) -> Cow<'static, str> {
+    let len = operation.len() + 1 + model.len();
+    let mut buffer = [0u8; MAX_BYTES];
+    let Some(name) = buffer.get_mut(..len) else {
+        return Cow::Owned(format!("{operation} {model}"));
+    };
+    name[..operation.len()].copy_from_slice(operation.as_bytes());
+    name[operation.len()] = b' ';
+    name[operation.len() + 1..].copy_from_slice(model.as_bytes());
+    let name = std::str::from_utf8(name).expect("two texts and a space");
+    match exported_form(policy, name, false) {
+        (_, Some(kept)) => Cow::Borrowed(kept),
+        (_, None) => Cow::Owned(name.to_owned()),
+    }
 }
 
 fn changed(redacted: Cow<'_, str>) -> Option<String> {
@@ -367,6 +393,29 @@ mod tests {
         let once = keep("finish reason: length").expect("room");
         let again = keep(&String::from("finish reason: length")).expect("found");
         assert_eq!(once.as_ptr(), again.as_ptr());
+    }
+
+    #[test]
+    fn a_span_name_that_keeps_coming_back_is_borrowed() {
+        let policy = policy();
+        for model in ["gpt-4o-2024-08-06", "modèle-ü-模型"] {
+            for call in 0..=usize::from(HOT) + 1 {
+                let name = span_name(policy, "chat", model);
+                assert_eq!(name, format!("chat {model}"), "call {call}");
+                assert_eq!(
+                    matches!(name, Cow::Borrowed(_)),
+                    call >= usize::from(HOT),
+                    "call {call}"
+                );
+            }
+        }
+        // Too long to remember: made each time.
+        let long = "m".repeat(MAX_BYTES);
+        for _ in 0..=HOT {
+            let name = span_name(policy, "chat", &long);
+            assert_eq!(name, format!("chat {long}"));
+            assert!(matches!(name, Cow::Owned(_)));
+        }
     }
 
     #[test]

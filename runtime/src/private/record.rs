@@ -364,14 +364,7 @@ impl Record {
             }
             None => {
                 let name = name.unwrap_or_else(|| match &self.model {
-                    Some(model) => {
-                        let mut name =
-                            String::with_capacity(self.operation.len() + 1 + model.as_str().len());
-                        name.push_str(self.operation);
-                        name.push(' ');
-                        name.push_str(model.as_str());
-                        Cow::Owned(name)
-                    }
+                    Some(model) => super::memo::span_name(policy, self.operation, model.as_str()),
                     None => Cow::Borrowed(self.operation),
                 });
                 let mut builder = tracer
