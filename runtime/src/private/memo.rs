@@ -48,7 +48,7 @@ const HOT: u8 = 8;
 /// The most bytes of exported forms kept for the life of the process, over every thread and
 /// policy: identifiers that repeat (models, features, finish reasons, tenants), not every
 /// hash the application ever records.
-pub(crate) const INTERN_BUDGET: usize = 64 * 1024;
+const INTERN_BUDGET: usize = 64 * 1024;
 
 /// Bytes kept for the life of the process so far (never more than [`INTERN_BUDGET`]).
 static INTERNED: AtomicUsize = AtomicUsize::new(0);
