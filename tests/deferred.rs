@@ -66,6 +66,15 @@ fn attribute<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
         .map(|kv| &kv.value)
 }
 
+/// A deferred provider (as `llmscope::init()` builds it) into an in-memory exporter.
+fn deferred_provider() -> (llmscope::SampledProvider, InMemorySpanExporter) {
+    let exporter = InMemorySpanExporter::default();
+    let provider = Sampler::default_sampler()
+        .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()))
+        .deferred();
+    (provider, exporter)
+}
+
 /// One request: a `tracing` span `handler` around the call, in `scope` (a context from
 /// a deferred provider).
 fn run(provider: &SdkTracerProvider, scope: &Context, model: &str) {
@@ -83,11 +92,7 @@ fn run(provider: &SdkTracerProvider, scope: &Context, model: &str) {
 
 #[test]
 fn deferred_spans_nest_both_ways_and_carry_what_the_body_set() {
-    let sampler = Sampler::default_sampler();
-    let exporter = InMemorySpanExporter::default();
-    let provider = sampler
-        .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()))
-        .deferred();
+    let (provider, exporter) = deferred_provider();
     run(&provider, &llmscope::scoped(&provider), "gpt-4o");
     let spans = exporter.get_finished_spans().unwrap();
     assert_eq!(spans.len(), 4, "{spans:#?}");
@@ -149,11 +154,7 @@ fn a_plain_provider_gets_its_spans_built_at_the_start() {
 /// that change, for a model that repeats, a non-ASCII one and one too long to be kept.
 #[test]
 fn repeated_values_give_every_span_its_own_name_and_values() {
-    let sampler = Sampler::default_sampler();
-    let exporter = InMemorySpanExporter::default();
-    let provider = sampler
-        .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()))
-        .deferred();
+    let (provider, exporter) = deferred_provider();
     let tracer = provider.tracer("app");
     let long = format!("gpt-4o-{}", "x".repeat(200));
     let models = ["gpt-4o", "modèle-ü-模型", long.as_str()];
@@ -168,7 +169,11 @@ fn repeated_values_give_every_span_its_own_name_and_values() {
                 "classify"
             };
             chat(model, feature, &tracer);
-            expected.push((format!("chat {model}"), model, feature));
+            expected.push((
+                format!("chat {model}"),
+                model.to_owned(),
+                feature.to_owned(),
+            ));
         }
     }
     llmscope::flush_processing();
@@ -192,10 +197,6 @@ fn repeated_values_give_every_span_its_own_name_and_values() {
                 text("llmscope.feature"),
             )
         })
-        .collect();
-    let mut expected: Vec<(String, String, String)> = expected
-        .into_iter()
-        .map(|(name, model, feature)| (name, model.to_owned(), feature.to_owned()))
         .collect();
     seen.sort();
     expected.sort();

@@ -29,7 +29,6 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use opentelemetry::StringValue;
@@ -50,14 +49,12 @@ const HOT: u8 = 8;
 /// hash the application ever records.
 const INTERN_BUDGET: usize = 64 * 1024;
 
-/// Bytes kept for the life of the process so far (never more than [`INTERN_BUDGET`]).
-static INTERNED: AtomicUsize = AtomicUsize::new(0);
-
 struct Entry {
     text: Box<str>,
     /// Made for [`exported`] with `redact` set (else a plain copy).
     redacted: bool,
-    /// Hits so far, up to [`HOT`] (then the exported form is kept, or the budget is spent).
+    /// Hits since the entry was made, or since the budget last had no room for it; at
+    /// [`HOT`] its exported form is kept (or the count starts again).
     hits: u8,
     /// What spans get: the redacted text, or the text itself, in an allocation of this
     /// thread's that they share…
@@ -90,31 +87,41 @@ impl Entry {
 #[cold]
 #[inline(never)]
 fn keep(text: &str) -> Option<&'static str> {
-    let mut kept = KEPT.lock().unwrap_or_else(|poison| poison.into_inner());
-    let kept = kept.get_or_insert_with(HashSet::new);
-    // A text kept already (by another thread, or before its entry here was replaced) is the
-    // same copy.
-    if let Some(&text) = kept.get(text) {
-        return Some(text);
-    }
-    let text = keep_within(&INTERNED, INTERN_BUDGET, text)?;
-    kept.insert(text);
-    Some(text)
+    KEPT.lock()
+        .unwrap_or_else(|poison| poison.into_inner())
+        .keep(text, INTERN_BUDGET)
 }
 
-/// Every text kept for the life of the process: found again rather than copied twice, and
-/// reachable, so that leak checkers (valgrind, LeakSanitizer) do not report it.
-static KEPT: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+/// Every text kept for the life of the process.
+static KEPT: Mutex<Kept> = Mutex::new(Kept {
+    texts: None,
+    bytes: 0,
+});
 
-/// `text` copied into memory never freed, if `kept` (bytes so far) plus what it takes (its
-/// length and about its entry in [`KEPT`]) stays within `budget`.
-fn keep_within(kept: &AtomicUsize, budget: usize, text: &str) -> Option<&'static str> {
-    kept.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |so_far| {
-        let total = so_far.checked_add(text.len() + std::mem::size_of::<&str>())?;
-        (total <= budget).then_some(total)
-    })
-    .ok()?;
-    Some(Box::leak(Box::<str>::from(text)))
+/// Texts kept for the life of the process: found again rather than copied twice, and
+/// reachable, so that leak checkers (valgrind, LeakSanitizer) do not report them.
+struct Kept {
+    texts: Option<HashSet<&'static str>>,
+    /// What they take: each text's length and about its entry in `texts`.
+    bytes: usize,
+}
+
+impl Kept {
+    /// `text`: the copy kept already, else a new one if it fits within `budget` bytes.
+    fn keep(&mut self, text: &str, budget: usize) -> Option<&'static str> {
+        let texts = self.texts.get_or_insert_with(HashSet::new);
+        if let Some(&kept) = texts.get(text) {
+            return Some(kept);
+        }
+        let bytes = self
+            .bytes
+            .checked_add(text.len() + std::mem::size_of::<&str>())
+            .filter(|&bytes| bytes <= budget)?;
+        let kept: &'static str = Box::leak(Box::from(text));
+        texts.insert(kept);
+        self.bytes = bytes;
+        Some(kept)
+    }
 }
 
 #[derive(Default)]
@@ -360,7 +367,12 @@ mod tests {
         assert!(seen[usize::from(HOT)..]
             .iter()
             .all(|out| out.as_str().as_ptr() == kept_at));
-        assert!(INTERNED.load(Ordering::Relaxed) >= expected.len());
+        let kept_texts = KEPT.lock().unwrap();
+        assert!(kept_texts
+            .texts
+            .as_ref()
+            .is_some_and(|texts| texts.contains(expected.as_str())));
+        drop(kept_texts);
         // A copy (a value that is not redacted) is kept apart, as itself.
         for _ in 0..=HOT {
             assert_eq!(exported(policy, text, false).as_str(), text);
@@ -381,18 +393,24 @@ mod tests {
     fn what_is_kept_for_good_stays_within_the_budget() {
         let entry = std::mem::size_of::<&str>();
         let budget = 6 + 4 + 2 * entry;
-        let kept = AtomicUsize::new(0);
-        assert_eq!(keep_within(&kept, budget, "gpt-4o"), Some("gpt-4o"));
-        assert_eq!(keep_within(&kept, budget, "stop"), Some("stop"));
+        let mut kept = Kept {
+            texts: None,
+            bytes: 0,
+        };
+        let model = kept.keep("gpt-4o", budget).expect("room");
+        assert_eq!(model, "gpt-4o");
+        assert_eq!(kept.keep("stop", budget), Some("stop"));
+        // A text kept once is found again, not copied twice (and takes no more room).
+        let again = kept.keep(&String::from("gpt-4o"), budget).expect("found");
+        assert_eq!(again.as_ptr(), model.as_ptr());
         // The budget is spent: nothing more, however short (an empty text takes its entry).
-        assert_eq!(keep_within(&kept, budget, ""), None);
-        assert_eq!(kept.load(Ordering::Relaxed), budget);
-        let near = AtomicUsize::new(usize::MAX - 1);
-        assert_eq!(keep_within(&near, usize::MAX, "ab"), None, "no overflow");
-        // A text kept once is found again, not copied twice.
-        let once = keep("finish reason: length").expect("room");
-        let again = keep(&String::from("finish reason: length")).expect("found");
-        assert_eq!(once.as_ptr(), again.as_ptr());
+        assert_eq!(kept.keep("", budget), None);
+        assert_eq!(kept.bytes, budget);
+        let mut near = Kept {
+            texts: None,
+            bytes: usize::MAX - 1,
+        };
+        assert_eq!(near.keep("ab", usize::MAX), None, "no overflow");
     }
 
     #[test]
