@@ -502,6 +502,7 @@ impl Call {
 #[inline]
 fn finish(record: Box<Record>, end: SystemTime) {
     if record.deferred() {
+        super::memo::defers();
         super::processing::submit(record, end);
     } else {
         super::recycle::keep(record.finish(end, false));
@@ -518,10 +519,11 @@ fn arc_bit(index: usize) -> u64 {
     }
 }
 
-/// A string shared by its attribute and the pricing: one allocation.
+/// A string shared by its attribute and the pricing: one allocation, or none when the process
+/// keeps the text already ([`super::memo::recorded`]).
 #[inline]
 fn shared_text(text: &str) -> StringValue {
-    StringValue::from(std::sync::Arc::<str>::from(text))
+    super::memo::recorded(text)
 }
 
 /// A finish reason (semconv's value when `normalize`, else the provider's word): the values

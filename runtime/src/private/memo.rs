@@ -27,7 +27,7 @@
 //!   serves. Only exported forms (redacted, or values that are not redacted) are kept so.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -233,9 +233,19 @@ fn changed(redacted: Cow<'_, str>) -> Option<String> {
     }
 }
 
-/// The slot of `text` for a use (`redact`): the top bits of a multiplicative hash of its
-/// 8-byte words, its length and the use.
+/// The slot of `text` for a use (`redact`).
 fn slot_of(text: &str, redact: bool) -> usize {
+    slot_in(hash_of(text, redact))
+}
+
+/// The slot of a text whose hash is `hash`: its top bits.
+#[inline]
+fn slot_in(hash: u64) -> usize {
+    (hash >> (64 - SLOTS.trailing_zeros())) as usize
+}
+
+/// A multiplicative hash of `text`'s 8-byte words, its length and the use (`redact`).
+fn hash_of(text: &str, redact: bool) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let bytes = text.as_bytes();
     let mut hash = ((bytes.len() as u64) << 1 | u64::from(redact)).wrapping_mul(K);
@@ -244,10 +254,124 @@ fn slot_of(text: &str, redact: bool) -> usize {
         let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
         hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);
     }
-    let mut tail = [0u8; 8];
-    tail[..words.remainder().len()].copy_from_slice(words.remainder());
-    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    (hash >> (64 - SLOTS.trailing_zeros())) as usize
+    // The tail: the last 8 bytes read again (overlapping the last word) when there are 8,
+    // else byte by byte; no call to copy a slice of unknown length.
+    let tail = match bytes.len() {
+        0 => 0,
+        len if len >= 8 => u64::from_le_bytes(bytes[len - 8..].try_into().expect("8 bytes")),
+        _ => words
+            .remainder()
+            .iter()
+            .fold(0, |tail, &byte| tail << 8 | u64::from(byte)),
+    };
+    (hash.rotate_left(5) ^ tail).wrapping_mul(K)
+}
+
+/// What the calling thread knows of a text it recorded lately: whether it is kept for the life
+/// of the process, and when to look again if not.
+#[derive(Clone, Copy)]
+struct Seen {
+    /// [`hash_of`] the text (for a copy, `redact` unset).
+    hash: u64,
+    /// Times it came back since it was last looked for in [`KEPT`].
+    misses: u16,
+    /// Times it must come back before the next look: [`HOT`], doubled after each look that
+    /// finds nothing, up to [`MAX_WAIT`].
+    wait: u16,
+    /// The kept copy, once found.
+    kept: Option<&'static str>,
+}
+
+const UNSEEN: Seen = Seen {
+    hash: 0,
+    misses: 0,
+    wait: HOT as u16,
+    kept: None,
+};
+
+/// The most a text that is never kept makes its thread wait between two looks: one lock of
+/// [`KEPT`] in this many of its calls.
+const MAX_WAIT: u16 = 4096;
+
+thread_local! {
+    /// The calling threads' side of the kept texts: plain values (no destructor, no lazy
+    /// initialisation), one per slot.
+    static SEEN: [Cell<Seen>; SLOTS] = const { [const { Cell::new(UNSEEN) }; SLOTS] };
+    /// Whether this thread made a call processed on llmscope's processing thread: only such a
+    /// thread looks for its texts among the kept ones. A thread that processes its own calls
+    /// gets the kept forms from [`MEMO`] when it redacts, and would only pay for the look.
+    static DEFERS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Notes that this thread made a call processed on llmscope's processing thread.
+#[inline]
+pub(super) fn defers() {
+    let _ = DEFERS.try_with(|defers| defers.set(true));
+}
+
+/// A text the application records at run time (an attribute value, the response's model or
+/// id) as the record holds it: the copy kept for the life of the process when there is one —
+/// nothing allocated, no reference count —, else a new shared allocation. Texts are only
+/// looked for, never kept, here: what is kept are exported forms ([`HOT`]), so a text found
+/// is byte for byte the application's own (a secret is kept only in its redacted form, which
+/// differs from it, and is never found for it). Only on a thread whose calls are deferred
+/// ([`defers`]).
+#[inline]
+pub(super) fn recorded(text: &str) -> StringValue {
+    if text.len() <= MAX_BYTES && DEFERS.try_with(Cell::get).unwrap_or(false) {
+        if let Some(kept) = find_kept(text) {
+            return StringValue::from(kept);
+        }
+    }
+    StringValue::from(Arc::<str>::from(text))
+}
+
+/// The copy of `text` (at most [`MAX_BYTES`]) kept for the life of the process, when this
+/// thread has found it; looked for in [`KEPT`] (a lock) only when the text came back
+/// [`Seen::wait`] times since.
+fn find_kept(text: &str) -> Option<&'static str> {
+    let hash = hash_of(text, false);
+    SEEN.try_with(|seen| {
+        let cell = &seen[slot_in(hash)];
+        let mut seen = cell.get();
+        if seen.hash != hash {
+            cell.set(Seen {
+                hash,
+                misses: 1,
+                ..UNSEEN
+            });
+            return None;
+        }
+        if let Some(kept) = seen.kept {
+            if kept == text {
+                return Some(kept);
+            }
+        }
+        seen.misses += 1;
+        if seen.misses >= seen.wait {
+            seen.misses = 0;
+            seen.kept = look_up(text);
+            if seen.kept.is_none() {
+                seen.wait = seen.wait.saturating_mul(2).min(MAX_WAIT);
+            }
+        }
+        cell.set(seen);
+        seen.kept.filter(|kept| *kept == text)
+    })
+    .ok()
+    .flatten()
+}
+
+/// The copy of `text` kept for the life of the process, if there is one.
+#[cold]
+#[inline(never)]
+fn look_up(text: &str) -> Option<&'static str> {
+    KEPT.lock()
+        .unwrap_or_else(|poison| poison.into_inner())
+        .texts
+        .as_ref()?
+        .get(text)
+        .copied()
 }
 
 #[cfg(test)]
@@ -387,6 +511,61 @@ mod tests {
             assert_eq!(out.is_some(), call >= usize::from(HOT), "call {call}");
             assert!(out.is_none_or(|out| out.as_str() == clean));
         }
+    }
+
+    #[test]
+    fn a_recorded_text_the_process_keeps_is_not_copied_and_a_secret_never_is_found() {
+        let policy = policy();
+        // Kept as exported: a model (a copy) and a secret (its redacted form).
+        let model = "gpt-4o-recorded";
+        let secret = "key sk-proj-ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210zyxw";
+        let mut kept_model = None;
+        let mut kept_secret = None;
+        for _ in 0..=HOT {
+            kept_model = Some(exported_form(policy, model, false).1);
+            kept_secret = Some(exported_form(policy, secret, true).1);
+        }
+        let kept_model = kept_model.flatten().expect("kept after HOT hits");
+        let kept_secret = kept_secret.flatten().expect("kept after HOT hits");
+        assert_ne!(kept_secret, secret, "only the redacted form is kept");
+        // A thread whose calls are processed where they are made does not look.
+        for _ in 0..=2 * HOT {
+            assert_ne!(recorded(model).as_str().as_ptr(), kept_model.as_ptr());
+        }
+        defers();
+        // The calling thread looks for a text once it came back HOT times: from then on the
+        // record holds the kept copy, byte for byte the application's text.
+        for call in 1..=usize::from(HOT) + 2 {
+            let out = recorded(model);
+            assert_eq!(out.as_str(), model, "call {call}");
+            let found = out.as_str().as_ptr() == kept_model.as_ptr();
+            assert_eq!(found, call >= usize::from(HOT), "call {call}");
+        }
+        // The secret is never found: the record holds its own copy of it (redacted later, when
+        // the call is processed), never the kept redacted text or the raw one in kept memory.
+        for call in 0..4 * usize::from(MAX_WAIT / 64) {
+            let out = recorded(secret);
+            assert_eq!(out.as_str(), secret, "call {call}");
+            assert_ne!(out.as_str().as_ptr(), kept_secret.as_ptr(), "call {call}");
+        }
+        assert!(!KEPT
+            .lock()
+            .unwrap()
+            .texts
+            .as_ref()
+            .is_some_and(|texts| texts.contains(secret)));
+        // Long texts, texts sharing a slot, texts never kept: each keeps its own value.
+        let long = "m".repeat(MAX_BYTES + 1);
+        let others: Vec<String> = (0..2 * SLOTS)
+            .map(|index| format!("model-{index}"))
+            .collect();
+        for _ in 0..=HOT {
+            assert_eq!(recorded(&long).as_str(), long);
+            for other in &others {
+                assert_eq!(recorded(other).as_str(), other.as_str());
+            }
+        }
+        assert_eq!(recorded(model).as_str(), model);
     }
 
     #[test]

@@ -88,13 +88,15 @@ impl<K, T: AttrValue<K>> AttrValue<K> for Option<T> {
 }
 
 // Strings are copied once into an `Arc<str>`: the span keeps one copy and llmscope can keep
-// the provider and model for pricing without another allocation.
+// the provider and model for pricing without another allocation. A short one the process
+// keeps already (a model, a feature that every call repeats) is not copied at all
+// (`memo::recorded`).
 impl AttrValue<kind::Str> for str {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
         // A huge string is never copied whole: only the window the byte limit can keep.
-        Some(Value::String(StringValue::from(
-            std::sync::Arc::<str>::from(capture::attribute_window(self)),
+        Some(Value::String(super::memo::recorded(
+            capture::attribute_window(self),
         )))
     }
 }
