@@ -6,6 +6,7 @@
 
 pub(crate) mod realistic;
 
+use std::borrow::Cow;
 use std::hint::black_box;
 
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
@@ -86,8 +87,10 @@ pub(crate) struct Request {
 
 #[derive(llmscope::Usage)]
 pub(crate) struct Reply {
+    /// A constant here; each reply's own in the realistic call ([`realistic`]), as a provider
+    /// sends it.
     #[usage(response_id)]
-    id: &'static str,
+    id: Cow<'static, str>,
     #[usage(response_model)]
     model: &'static str,
     #[usage(input_tokens)]
@@ -104,7 +107,7 @@ pub(crate) struct Reply {
 pub(crate) fn simulated_call(req: &Request) -> Reply {
     black_box(req);
     Reply {
-        id: "chatcmpl-123",
+        id: Cow::Borrowed("chatcmpl-123"),
         model: "gpt-4o-2024-08-06",
         input_tokens: 1117,
         output_tokens: 46,
@@ -218,7 +221,7 @@ pub(crate) fn with_tracing(req: &Request) -> Reply {
     span.record("gen_ai.usage.output_tokens", reply.output_tokens);
     span.record("gen_ai.usage.cache_read.input_tokens", reply.cached_tokens);
     span.record("gen_ai.response.model", reply.model);
-    span.record("gen_ai.response.id", reply.id);
+    span.record("gen_ai.response.id", &*reply.id);
     span.record("gen_ai.response.finish_reasons", reply.finish_reasons[0]);
     reply
 }
@@ -287,7 +290,7 @@ fn reply_usage(reply: &Reply) -> [KeyValue; 6] {
             i64::from(reply.cached_tokens),
         ),
         KeyValue::new("gen_ai.response.model", reply.model.to_owned()),
-        KeyValue::new("gen_ai.response.id", reply.id.to_owned()),
+        KeyValue::new("gen_ai.response.id", reply.id.to_string()),
         KeyValue::new(
             "gen_ai.response.finish_reasons",
             Value::Array(vec![StringValue::from(reply.finish_reasons[0].to_owned())].into()),
@@ -338,7 +341,7 @@ pub(crate) fn record_reply_and_cost(span: &tracing::Span, reply: &Reply) {
     span.record("gen_ai.usage.output_tokens", reply.output_tokens);
     span.record("gen_ai.usage.cache_read.input_tokens", reply.cached_tokens);
     span.record("gen_ai.response.model", reply.model);
-    span.record("gen_ai.response.id", reply.id);
+    span.record("gen_ai.response.id", &*reply.id);
     span.record("gen_ai.response.finish_reasons", reply.finish_reasons[0]);
     let tokens = TokenCounts {
         input_tokens: u64::from(reply.input_tokens),

@@ -4,7 +4,7 @@
 //! 15 attributes: operation, provider, request model, temperature, max tokens, server address,
 //! and three strings of the application's own (a prompt hash, a user hash, the feature), then
 //! six from the usage (input, output and cached tokens, response model and id, finish
-//! reasons) — plus the cost of the call, priced from the same registry, and the span made
+//! reasons; the id is each reply's own, as providers send it) — plus the cost of the call, priced from the same registry, and the span made
 //! current while the body runs.
 //!
 //! - `annotated`: `#[llm_call]`;
@@ -14,8 +14,10 @@
 //! - `floor`: a 15-field record pushed into a preallocated per-thread buffer (what recording
 //!   costs when nothing else is done).
 
-use std::cell::RefCell;
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
@@ -50,7 +52,30 @@ pub(crate) fn request() -> Request {
 #[inline(never)]
 fn body(req: &Request) -> Reply {
     black_box(req);
-    simulated_call(&super::request())
+    let mut reply = simulated_call(&super::request());
+    reply.id = Cow::Owned(response_id());
+    reply
+}
+
+/// A response id no other reply has, as a provider's (`chatcmpl-` and 16 hex digits: the
+/// thread's number, then its count of replies), in a `String` of its own as a client parsing
+/// the response makes it.
+fn response_id() -> String {
+    static THREADS: AtomicU64 = AtomicU64::new(0);
+    thread_local! {
+        static NEXT: Cell<u64> = Cell::new(THREADS.fetch_add(1, Ordering::Relaxed) << 48);
+    }
+    let n = NEXT.with(|next| {
+        let n = next.get();
+        next.set(n + 1);
+        n
+    });
+    let mut id = String::with_capacity(9 + 16);
+    id.push_str("chatcmpl-");
+    for shift in (0..16).rev() {
+        id.push(char::from(b"0123456789abcdef"[(n >> (shift * 4)) as usize & 15]));
+    }
+    id
 }
 
 /// (a) `#[llm_call]`: 9 attributes from the arguments + 6 from the usage, and the cost.
@@ -158,7 +183,7 @@ struct FloorRecord {
     prompt_hash: [u8; TEXT],
     user_hash: [u8; TEXT],
     response_model: &'static str,
-    response_id: &'static str,
+    response_id: [u8; TEXT],
     finish_reason: &'static str,
 }
 
@@ -197,7 +222,7 @@ pub(crate) fn floor(req: &Request) -> Reply {
         prompt_hash: text(&req.prompt_hash),
         user_hash: text(&req.user_hash),
         response_model: reply.model,
-        response_id: reply.id,
+        response_id: text(&reply.id),
         finish_reason: reply.finish_reasons[0],
     };
     FLOOR.with(|floor| {
