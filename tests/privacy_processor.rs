@@ -171,10 +171,11 @@ fn a_users_span_processor_never_sees_unredacted_values() {
         let prompt = plant("prompt");
         let note = plant("note");
         let feature = plant("feature");
-        // Ten times: from the second time on, the processing thread answers the short values
-        // from what redaction made of them the first time (it remembers per thread), and from
-        // the ninth on from the copy it keeps for the life of the process (a value that keeps
-        // coming back); it must hand the processor the same redacted text every time.
+        // Ten times: from the third time on, the processing thread answers the short values
+        // from what redaction made of them the second time (it remembers, per thread, a value
+        // seen twice), and the tenth from the copy it keeps for the life of the process (a
+        // value that keeps coming back); it must hand the processor the same redacted text
+        // every time.
         for _ in 0..10 {
             chat(&prompt, &note, &feature);
         }

@@ -73,7 +73,9 @@ fn response_id() -> String {
     let mut id = String::with_capacity(9 + 16);
     id.push_str("chatcmpl-");
     for shift in (0..16).rev() {
-        id.push(char::from(b"0123456789abcdef"[(n >> (shift * 4)) as usize & 15]));
+        id.push(char::from(
+            b"0123456789abcdef"[(n >> (shift * 4)) as usize & 15],
+        ));
     }
     id
 }

@@ -5,9 +5,10 @@
 //! prompt template's hash, a user's hash, a tenant. Redaction is a pure function of the policy
 //! and the text, and scanning a short string costs ~2,000 instructions (its digits and hex runs
 //! wake the numeric and entropy matchers); copying it into the thread's own memory costs an
-//! allocation, which the export thread then frees across threads. So each distinct value is
-//! scanned once while it stays here, and its exported form is one shared allocation of this
-//! thread's that every span holding it points to.
+//! allocation, which the export thread then frees across threads. So a value seen a second
+//! time gets an entry here, is not scanned again while it stays, and its exported form is one
+//! shared allocation of this thread's that every span holding it points to. A value seen once
+//! (a response id) gets no entry: it is handled as it comes and evicts nothing.
 //!
 //! Invariants:
 //! - the result is exactly [`capture::bound_redacted`]'s for the same policy and text (or the
@@ -124,16 +125,25 @@ impl Kept {
     }
 }
 
-#[derive(Default)]
 struct Memo {
     /// The address of the policy the entries were made under: policies here are `'static`,
     /// never freed, so an address names one policy for the life of the process.
     policy: usize,
     slots: Vec<Option<Entry>>,
+    /// Per slot, the hash of the last text seen there without getting an entry: a text gets
+    /// one the second time it is seen, so that a text seen once (a response id) neither costs
+    /// an entry nor evicts one that repeats.
+    once: [u64; SLOTS],
 }
 
 thread_local! {
-    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+    static MEMO: RefCell<Memo> = const {
+        RefCell::new(Memo {
+            policy: 0,
+            slots: Vec::new(),
+            once: [0; SLOTS],
+        })
+    };
 }
 
 /// `text` as a span of this thread's exports it: redacted and bounded as
@@ -164,7 +174,8 @@ fn exported_form(
     if text.len() > MAX_BYTES {
         return (StringValue::from(make(text)), None);
     }
-    let slot = slot_of(text, redact);
+    let hash = hash_of(text, redact);
+    let slot = slot_in(hash);
     MEMO.try_with(|memo| {
         let mut memo = memo.borrow_mut();
         let identity = policy as *const CapturePolicy as usize;
@@ -172,6 +183,7 @@ fn exported_form(
             memo.policy = identity;
             memo.slots.clear();
             memo.slots.resize_with(SLOTS, || None);
+            memo.once = [0; SLOTS];
         }
         if let Some(entry) = &mut memo.slots[slot] {
             if entry.redacted == redact && *entry.text == *text {
@@ -179,6 +191,12 @@ fn exported_form(
             }
         }
         let out = make(text);
+        if memo.once[slot] != hash {
+            // Seen once: remembered only if it comes back (a response id never does), and
+            // the entry in the slot stays.
+            memo.once[slot] = hash;
+            return (StringValue::from(out), None);
+        }
         memo.slots[slot] = Some(Entry {
             text: text.into(),
             redacted: redact,
@@ -234,6 +252,7 @@ fn changed(redacted: Cow<'_, str>) -> Option<String> {
 }
 
 /// The slot of `text` for a use (`redact`).
+#[cfg(test)]
 fn slot_of(text: &str, redact: bool) -> usize {
     slot_in(hash_of(text, redact))
 }
@@ -378,6 +397,10 @@ fn look_up(text: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    /// The call (counting from 0) from which a text that keeps coming back is kept for good:
+    /// its first sighting makes no entry, its second does, and [`HOT`] hits follow.
+    const KEPT_FROM: usize = HOT as usize + 1;
+
     fn policy() -> &'static CapturePolicy {
         Box::leak(Box::new(
             CapturePolicy::from_lookup(|_| None).expect("the default policy"),
@@ -449,8 +472,16 @@ mod tests {
     fn a_text_seen_again_is_the_same_allocation_and_a_copy_is_not_redacted() {
         let policy = policy();
         let text = "mail carol@example.com";
+        // Seen once: redacted, not remembered; seen again: remembered, and shared from then on.
+        let once = exported(policy, text, true);
         let first = exported(policy, text, true);
         let again = exported(policy, text, true);
+        assert_eq!(once.as_str(), first.as_str());
+        assert_ne!(
+            once.as_str().as_ptr(),
+            first.as_str().as_ptr(),
+            "not remembered"
+        );
         assert_eq!(first.as_str(), direct(policy, text).expect("redacted"));
         assert_eq!(first.as_str().as_ptr(), again.as_str().as_ptr(), "shared");
         // Asked for a copy (a value that is not redacted), the same text is itself, from an
@@ -458,10 +489,29 @@ mod tests {
         let copy = exported(policy, text, false);
         assert_eq!(copy.as_str(), text);
         assert_eq!(exported(policy, text, true).as_str(), first.as_str());
+        exported(policy, "gpt-4o", false);
         let model = exported(policy, "gpt-4o", false);
         assert_eq!(
             model.as_str().as_ptr(),
             exported(policy, "gpt-4o", false).as_str().as_ptr()
+        );
+    }
+
+    #[test]
+    fn texts_seen_once_evict_no_entry_that_repeats() {
+        let policy = policy();
+        let feature = "feature-that-repeats";
+        exported(policy, feature, false);
+        let remembered = exported(policy, feature, false);
+        // Response ids: each seen once, in every slot several times over.
+        for index in 0..4 * SLOTS {
+            let id = format!("chatcmpl-{index:016x}");
+            assert_eq!(exported(policy, &id, false).as_str(), id);
+        }
+        assert_eq!(
+            exported(policy, feature, false).as_str().as_ptr(),
+            remembered.as_str().as_ptr(),
+            "the entry stayed"
         );
     }
 
@@ -480,15 +530,15 @@ mod tests {
         let text = "tenant dave@example.com";
         let expected = direct(policy, text).expect("redacted");
         let mut seen = Vec::new();
-        for call in 0..=usize::from(HOT) + 3 {
+        for call in 0..=KEPT_FROM + 3 {
             let out = exported(policy, text, true);
             assert_eq!(out.as_str(), expected, "call {call}");
-            assert_eq!(kept(text, true), call >= usize::from(HOT), "call {call}");
+            assert_eq!(kept(text, true), call >= KEPT_FROM, "call {call}");
             seen.push(out);
         }
         // From the HOT-th hit on, every span holds the one kept copy.
-        let kept_at = seen[usize::from(HOT)].as_str().as_ptr();
-        assert!(seen[usize::from(HOT)..]
+        let kept_at = seen[KEPT_FROM].as_str().as_ptr();
+        assert!(seen[KEPT_FROM..]
             .iter()
             .all(|out| out.as_str().as_ptr() == kept_at));
         let kept_texts = KEPT.lock().unwrap();
@@ -498,7 +548,7 @@ mod tests {
             .is_some_and(|texts| texts.contains(expected.as_str())));
         drop(kept_texts);
         // A copy (a value that is not redacted) is kept apart, as itself.
-        for _ in 0..=HOT {
+        for _ in 0..=KEPT_FROM {
             assert_eq!(exported(policy, text, false).as_str(), text);
         }
         assert!(kept(text, false));
@@ -506,9 +556,9 @@ mod tests {
         // A clean text the caller redacts on its own thread: its own copy serves until the
         // text is kept, then the kept one does (the span holds none of the caller's memory).
         let clean = "summarise_thread";
-        for call in 0..=usize::from(HOT) + 1 {
+        for call in 0..=KEPT_FROM + 1 {
             let out = bound_redacted(policy, clean);
-            assert_eq!(out.is_some(), call >= usize::from(HOT), "call {call}");
+            assert_eq!(out.is_some(), call >= KEPT_FROM, "call {call}");
             assert!(out.is_none_or(|out| out.as_str() == clean));
         }
     }
@@ -521,7 +571,7 @@ mod tests {
         let secret = "key sk-proj-ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210zyxw";
         let mut kept_model = None;
         let mut kept_secret = None;
-        for _ in 0..=HOT {
+        for _ in 0..=KEPT_FROM {
             kept_model = Some(exported_form(policy, model, false).1);
             kept_secret = Some(exported_form(policy, secret, true).1);
         }
@@ -596,12 +646,12 @@ mod tests {
     fn a_span_name_that_keeps_coming_back_is_borrowed() {
         let policy = policy();
         for model in ["gpt-4o-2024-08-06", "modèle-ü-模型"] {
-            for call in 0..=usize::from(HOT) + 1 {
+            for call in 0..=KEPT_FROM + 1 {
                 let name = span_name(policy, "chat", model);
                 assert_eq!(name, format!("chat {model}"), "call {call}");
                 assert_eq!(
                     matches!(name, Cow::Borrowed(_)),
-                    call >= usize::from(HOT),
+                    call >= KEPT_FROM,
                     "call {call}"
                 );
             }
