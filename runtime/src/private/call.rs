@@ -306,7 +306,7 @@ impl Call {
         // One copy of each string, shared by the attribute and the pricing.
         let response_model = usage
             .response_model()
-            .map(|model| shared_text(&capture::bound_text(model)));
+            .map(|model| super::memo::recorded(&capture::bound_text(model)));
         if let Some(model) = &response_model {
             record.arcs |= arc_bit(attributes.len());
             attributes.push(KeyValue::new(
@@ -318,7 +318,7 @@ impl Call {
             record.arcs |= arc_bit(attributes.len());
             attributes.push(KeyValue::new(
                 keys::GEN_AI_RESPONSE_ID,
-                Value::String(shared_text(&capture::bound_text(id))),
+                Value::String(super::memo::recorded(&capture::bound_text(id))),
             ));
         }
         if !usage.finish_reasons().is_empty() {
@@ -517,13 +517,6 @@ fn arc_bit(index: usize) -> u64 {
     } else {
         0
     }
-}
-
-/// A string shared by its attribute and the pricing: one allocation, or none when the process
-/// keeps the text already ([`super::memo::recorded`]).
-#[inline]
-fn shared_text(text: &str) -> StringValue {
-    super::memo::recorded(text)
 }
 
 /// A finish reason (semconv's value when `normalize`, else the provider's word): the values

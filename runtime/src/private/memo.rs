@@ -88,9 +88,12 @@ impl Entry {
 #[cold]
 #[inline(never)]
 fn keep(text: &str) -> Option<&'static str> {
-    KEPT.lock()
-        .unwrap_or_else(|poison| poison.into_inner())
-        .keep(text, INTERN_BUDGET)
+    kept_texts().keep(text, INTERN_BUDGET)
+}
+
+/// The texts kept for the life of the process, locked.
+fn kept_texts() -> std::sync::MutexGuard<'static, Kept> {
+    KEPT.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// Every text kept for the life of the process.
@@ -108,12 +111,17 @@ struct Kept {
 }
 
 impl Kept {
+    /// The copy of `text` kept already, if there is one.
+    fn find(&self, text: &str) -> Option<&'static str> {
+        self.texts.as_ref()?.get(text).copied()
+    }
+
     /// `text`: the copy kept already, else a new one if it fits within `budget` bytes.
     fn keep(&mut self, text: &str, budget: usize) -> Option<&'static str> {
-        let texts = self.texts.get_or_insert_with(HashSet::new);
-        if let Some(&kept) = texts.get(text) {
+        if let Some(kept) = self.find(text) {
             return Some(kept);
         }
+        let texts = self.texts.get_or_insert_with(HashSet::new);
         let bytes = self
             .bytes
             .checked_add(text.len() + std::mem::size_of::<&str>())
@@ -367,15 +375,18 @@ fn find_kept(text: &str) -> Option<&'static str> {
             }
         }
         seen.misses += 1;
-        if seen.misses >= seen.wait {
+        let found = if seen.misses >= seen.wait {
             seen.misses = 0;
             seen.kept = look_up(text);
             if seen.kept.is_none() {
                 seen.wait = seen.wait.saturating_mul(2).min(MAX_WAIT);
             }
-        }
+            seen.kept
+        } else {
+            None
+        };
         cell.set(seen);
-        seen.kept.filter(|kept| *kept == text)
+        found
     })
     .ok()
     .flatten()
@@ -385,12 +396,7 @@ fn find_kept(text: &str) -> Option<&'static str> {
 #[cold]
 #[inline(never)]
 fn look_up(text: &str) -> Option<&'static str> {
-    KEPT.lock()
-        .unwrap_or_else(|poison| poison.into_inner())
-        .texts
-        .as_ref()?
-        .get(text)
-        .copied()
+    kept_texts().find(text)
 }
 
 #[cfg(test)]
