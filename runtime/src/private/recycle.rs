@@ -14,6 +14,8 @@
 //! - the owner takes its bin's records at the start of a recorded call, when the bin holds
 //!   any (one lock): it reuses one (the record's box, its attribute vector, the span's shared state when
 //!   no one else holds it) and frees the others beyond [`KEEP`] on its own thread;
+//! - records its stock held unused since the previous return (a burst's leftovers) are freed
+//!   there too, the oldest first, at most [`TRIM`] at a time, down to [`SPARE`];
 //! - it reuses the record that came back the longest ago, and only once it holds [`DEPTH`]:
 //!   the one that came back last was just written by the processing thread, on another core,
 //!   and each of its cache lines would have to come from there (measured: the paced deferred
@@ -23,7 +25,8 @@
 //! - a thread that exits frees what its bin and stock hold; the processing thread frees records
 //!   of an exited owner itself (their owner is gone: no one else can).
 //!
-//! Bounds: a thread keeps at most [`KEEP`] records in its stock; its bin holds what was
+//! Bounds: a thread keeps at most [`KEEP`] records in its stock, and at most [`SPARE`] plus
+//! what it uses between two returns once its calls are steady; its bin holds what was
 //! processed since its last recorded call (at most the processing queue's capacity and the
 //! batch in hand), taken by its next recorded call (the extra freed there) or freed when it
 //! exits. The bins' own vectors change hands as they grow (rarely: not per call).
@@ -43,14 +46,23 @@ use super::record::Record;
 pub(super) type Bin = bin::Bin<Box<Record>>;
 
 /// The most records a thread keeps for reuse; those it takes from its bin beyond this are
-/// freed on it. A burst fills the stock; the calls after it reuse its oldest records, so the
-/// larger the stock, the colder the record a quiet thread reuses: with 1,024 the paced
-/// deferred call after a burst took 2.4 – 2.8 µs, with 256 1.9 – 2.2 µs, and two-producer
-/// bursts were as fast (`BENCHMARKS.md`, session 10).
+/// freed on it.
 ///
 /// **Not public API**: for tests of the bound.
 #[doc(hidden)]
-pub const KEEP: usize = 256;
+pub const KEEP: usize = 1024;
+
+/// The records a thread's stock may hold unused between two returns (see [`Stock::low`]);
+/// beyond, the oldest are freed. Fewer made steady paced calls slower: with the processing
+/// thread's wake-ups uneven, a thread freed records it soon allocated again.
+///
+/// **Not public API**: for tests of the bound.
+#[doc(hidden)]
+pub const SPARE: usize = 256;
+
+/// The most records a thread frees at once because its stock held them unused: the stock a
+/// burst left shrinks over a few dozen returns, never in one long pause of a call.
+const TRIM: usize = 16;
 
 /// The records a thread holds before it reuses one (the oldest): a thread making its first
 /// calls allocates new ones until then.
@@ -70,6 +82,12 @@ struct Owner {
 struct Stock {
     records: VecDeque<Box<Record>>,
     incoming: Vec<Box<Record>>,
+    /// The fewest records the stock held since records last came back. Beyond [`SPARE`],
+    /// they were not needed between two returns: a burst left them, and a quieter thread
+    /// would reuse them once they left every cache (measured, mean of five runs: the paced
+    /// deferred call after back-to-back calls 2.05 µs with the whole stock kept, 1.81 µs
+    /// with this), so up to [`TRIM`] of the oldest are freed at each return.
+    low: usize,
 }
 
 impl Drop for Owner {
@@ -108,6 +126,12 @@ pub(super) fn take() -> Option<Box<Record>> {
                     std::mem::swap(&mut returned.items, &mut stock.incoming);
                     owner.bin.count.store(0, Ordering::Relaxed);
                 }
+                let unused = stock.low.saturating_sub(SPARE).min(TRIM);
+                if unused > 0 {
+                    // Freed here, where they were allocated: the oldest, coldest first.
+                    stock.records.drain(..unused);
+                    HELD.fetch_sub(unused, Ordering::Relaxed);
+                }
                 let room = KEEP - stock.records.len().min(KEEP);
                 let kept = stock.incoming.len().min(room);
                 let extra = stock.incoming.len() - kept;
@@ -117,12 +141,15 @@ pub(super) fn take() -> Option<Box<Record>> {
                     HELD.fetch_sub(extra, Ordering::Relaxed);
                     stock.incoming.clear();
                 }
+                stock.low = stock.records.len();
             }
             if stock.records.len() < DEPTH {
+                stock.low = 0;
                 return None;
             }
             let record = stock.records.pop_front()?;
             HELD.fetch_sub(1, Ordering::Relaxed);
+            stock.low = stock.low.min(stock.records.len());
             Some(record)
         })
         .ok()
