@@ -210,6 +210,17 @@ impl Record {
         attributes
     }
 
+    /// Brings into this core's caches what reusing this record touches besides the record
+    /// itself: its attribute vector (emptied, then filled again) and the span's shared state.
+    #[inline]
+    pub(super) fn prefetch_parts(&self) {
+        super::recycle::prefetch_bytes(
+            self.attributes.as_ptr().cast::<u8>(),
+            std::mem::size_of_val(self.attributes.as_slice()),
+        );
+        super::recycle::prefetch(&*self.shared);
+    }
+
     /// Whether this record is processed on llmscope's processing thread.
     #[inline]
     pub(super) fn deferred(&self) -> bool {
