@@ -210,15 +210,28 @@ impl Record {
         attributes
     }
 
-    /// Brings into this core's caches what reusing this record touches besides the record
-    /// itself: its attribute vector (emptied, then filled again) and the span's shared state.
+    /// Asks the CPU to bring this record into this core's caches (only its address is used).
+    #[inline]
+    pub(super) fn prefetch(&self) {
+        prefetch_bytes(
+            (self as *const Record).cast::<u8>(),
+            std::mem::size_of::<Record>(),
+        );
+    }
+
+    /// Asks the CPU to bring into this core's caches what reusing this record touches besides
+    /// the record itself: its attribute vector (emptied, then filled again) and the span's
+    /// shared state.
     #[inline]
     pub(super) fn prefetch_parts(&self) {
-        super::recycle::prefetch_bytes(
+        prefetch_bytes(
             self.attributes.as_ptr().cast::<u8>(),
             std::mem::size_of_val(self.attributes.as_slice()),
         );
-        super::recycle::prefetch(&*self.shared);
+        prefetch_bytes(
+            Arc::as_ptr(&self.shared).cast::<u8>(),
+            std::mem::size_of::<Shared>(),
+        );
     }
 
     /// Whether this record is processed on llmscope's processing thread.
@@ -417,6 +430,25 @@ thread_local! {
     /// The cost attributes of the record being processed, before they join its exactly sized
     /// attribute vector (kept for the next record: no allocation).
     static COST: std::cell::RefCell<Vec<KeyValue>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Asks the CPU to bring the `len` bytes from `start` into this core's caches: a hint that
+/// reads nothing the program sees and cannot fault.
+#[inline]
+fn prefetch_bytes(start: *const u8, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let mut offset = 0;
+        while offset < len {
+            // SAFETY: a prefetch reads nothing the program sees and cannot fault, whatever the
+            // address; SSE, which provides it, is part of x86_64.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset).cast::<i8>()) };
+            offset += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (start, len);
 }
 
 /// The span's shared state for a new call.

@@ -154,47 +154,19 @@ pub(super) fn take() -> Option<Box<Record>> {
             let record = stock.records.pop_front()?;
             HELD.fetch_sub(1, Ordering::Relaxed);
             stock.low = stock.low.min(stock.records.len());
-            // The next two records to reuse have left this core's caches: fetched now, they
-            // are there when the next calls come (in two steps: the one after next is only
-            // read, never dereferenced, until its own turn).
+            // The next two records to reuse came back long ago and may have left this core's
+            // caches: fetched now, they are there when the next calls come (in two steps: the
+            // one after next is not read at all, only its address taken, until its own turn).
             if let Some(next) = stock.records.front() {
                 next.prefetch_parts();
             }
             if let Some(after) = stock.records.get(1) {
-                prefetch(&**after);
+                after.prefetch();
             }
             Some(record)
         })
         .ok()
         .flatten()
-}
-
-/// Asks the CPU to bring `value`'s memory into this core's caches (a hint: nothing is read,
-/// no fault can follow).
-#[inline]
-pub(super) fn prefetch<T>(value: &T) {
-    prefetch_bytes(
-        (value as *const T).cast::<u8>(),
-        std::mem::size_of_val(value),
-    );
-}
-
-/// [`prefetch`] for `len` bytes from `start`.
-#[inline]
-pub(super) fn prefetch_bytes(start: *const u8, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let mut offset = 0;
-        while offset < len {
-            // SAFETY: a prefetch is a hint that reads nothing the program sees and cannot
-            // fault, whatever the address; SSE (which provides it) is part of x86_64.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset).cast::<i8>()) };
-            offset += 64;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (start, len);
 }
 
 /// This thread's bin, where the processing thread returns its records.
