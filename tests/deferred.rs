@@ -9,8 +9,11 @@ use llmscope::opentelemetry::trace::{
 };
 use llmscope::opentelemetry::{Context, KeyValue, Value};
 use llmscope::opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
-use llmscope::Sampler;
 use tracing_subscriber::layer::SubscriberExt as _;
+
+#[path = "support/deferred.rs"]
+mod deferred_support;
+use deferred_support::deferred_provider;
 
 #[derive(llmscope::Usage)]
 struct Reply {
@@ -64,15 +67,6 @@ fn attribute<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
         .iter()
         .find(|kv| kv.key.as_str() == key)
         .map(|kv| &kv.value)
-}
-
-/// A deferred provider (as `llmscope::init()` builds it) into an in-memory exporter.
-fn deferred_provider() -> (llmscope::SampledProvider, InMemorySpanExporter) {
-    let exporter = InMemorySpanExporter::default();
-    let provider = Sampler::default_sampler()
-        .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()))
-        .deferred();
-    (provider, exporter)
 }
 
 /// One request: a `tracing` span `handler` around the call, in `scope` (a context from

@@ -4,8 +4,9 @@
 //! deferred `#[llm_call]`s back to back, then one at a time, the records held for reuse read
 //! after each phase. One test in this binary: the count is process-wide.
 
-use llmscope::opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
-use llmscope::Sampler;
+#[path = "support/deferred.rs"]
+mod deferred_support;
+use deferred_support::deferred_provider;
 
 #[derive(llmscope::Usage)]
 struct Reply {
@@ -31,10 +32,7 @@ const QUIET: usize = 200;
 
 #[test]
 fn records_left_by_a_burst_are_freed_once_calls_slow_down() {
-    let exporter = InMemorySpanExporter::default();
-    let provider = Sampler::default_sampler()
-        .build(SdkTracerProvider::builder().with_simple_exporter(exporter.clone()))
-        .deferred();
+    let (provider, exporter) = deferred_provider();
     let _scope = llmscope::scoped(&provider).attach();
     let keep = llmscope::__private::KEPT_FOR_REUSE;
     let spare = llmscope::__private::SPARE_FOR_REUSE;
