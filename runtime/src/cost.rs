@@ -1,12 +1,13 @@
 //! Cost of LLM calls, computed in-process from the pricing registry and written on their spans.
 
+use std::cell::RefCell;
 use std::sync::{LazyLock, OnceLock};
 
 use opentelemetry::{KeyValue, StringValue};
 
 use crate::already_set::AlreadySet;
 use crate::keys;
-use crate::pricing::{PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
+use crate::pricing::{PriceMatch, PriceRegistry, ServiceTier, TokenCounts, UnknownModels};
 use crate::usage::UsageData;
 
 /// The registry in use: the embedded one (parsed once, never copied) or the one set, kept
@@ -49,6 +50,65 @@ pub fn set_price_registry(registry: PriceRegistry) -> Result<(), AlreadySet<Pric
 /// embedded snapshot.
 pub fn price_registry() -> &'static PriceRegistry {
     REGISTRY.get_or_init(PriceRegistry::embedded)
+}
+
+/// How many `(provider, model)` lookups a thread remembers ([`remembered_lookup`]).
+const REMEMBERED: usize = 4;
+/// The longest provider or model name remembered; a longer one is looked up every time.
+const REMEMBERED_BYTES: usize = 128;
+
+/// A price-table lookup a thread remembers: the names as given, and what they matched.
+struct Remembered {
+    registry: usize,
+    provider: Box<str>,
+    model: Box<str>,
+    found: Option<PriceMatch<'static>>,
+}
+
+thread_local! {
+    /// This thread's last few lookups, replaced in turn.
+    static LOOKUPS: RefCell<([Option<Remembered>; REMEMBERED], usize)> =
+        const { RefCell::new(([const { None }; REMEMBERED], 0)) };
+}
+
+/// [`PriceRegistry::lookup`], remembered per thread: the calls of an application name the same
+/// few models over and over, and a lookup normalises the name and searches the tables (about
+/// 400 instructions) where a repeat costs two comparisons. The registry in use never changes
+/// ([`set_price_registry`]), so what a name matched stays true; the registry's address is
+/// compared too, so a remembered lookup never answers for another registry.
+fn remembered_lookup(
+    registry: &'static PriceRegistry,
+    provider: &str,
+    model: &str,
+) -> Option<PriceMatch<'static>> {
+    if provider.len() > REMEMBERED_BYTES || model.len() > REMEMBERED_BYTES {
+        return registry.lookup(provider, model);
+    }
+    let identity = registry as *const PriceRegistry as usize;
+    LOOKUPS
+        .try_with(|lookups| {
+            let mut lookups = lookups.borrow_mut();
+            let (remembered, next) = &mut *lookups;
+            for entry in remembered.iter().flatten() {
+                if *entry.model == *model
+                    && *entry.provider == *provider
+                    && entry.registry == identity
+                {
+                    return entry.found;
+                }
+            }
+            let found = registry.lookup(provider, model);
+            remembered[*next] = Some(Remembered {
+                registry: identity,
+                provider: provider.into(),
+                model: model.into(),
+                found,
+            });
+            *next = (*next + 1) % REMEMBERED;
+            found
+        })
+        // The thread is exiting: no remembering.
+        .unwrap_or_else(|_| registry.lookup(provider, model))
 }
 
 /// Calls whose model has no price: counted, and each `(provider, model)` warned about once.
@@ -132,10 +192,10 @@ pub(crate) fn write_cost(input: &CostInput, attributes: &mut Vec<KeyValue>) {
     let request_model = input.request_model.as_ref().map(StringValue::as_str);
     let response_model = input.response_model.as_ref().map(StringValue::as_str);
     let tokens = &input.tokens;
-    let priced = response_model
-        .and_then(|model| registry.cost(provider, model, tokens, tier))
-        .or_else(|| request_model.and_then(|model| registry.cost(provider, model, tokens, tier)));
-    let Some((matched, cost)) = priced else {
+    let matched = response_model
+        .and_then(|model| remembered_lookup(registry, provider, model))
+        .or_else(|| request_model.and_then(|model| remembered_lookup(registry, provider, model)));
+    let Some((matched, cost)) = matched.map(|matched| (matched, matched.cost(tokens, tier))) else {
         let model = response_model.or(request_model).unwrap_or("<no model>");
         if UNKNOWN.record(provider, model) {
             crate::diagnostics::diag!(
@@ -161,4 +221,45 @@ pub(crate) fn write_cost(input: &CostInput, attributes: &mut Vec<KeyValue>) {
         KeyValue::new(keys::LLMSCOPE_PRICING_SNAPSHOT, matched.snapshot_version()),
         KeyValue::new(keys::LLMSCOPE_PRICING_TIER, tier.as_str()),
     ]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a lookup matched, comparable: the entry's key and how the name was normalised.
+    fn matched(found: Option<PriceMatch<'_>>) -> Option<(String, String)> {
+        found.map(|found| (found.key().to_owned(), found.normalisation().to_string()))
+    }
+
+    #[test]
+    fn a_remembered_lookup_answers_as_the_registry_does_for_every_name_in_any_order() {
+        let registry = price_registry();
+        let long = format!("gpt-4o-{}", "x".repeat(REMEMBERED_BYTES));
+        // More names than are remembered, the same model under two providers, an unknown model
+        // and a name too long to remember, each asked several times in turns.
+        let names = [
+            ("openai", "gpt-4o-mini"),
+            ("azure.ai.openai", "gpt-4o-mini"),
+            ("openai", "gpt-4o-mini-2024-07-18"),
+            ("anthropic", "claude-sonnet-4-5-20250929"),
+            ("gcp.gemini", "gemini-2.5-pro"),
+            ("openai", "no-such-model"),
+            ("openai", long.as_str()),
+        ];
+        let priced = names
+            .iter()
+            .filter(|(provider, model)| registry.lookup(provider, model).is_some())
+            .count();
+        assert!(priced >= 5, "only {priced} of the names have a price");
+        for round in 0..3 {
+            for (provider, model) in names {
+                assert_eq!(
+                    matched(remembered_lookup(registry, provider, model)),
+                    matched(registry.lookup(provider, model)),
+                    "round {round}: {provider} / {model}"
+                );
+            }
+        }
+    }
 }

@@ -145,6 +145,8 @@ struct Memo {
 }
 
 thread_local! {
+    /// The buffer a span's name is written into before it is looked up ([`span_name`]).
+    static NAME: RefCell<String> = const { RefCell::new(String::new()) };
     static MEMO: RefCell<Memo> = const {
         RefCell::new(Memo {
             policy: 0,
@@ -237,19 +239,24 @@ pub(super) fn span_name(
     operation: &'static str,
     model: &str,
 ) -> Cow<'static, str> {
-    let len = operation.len() + 1 + model.len();
-    let mut buffer = [0u8; MAX_BYTES];
-    let Some(name) = buffer.get_mut(..len) else {
+    if operation.len() + 1 + model.len() > MAX_BYTES {
         return Cow::Owned(format!("{operation} {model}"));
-    };
-    name[..operation.len()].copy_from_slice(operation.as_bytes());
-    name[operation.len()] = b' ';
-    name[operation.len() + 1..].copy_from_slice(model.as_bytes());
-    let name = std::str::from_utf8(name).expect("two texts and a space");
-    match exported_form(policy, name, false) {
-        (_, Some(kept)) => Cow::Borrowed(kept),
-        (_, None) => Cow::Owned(name.to_owned()),
     }
+    // Written into this thread's buffer: no allocation, and no check that the bytes are text
+    // (they are: two texts and a space).
+    NAME.try_with(|name| {
+        let mut name = name.borrow_mut();
+        name.clear();
+        name.push_str(operation);
+        name.push_str(" ");
+        name.push_str(model);
+        match exported_form(policy, &name, false) {
+            (_, Some(kept)) => Cow::Borrowed(kept),
+            (_, None) => Cow::Owned(name.as_str().to_owned()),
+        }
+    })
+    // The thread is exiting: no remembering.
+    .unwrap_or_else(|_| Cow::Owned(format!("{operation} {model}")))
 }
 
 fn changed(redacted: Cow<'_, str>) -> Option<String> {
