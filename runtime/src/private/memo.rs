@@ -248,7 +248,7 @@ pub(super) fn span_name(
         let mut name = name.borrow_mut();
         name.clear();
         name.push_str(operation);
-        name.push_str(" ");
+        name.push(' ');
         name.push_str(model);
         match exported_form(policy, &name, false) {
             (_, Some(kept)) => Cow::Borrowed(kept),
