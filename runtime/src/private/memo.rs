@@ -247,9 +247,7 @@ pub(super) fn span_name(
     NAME.try_with(|name| {
         let mut name = name.borrow_mut();
         name.clear();
-        name.push_str(operation);
-        name.push(' ');
-        name.push_str(model);
+        name.extend([operation, " ", model]);
         match exported_form(policy, &name, false) {
             (_, Some(kept)) => Cow::Borrowed(kept),
             (_, None) => Cow::Owned(name.as_str().to_owned()),
