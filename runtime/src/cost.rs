@@ -73,7 +73,8 @@ thread_local! {
 
 /// [`PriceRegistry::lookup`], remembered per thread: the calls of an application name the same
 /// few models over and over, and a lookup normalises the name and searches the tables (about
-/// 400 instructions) where a repeat costs two comparisons. The registry in use never changes
+/// 240 instructions for `gpt-4o-mini-2024-07-18`) where a repeat costs two comparisons (about
+/// 100 with the thread-local's access). The registry in use never changes
 /// ([`set_price_registry`]), so what a name matched stays true; the registry's address is
 /// compared too, so a remembered lookup never answers for another registry.
 fn remembered_lookup(
