@@ -553,6 +553,7 @@ fn wrap(wrapper: &Wrapper<'_>, func: ItemFn) -> TokenStream {
             kind: #span_kind,
             capture: #capture,
             attributes: #attribute_count,
+            learned: #private::AttributeCount::new(),
         };
         #[allow(unused_mut)]
         let mut __llmscope_call = #private::start(

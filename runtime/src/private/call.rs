@@ -10,7 +10,7 @@ use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
 
-use super::record::Record;
+use super::record::{AttributeCount, Record};
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::finish_reason;
@@ -46,8 +46,23 @@ pub struct Site {
     pub capture: Option<CaptureMode>,
     /// How many attributes a recorded call of this site holds, about: the macro counts its
     /// request attributes and adds what its return value writes (the span's attribute vector
-    /// is allocated once at this size).
+    /// is allocated once at this size until [`Site::learned`] knows better).
     pub attributes: usize,
+    /// How many attributes the last call of this site processed on its caller's thread ended
+    /// with.
+    pub learned: AttributeCount,
+}
+
+impl Site {
+    /// The capacity a recorded call's attribute vector is allocated with: what the site's last
+    /// call processed on its caller's thread ended with, else the macro's count.
+    #[inline]
+    pub(super) fn capacity(&self) -> usize {
+        match self.learned.get() {
+            0 => self.attributes,
+            learned => learned,
+        }
+    }
 }
 
 /// An annotated call in progress: owns its span and ends it exactly once — normally through
@@ -60,9 +75,9 @@ pub struct Call {
     /// `cx` is the caller's own context.
     attach: bool,
     ended: bool,
-    capture: Option<CaptureMode>,
-    /// The site's operation (the details event names it).
-    operation: &'static str,
+    /// The annotated function's site: its operation (the details event names it), capture
+    /// mode, and the attribute count its calls end with.
+    site: &'static Site,
     /// Content for the `gen_ai.client.inference.operation.details` event, written at the end.
     event: Vec<KeyValue>,
     /// What a recorded call recorded so far (`None` when it does not record).
@@ -71,28 +86,31 @@ pub struct Call {
 
 impl Call {
     /// A call the sampler dropped: it runs in `cx`.
-    pub(super) fn dropped(cx: Context, attach: bool, site: &Site) -> Call {
+    pub(super) fn dropped(cx: Context, attach: bool, site: &'static Site) -> Call {
         Call {
             cx,
             recording: false,
             attach,
             ended: false,
-            capture: site.capture,
-            operation: site.operation,
+            site,
             event: Vec::new(),
             record: None,
         }
     }
 
     /// A recorded call running in `cx` (whose span is the record's), recording into `record`.
-    pub(super) fn recorded(cx: Context, attach: bool, site: &Site, record: Box<Record>) -> Call {
+    pub(super) fn recorded(
+        cx: Context,
+        attach: bool,
+        site: &'static Site,
+        record: Box<Record>,
+    ) -> Call {
         Call {
             cx,
             recording: true,
             attach,
             ended: false,
-            capture: site.capture,
-            operation: site.operation,
+            site,
             event: Vec::new(),
             record: Some(record),
         }
@@ -162,7 +180,8 @@ impl Call {
     }
 
     fn capture_mode(&self) -> CaptureMode {
-        self.capture
+        self.site
+            .capture
             .unwrap_or_else(|| capture::capture_policy().mode())
     }
 
@@ -245,7 +264,7 @@ impl Call {
         let on_span = !rendered.span.is_empty();
         let mut span = rendered.span;
         if !rendered.event.is_empty() {
-            let to_event = is_inference(self.operation)
+            let to_event = is_inference(self.site.operation)
                 && matches!(
                     kind,
                     ContentKind::Input | ContentKind::System | ContentKind::Output
@@ -478,7 +497,10 @@ impl Call {
             // The event's required `gen_ai.operation.name`, and the request model when known.
             let content = std::mem::take(&mut self.event);
             let mut event = Vec::with_capacity(content.len() + 2);
-            event.push(KeyValue::new(keys::GEN_AI_OPERATION_NAME, self.operation));
+            event.push(KeyValue::new(
+                keys::GEN_AI_OPERATION_NAME,
+                self.site.operation,
+            ));
             if let Some(model) = &record.model {
                 event.push(KeyValue::new(
                     keys::GEN_AI_REQUEST_MODEL,
@@ -493,19 +515,19 @@ impl Call {
                 0,
             ));
         }
-        finish(record, end);
+        finish(record, end, self.site);
     }
 }
 
 /// Processes the record of a call that ended at `end`: here, or on llmscope's processing
 /// thread for a deferred destination.
 #[inline]
-fn finish(record: Box<Record>, end: SystemTime) {
+fn finish(record: Box<Record>, end: SystemTime, site: &'static Site) {
     if record.deferred() {
         super::memo::defers();
         super::processing::submit(record, end);
     } else {
-        super::recycle::keep(record.finish(end, false));
+        super::recycle::keep(record.finish(end, false, Some(&site.learned)));
     }
 }
 
@@ -547,7 +569,7 @@ impl Drop for Call {
                 .attributes
                 .push(KeyValue::new(keys::LLMSCOPE_CANCELLED, true));
         }
-        finish(record, SystemTime::now());
+        finish(record, SystemTime::now(), self.site);
     }
 }
 

@@ -40,6 +40,7 @@ pub use extract::*;
 pub use fields::{text, texts, tokens, Text, Texts, TokenCount};
 pub use processing::flush_processing;
 pub(crate) use processing::flush_within;
+pub use record::AttributeCount;
 pub use recycle::{held as held_for_reuse, KEEP as KEPT_FOR_REUSE, SPARE as SPARE_FOR_REUSE};
 pub use stage::*;
 pub use start::{start, Start};

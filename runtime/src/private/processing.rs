@@ -103,7 +103,7 @@ pub(super) fn submit(record: Box<Record>, end: SystemTime) {
     let mut state = processing.lock();
     if state.queue.len() >= CAPACITY {
         drop(state);
-        super::recycle::keep(record.finish(end, false));
+        super::recycle::keep(record.finish(end, false, None));
         return;
     }
     state.queue.push_back((record, end));
@@ -153,7 +153,7 @@ fn run(processing: &'static Processing) {
             state.in_hand = batch.len();
         }
         for (index, (record, end)) in batch.drain(..).enumerate() {
-            if let Ok(shell) = catch_unwind(AssertUnwindSafe(|| record.finish(end, true))) {
+            if let Ok(shell) = catch_unwind(AssertUnwindSafe(|| record.finish(end, true, None))) {
                 returns.add(shell);
             }
             if index % HAND_BACK_EVERY == HAND_BACK_EVERY - 1 {

@@ -23,6 +23,7 @@
 //! ([`crate::budget`]) are dropped and counted. Nothing can be read back from it.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -111,6 +112,37 @@ pub(super) struct Started {
     /// Attributes the span holds so far (those the SDK span got at its start included).
     pub(super) attribute_count: u32,
     pub(super) application_dropped: u32,
+}
+
+/// The attribute count a site's calls end with, learned from the last call processed on its
+/// caller's thread (0: none yet). A span's attribute vector is then allocated at the size it
+/// ends with: it neither grows while the call records nor is shrunk before export (a
+/// reallocation and a copy of every attribute, per call, when the macro's count was above).
+#[derive(Debug)]
+pub struct AttributeCount(AtomicU32);
+
+impl AttributeCount {
+    /// None learned yet.
+    #[allow(clippy::new_without_default)] // a `const` for the macro's statics
+    pub const fn new() -> AttributeCount {
+        AttributeCount(AtomicU32::new(0))
+    }
+
+    /// The count learned (0: none yet).
+    #[inline]
+    pub(super) fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed) as usize
+    }
+
+    /// Notes that a call ended with `count` attributes (stored only when it changed, so the
+    /// calls of a site on several threads do not write its cache line over and over).
+    #[inline]
+    pub(super) fn learn(&self, count: usize) {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        if self.0.load(Ordering::Relaxed) != count {
+            self.0.store(count, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Record {
@@ -249,14 +281,21 @@ impl Record {
 
     /// The processing: redaction of the application's values, the cost, the span name, then
     /// the SDK span built (or filled) and ended at `end` (unless the application ended it
-    /// earlier through the OpenTelemetry API). Returns the record's shell for reuse.
+    /// earlier through the OpenTelemetry API). Returns the record's shell for reuse. Processed
+    /// on the caller's thread, the attribute count the span ends with is noted in `learned`
+    /// (its site's), so that the site's next call is allocated at that size.
     ///
     /// Processed `elsewhere` (on llmscope's processing thread), nothing the caller allocated
     /// goes into the span: the span gets copies — an attribute vector sized exactly, the
     /// run-time strings, events, status and name — and the originals stay in the shell,
     /// returned to the caller's thread and freed there ([`super::recycle`]). Processed on the
     /// caller's thread, the span takes them as they are.
-    pub(crate) fn finish(mut self: Box<Self>, end: SystemTime, elsewhere: bool) -> Box<Self> {
+    pub(crate) fn finish(
+        mut self: Box<Self>,
+        end: SystemTime,
+        elsewhere: bool,
+        learned: Option<&AttributeCount>,
+    ) -> Box<Self> {
         // Released whatever happens: the destination (its provider) and the parent context
         // (the application's spans in it) never outlive the call in a record kept for reuse.
         let Some(destination) = self.destination.take() else {
@@ -327,9 +366,16 @@ impl Record {
         };
         attributes.extend(own);
         attributes.extend(application);
-        if !elsewhere && attributes.capacity() > attributes.len() + 2 {
-            // The span holds its attributes until exported: sized to what it holds.
-            attributes.shrink_to_fit();
+        if !elsewhere {
+            if let (Some(learned), None) = (learned, &self.sdk) {
+                // The next call of the site is allocated at this size (a span the SDK built at
+                // the start holds part of its attributes already: not learned from).
+                learned.learn(attributes.len());
+            }
+            if attributes.capacity() > attributes.len() + 2 {
+                // The span holds its attributes until exported: sized to what it holds.
+                attributes.shrink_to_fit();
+            }
         }
         if dropped > 0 {
             attributes.push(KeyValue::new(budget::DROPPED_KEY, i64::from(dropped)));

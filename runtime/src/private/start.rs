@@ -210,10 +210,10 @@ pub fn start(
     let attributes = match &mut shell {
         Some(shell) => {
             let mut attributes = shell.take_attributes();
-            attributes.reserve(site.attributes);
+            attributes.reserve(site.capacity());
             attributes
         }
-        None => Vec::with_capacity(site.attributes),
+        None => Vec::with_capacity(site.capacity()),
     };
     let mut start = Start {
         name: None,
@@ -297,7 +297,7 @@ pub fn start(
         }
         // The request attributes described next, then usage and cost: the rest of the span.
         start.attributes =
-            Vec::with_capacity(site.attributes.saturating_sub(attribute_count as usize));
+            Vec::with_capacity(site.capacity().saturating_sub(attribute_count as usize));
         (span_context, Some(Box::new(span)), None, attribute_count)
     };
     start.describing = true;
