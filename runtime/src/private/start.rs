@@ -207,13 +207,14 @@ pub fn start(
     let tracer = install::resolve(&parent)?;
     // The record of an earlier call of this thread's, processed and returned for reuse.
     let mut shell = super::recycle::take();
+    let capacity = site.capacity();
     let attributes = match &mut shell {
         Some(shell) => {
             let mut attributes = shell.take_attributes();
-            attributes.reserve(site.capacity());
+            attributes.reserve(capacity);
             attributes
         }
-        None => Vec::with_capacity(site.capacity()),
+        None => Vec::with_capacity(capacity),
     };
     let mut start = Start {
         name: None,
@@ -296,8 +297,7 @@ pub fn start(
             return Some(Call::dropped(cx, attach, site));
         }
         // The request attributes described next, then usage and cost: the rest of the span.
-        start.attributes =
-            Vec::with_capacity(site.capacity().saturating_sub(attribute_count as usize));
+        start.attributes = Vec::with_capacity(capacity.saturating_sub(attribute_count as usize));
         (span_context, Some(Box::new(span)), None, attribute_count)
     };
     start.describing = true;
