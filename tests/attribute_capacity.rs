@@ -12,6 +12,10 @@ use std::cell::Cell;
 use llmscope::opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use llmscope::Sampler;
 
+#[path = "support/reply.rs"]
+mod reply_support;
+use reply_support::{reply, Reply};
+
 thread_local! {
     /// Set while the test counts on this thread.
     static COUNTING: Cell<bool> = const { Cell::new(false) };
@@ -51,33 +55,9 @@ fn shrinks_during(work: impl FnOnce()) -> usize {
     SHRINKS.with(Cell::get)
 }
 
-#[derive(llmscope::Usage)]
-struct Reply {
-    #[usage(response_id)]
-    id: String,
-    #[usage(response_model)]
-    model: &'static str,
-    #[usage(input_tokens)]
-    input_tokens: u32,
-    #[usage(output_tokens)]
-    output_tokens: u32,
-    #[usage(finish_reasons)]
-    finish_reasons: Vec<String>,
-}
-
-fn reply(call: usize) -> Reply {
-    Reply {
-        id: format!("chatcmpl-{call}"),
-        model: "gpt-4o-mini-2024-07-18",
-        input_tokens: 1_200,
-        output_tokens: 80,
-        finish_reasons: vec!["stop".to_owned()],
-    }
-}
-
 #[llmscope::llm_call(provider = "openai", model = model, feature = feature, temperature = 0.2)]
 fn chat(model: &str, feature: &str, call: usize) -> Reply {
-    reply(call)
+    reply(call, "gpt-4o-mini-2024-07-18")
 }
 
 /// A second site, with more attributes of its own: each site learns its own count.
@@ -96,7 +76,7 @@ fn chat_described(
     user_hash: &str,
     call: usize,
 ) -> Reply {
-    reply(call)
+    reply(call, "gpt-4o-mini-2024-07-18")
 }
 
 /// Every span holds its attributes in a vector of that size, or at most two more.

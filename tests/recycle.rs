@@ -18,6 +18,10 @@ use llmscope::opentelemetry_sdk::error::OTelSdkResult;
 use llmscope::opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use llmscope::Sampler;
 
+#[path = "support/reply.rs"]
+mod reply_support;
+use reply_support::{reply, Reply};
+
 /// Blocks are tagged in a header: the allocating thread's id, and whether it is a caller.
 struct Tagging;
 
@@ -102,20 +106,6 @@ impl SpanExporter for Counting {
     }
 }
 
-#[derive(llmscope::Usage)]
-struct Reply {
-    #[usage(response_id)]
-    id: String,
-    #[usage(response_model)]
-    model: String,
-    #[usage(input_tokens)]
-    input_tokens: u32,
-    #[usage(output_tokens)]
-    output_tokens: u32,
-    #[usage(finish_reasons)]
-    finish_reasons: Vec<String>,
-}
-
 /// The realistic call: run-time model, feature and two strings of the application's, the
 /// response's model, id and finish reason.
 #[llmscope::llm_call(
@@ -127,13 +117,7 @@ struct Reply {
     attrs(custom("app.prompt.hash") = prompt_hash, custom("app.note") = note)
 )]
 fn chat(model: &str, feature: &str, prompt_hash: &str, note: &str, call: usize) -> Reply {
-    Reply {
-        id: format!("chatcmpl-{call}"),
-        model: "gpt-4o-2024-08-06".to_owned(),
-        input_tokens: 1_000,
-        output_tokens: 100,
-        finish_reasons: vec!["stop".to_owned()],
-    }
+    reply(call, "gpt-4o-2024-08-06")
 }
 
 const THREADS: usize = 4;
