@@ -59,7 +59,6 @@ const REMEMBERED_BYTES: usize = 128;
 
 /// A price-table lookup a thread remembers: the names as given, and what they matched.
 struct Remembered {
-    registry: usize,
     provider: Box<str>,
     model: Box<str>,
     found: Option<PriceMatch<'static>>,
@@ -71,36 +70,28 @@ thread_local! {
         const { RefCell::new(([const { None }; REMEMBERED], 0)) };
 }
 
-/// [`PriceRegistry::lookup`], remembered per thread: the calls of an application name the same
-/// few models over and over, and a lookup normalises the name and searches the tables (about
-/// 240 instructions for `gpt-4o-mini-2024-07-18`) where a repeat costs two comparisons (about
-/// 100 with the thread-local's access). The registry in use never changes
-/// ([`set_price_registry`]), so what a name matched stays true; the registry's address is
-/// compared too, so a remembered lookup never answers for another registry.
-fn remembered_lookup(
-    registry: &'static PriceRegistry,
-    provider: &str,
-    model: &str,
-) -> Option<PriceMatch<'static>> {
+/// [`PriceRegistry::lookup`] in the registry in use ([`price_registry`]), remembered per
+/// thread: the calls of an application name the same few models over and over, and a lookup
+/// normalises the name and searches the tables (about 240 instructions for
+/// `gpt-4o-mini-2024-07-18`) where a repeat costs two comparisons (about 100 with the
+/// thread-local's access). The registry in use never changes ([`set_price_registry`]), so
+/// what a name matched stays true.
+fn remembered_lookup(provider: &str, model: &str) -> Option<PriceMatch<'static>> {
+    let registry = price_registry();
     if provider.len() > REMEMBERED_BYTES || model.len() > REMEMBERED_BYTES {
         return registry.lookup(provider, model);
     }
-    let identity = registry as *const PriceRegistry as usize;
     LOOKUPS
         .try_with(|lookups| {
             let mut lookups = lookups.borrow_mut();
             let (remembered, next) = &mut *lookups;
             for entry in remembered.iter().flatten() {
-                if *entry.model == *model
-                    && *entry.provider == *provider
-                    && entry.registry == identity
-                {
+                if *entry.model == *model && *entry.provider == *provider {
                     return entry.found;
                 }
             }
             let found = registry.lookup(provider, model);
             remembered[*next] = Some(Remembered {
-                registry: identity,
                 provider: provider.into(),
                 model: model.into(),
                 found,
@@ -189,13 +180,12 @@ pub(crate) fn write_cost(input: &CostInput, attributes: &mut Vec<KeyValue>) {
             }
         },
     };
-    let registry = price_registry();
     let request_model = input.request_model.as_ref().map(StringValue::as_str);
     let response_model = input.response_model.as_ref().map(StringValue::as_str);
     let tokens = &input.tokens;
     let matched = response_model
-        .and_then(|model| remembered_lookup(registry, provider, model))
-        .or_else(|| request_model.and_then(|model| remembered_lookup(registry, provider, model)));
+        .and_then(|model| remembered_lookup(provider, model))
+        .or_else(|| request_model.and_then(|model| remembered_lookup(provider, model)));
     let Some((matched, cost)) = matched.map(|matched| (matched, matched.cost(tokens, tier))) else {
         let model = response_model.or(request_model).unwrap_or("<no model>");
         if UNKNOWN.record(provider, model) {
@@ -256,7 +246,7 @@ mod tests {
         for round in 0..3 {
             for (provider, model) in names {
                 assert_eq!(
-                    matched(remembered_lookup(registry, provider, model)),
+                    matched(remembered_lookup(provider, model)),
                     matched(registry.lookup(provider, model)),
                     "round {round}: {provider} / {model}"
                 );
