@@ -3,7 +3,8 @@
 //! `on_start` and `on_end`, never sees a planted secret unredacted — raw, JSON-escaped once or
 //! twice — although the caller hands the application's values over unprocessed and llmscope
 //! redacts them later, on its processing thread (`llmscope::init()` installs the pipeline that
-//! way).
+//! way); and the same with a provider whose calls are processed on the caller's thread, which
+//! redacts the application's attributes as the call is described.
 //!
 //! Secrets of every built-in kind enter through every place the application's data can enter:
 //! the prompt, a string attribute of the application (`attrs(custom(…) = …)`, redacted when the
@@ -157,7 +158,30 @@ fn a_users_span_processor_never_sees_unredacted_values() {
         .with_span_processor(inspector.clone())
         .init()
         .expect("init");
+    plant_secrets_and_check(&inspector, || {
+        guard.flush().expect("flush");
+    });
+    guard.shutdown().expect("shutdown");
+}
 
+/// The same with a provider whose calls are processed on the caller's thread (not
+/// `.deferred()`): there the application's text is redacted as the call is described, before
+/// the body runs, instead of when the call ends.
+#[test]
+fn calls_processed_on_the_callers_thread_show_a_users_processor_only_redacted_values() {
+    let inspector = Inspector::default();
+    let provider = llmscope::Sampler::default_sampler().build(
+        llmscope::opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_span_processor(inspector.clone()),
+    );
+    assert!(!provider.is_deferred());
+    let _scope = llmscope::scoped(&provider).attach();
+    plant_secrets_and_check(&inspector, || {});
+}
+
+/// Plants secrets of every kind in every place, ten calls each, then (after `flush`) checks
+/// what `inspector` saw: the text around each secret, and no secret in any form.
+fn plant_secrets_and_check(inspector: &Inspector, flush: impl FnOnce()) {
     let mut rng = Rng(0x5EC2_E75A_FE00_0015);
     let mut planted = Vec::new();
     let mut calls = 0;
@@ -171,11 +195,11 @@ fn a_users_span_processor_never_sees_unredacted_values() {
         let prompt = plant("prompt");
         let note = plant("note");
         let feature = plant("feature");
-        // Ten times: from the third time on, the processing thread answers the short values
-        // from what redaction made of them the second time (it remembers, per thread, a value
-        // seen twice), and the tenth from the copy it keeps for the life of the process (a
-        // value that keeps coming back); it must hand the processor the same redacted text
-        // every time.
+        // Ten times: from the third time on, the processing thread (or the caller's) answers
+        // the short values from what redaction made of them the second time (it remembers,
+        // per thread, a value seen twice), and the tenth from the copy it keeps for the life
+        // of the process (a value that keeps coming back); it must hand the processor the
+        // same redacted text every time.
         for _ in 0..10 {
             chat(&prompt, &note, &feature);
         }
@@ -185,7 +209,7 @@ fn a_users_span_processor_never_sees_unredacted_values() {
         lookup(&arguments);
         calls += 12;
     }
-    guard.flush().expect("flush");
+    flush();
 
     let seen = inspector.0.lock().unwrap();
     // The processor saw every span start and end, and the values around each secret.
@@ -218,6 +242,4 @@ fn a_users_span_processor_never_sees_unredacted_values() {
         leaks.len(),
         planted.len()
     );
-    drop(seen);
-    guard.shutdown().expect("shutdown");
 }

@@ -100,10 +100,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
     if let Some(model) = &args.model {
         sampling.push(match value::literal_value(krate, AttrType::String, model) {
             Some(literal) => quote!(#private::Start::literal_model(__llmscope_start, #literal);),
-            None => {
-                let value = value::value_tokens(krate, AttrType::String, model);
-                quote!(#private::Start::model(__llmscope_start, #value);)
-            }
+            None => value::model_tokens(krate, model),
         });
     }
     if let Some(tier) = &args.service_tier {
@@ -133,8 +130,7 @@ fn function(args: &Args, func: ItemFn) -> TokenStream {
             // A compile-time literal holds none of the application's data: never redacted.
             describe.push(quote!(#private::Start::literal(__llmscope_start, #key, #literal);));
         } else {
-            let tokens = value::value_tokens(krate, value.ty, &value.expr);
-            describe.push(quote!(#private::Start::attribute(__llmscope_start, #key, #tokens);));
+            describe.push(value::describe_tokens(krate, value.ty, key, &value.expr));
         }
     }
     if let Some(name) = span_name(args, operation) {

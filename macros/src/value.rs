@@ -37,6 +37,25 @@ pub(crate) fn value_tokens(krate: &Path, ty: AttrType, expr: &Expr) -> TokenStre
     }
 }
 
+/// Code describing a call with `expr` as the attribute `key` of type `ty` (after the sampling
+/// decision, and not a literal): `Start::describe`, which takes the value by reference so that
+/// a call processed on its own thread redacts text without copying it first.
+pub(crate) fn describe_tokens(krate: &Path, ty: AttrType, key: &str, expr: &Expr) -> TokenStream {
+    let marker = kind_marker(krate, ty);
+    quote_spanned! {expr.span()=>
+        #krate::__private::Start::describe::<#marker, _>(__llmscope_start, #key, &(#expr));
+    }
+}
+
+/// Code setting the request model from `expr` (not a literal): `Start::model_of`, which takes
+/// the value by reference (see [`describe_tokens`]).
+pub(crate) fn model_tokens(krate: &Path, expr: &Expr) -> TokenStream {
+    let marker = kind_marker(krate, AttrType::String);
+    quote_spanned! {expr.span()=>
+        #krate::__private::Start::model_of::<#marker, _>(__llmscope_start, &(#expr));
+    }
+}
+
 pub(crate) fn literal_value(krate: &Path, ty: AttrType, expr: &Expr) -> Option<TokenStream> {
     let private = quote!(#krate::__private);
     match (args::literal_kind(expr)?, ty) {

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::sync::{LazyLock, OnceLock};
 
-use opentelemetry::{KeyValue, StringValue};
+use opentelemetry::{Key, KeyValue, StringValue, Value};
 
 use crate::already_set::AlreadySet;
 use crate::keys;
@@ -198,21 +198,33 @@ pub(crate) fn write_cost(input: &CostInput, attributes: &mut Vec<KeyValue>) {
         }
         return;
     };
-    // The registry lives as long as the process: its names are borrowed, never copied.
-    attributes.extend([
-        KeyValue::new(keys::LLMSCOPE_COST_TOTAL, cost.total),
-        KeyValue::new(keys::LLM_COST_PROMPT, cost.prompt()),
-        KeyValue::new(keys::LLM_COST_COMPLETION, cost.output),
-        KeyValue::new(keys::LLM_COST_TOTAL, cost.total),
-        KeyValue::new(keys::LLMSCOPE_COST_INPUT, cost.input),
-        KeyValue::new(keys::LLMSCOPE_COST_OUTPUT, cost.output),
-        KeyValue::new(keys::LLMSCOPE_COST_CACHE_READ, cost.cache_read),
-        KeyValue::new(keys::LLMSCOPE_COST_CACHE_WRITE, cost.cache_write),
-        KeyValue::new(keys::LLMSCOPE_PRICING_ENTRY, matched.key()),
-        KeyValue::new(keys::LLMSCOPE_PRICING_SNAPSHOT, matched.snapshot_version()),
-        KeyValue::new(keys::LLMSCOPE_PRICING_TIER, tier.as_str()),
-    ]);
+    // The registry lives as long as the process: its names are borrowed, never copied. Pushed
+    // one by one into room made once: an array extended from would be built, then copied.
+    attributes.reserve(COST_ATTRIBUTES);
+    let mut push = |key: &'static str, value: Value| {
+        attributes.push(KeyValue::new(Key::from_static_str(key), value));
+    };
+    push(keys::LLMSCOPE_COST_TOTAL, Value::F64(cost.total));
+    push(keys::LLM_COST_PROMPT, Value::F64(cost.prompt()));
+    push(keys::LLM_COST_COMPLETION, Value::F64(cost.output));
+    push(keys::LLM_COST_TOTAL, Value::F64(cost.total));
+    push(keys::LLMSCOPE_COST_INPUT, Value::F64(cost.input));
+    push(keys::LLMSCOPE_COST_OUTPUT, Value::F64(cost.output));
+    push(keys::LLMSCOPE_COST_CACHE_READ, Value::F64(cost.cache_read));
+    push(
+        keys::LLMSCOPE_COST_CACHE_WRITE,
+        Value::F64(cost.cache_write),
+    );
+    push(keys::LLMSCOPE_PRICING_ENTRY, Value::from(matched.key()));
+    push(
+        keys::LLMSCOPE_PRICING_SNAPSHOT,
+        Value::from(matched.snapshot_version()),
+    );
+    push(keys::LLMSCOPE_PRICING_TIER, Value::from(tier.as_str()));
 }
+
+/// How many attributes [`write_cost`] writes for a priced call.
+const COST_ATTRIBUTES: usize = 11;
 
 #[cfg(test)]
 mod tests {

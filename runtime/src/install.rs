@@ -241,6 +241,12 @@ impl TracerRef<'_> {
         self.destination().builds_at_end()
     }
 
+    /// Whether calls are processed on llmscope's processing thread (else on the caller's).
+    #[inline]
+    pub(crate) fn deferred(&self) -> bool {
+        self.destination().deferred
+    }
+
     /// The destination, held by a call until its span is built.
     #[inline]
     pub(crate) fn to_owned(&self) -> Destination {

@@ -298,6 +298,9 @@ impl Call {
         let Some(record) = &mut self.record else {
             return;
         };
+        // A call processed on this thread shares the memo's form of the response model (kept
+        // for the process once it keeps coming back) instead of copying it.
+        let inline = !record.deferred();
         let attributes = &mut record.attributes;
         let mut int = |key: &'static str, value: Option<u64>| {
             if let Some(value) = value {
@@ -323,9 +326,14 @@ impl Call {
             usage.reasoning_tokens(),
         );
         // One copy of each string, shared by the attribute and the pricing.
-        let response_model = usage
-            .response_model()
-            .map(|model| super::memo::recorded(&capture::bound_text(model)));
+        let response_model = usage.response_model().map(|model| {
+            let model = capture::bound_text(model);
+            if inline {
+                super::memo::shared(capture::capture_policy(), &model)
+            } else {
+                super::memo::recorded(&model)
+            }
+        });
         if let Some(model) = &response_model {
             record.arcs |= arc_bit(attributes.len());
             attributes.push(KeyValue::new(

@@ -145,8 +145,16 @@ struct Memo {
 }
 
 thread_local! {
-    /// The buffer a span's name is written into before it is looked up ([`span_name`]).
-    static NAME: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The buffer a span's name is written into before it is looked up, and the last name
+    /// found kept ([`span_name`]).
+    static NAME: RefCell<Names> = const {
+        RefCell::new(Names {
+            buffer: String::new(),
+            operation: "",
+            model: String::new(),
+            kept: None,
+        })
+    };
     static MEMO: RefCell<Memo> = const {
         RefCell::new(Memo {
             policy: 0,
@@ -162,6 +170,28 @@ thread_local! {
 #[inline]
 pub(super) fn exported(policy: &'static CapturePolicy, text: &str, redact: bool) -> StringValue {
     exported_form(policy, text, redact).0
+}
+
+thread_local! {
+    /// The last two texts [`shared`] found kept for the life of the process (a call's request
+    /// and response models, most often): plain values, compared by content.
+    static LAST_KEPT: Cell<[&'static str; 2]> = const { Cell::new(["", ""]) };
+}
+
+/// [`exported`] for a copy (no redaction): a text among the last two this thread found kept
+/// is answered by comparing it with them, without hashing it or looking the memo up. Only for
+/// copies: a kept copy equals its text, which a redacted form need not.
+#[inline]
+pub(super) fn shared(policy: &'static CapturePolicy, text: &str) -> StringValue {
+    let last = LAST_KEPT.try_with(Cell::get).unwrap_or(["", ""]);
+    if let Some(kept) = last.into_iter().find(|kept| *kept == text) {
+        return StringValue::from(kept);
+    }
+    let (out, kept) = exported_form(policy, text, false);
+    if let Some(kept) = kept {
+        let _ = LAST_KEPT.try_with(|cell| cell.set([kept, last[0]]));
+    }
+    out
 }
 
 /// [`exported`], and the form kept for the life of the process, once it is.
@@ -232,6 +262,16 @@ pub(super) fn bound_redacted(policy: &'static CapturePolicy, text: &str) -> Opti
     (kept.is_some() || out.as_str() != text).then_some(out)
 }
 
+/// A thread's span names: the buffer one is written into, and the last one found kept with
+/// the operation and model it was made of (a call of the same site and model, as most are,
+/// takes it without writing or looking anything up).
+struct Names {
+    buffer: String,
+    operation: &'static str,
+    model: String,
+    kept: Option<&'static str>,
+}
+
 /// The name `{operation} {model}` of a span: borrowed from the copy kept for the life of the
 /// process once the name keeps coming back (see [`HOT`]), else made anew.
 pub(super) fn span_name(
@@ -244,13 +284,25 @@ pub(super) fn span_name(
     }
     // Written into this thread's buffer: no allocation, and no check that the bytes are text
     // (they are: two texts and a space).
-    NAME.try_with(|name| {
-        let mut name = name.borrow_mut();
-        name.clear();
-        name.extend([operation, " ", model]);
-        match exported_form(policy, &name, false) {
-            (_, Some(kept)) => Cow::Borrowed(kept),
-            (_, None) => Cow::Owned(name.as_str().to_owned()),
+    NAME.try_with(|names| {
+        let names = &mut *names.borrow_mut();
+        if let Some(kept) = names.kept {
+            // The same operation (its text, where the site keeps it) and the same model.
+            if std::ptr::eq(names.operation, operation) && names.model == model {
+                return Cow::Borrowed(kept);
+            }
+        }
+        names.buffer.clear();
+        names.buffer.extend([operation, " ", model]);
+        match exported_form(policy, &names.buffer, false) {
+            (_, Some(kept)) => {
+                names.operation = operation;
+                names.model.clear();
+                names.model.push_str(model);
+                names.kept = Some(kept);
+                Cow::Borrowed(kept)
+            }
+            (_, None) => Cow::Owned(names.buffer.as_str().to_owned()),
         }
     })
     // The thread is exiting: no remembering.
@@ -667,12 +719,64 @@ mod tests {
                 );
             }
         }
+        // Kept names, asked in turns with another operation and a model of the same length:
+        // each answer is its own operation's and model's (the last one kept is not reused for
+        // another).
+        let other = String::from("gpt-4o-2024-11-20");
+        for _ in 0..=KEPT_FROM {
+            for (operation, model) in [
+                ("chat", "gpt-4o-2024-08-06"),
+                ("text_completion", "gpt-4o-2024-08-06"),
+                ("chat", other.as_str()),
+                ("chat", "modèle-ü-模型"),
+            ] {
+                assert_eq!(
+                    span_name(policy, operation, model),
+                    format!("{operation} {model}")
+                );
+            }
+        }
         // Too long to remember: made each time.
         let long = "m".repeat(MAX_BYTES);
         for _ in 0..=HOT {
             let name = span_name(policy, "chat", &long);
             assert_eq!(name, format!("chat {long}"));
             assert!(matches!(name, Cow::Owned(_)));
+        }
+    }
+
+    #[test]
+    fn a_shared_copy_is_the_text_in_any_order_and_kept_ones_are_not_copied() {
+        let policy = policy();
+        let long = "m".repeat(MAX_BYTES + 1);
+        // More texts than the two remembered, one a prefix of another, an empty one and one too
+        // long to keep, asked in turns until every short one is kept.
+        let texts = [
+            "gpt-4o",
+            "gpt-4o-2024-08-06",
+            "gemini-2.5-pro",
+            "",
+            "modèle-ü-模型",
+            long.as_str(),
+        ];
+        let short = &texts[..5];
+        let mut slots: Vec<usize> = short.iter().map(|text| slot_of(text, false)).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), short.len(), "the texts share no memo slot");
+        for round in 0..=KEPT_FROM + 2 {
+            for text in texts {
+                let out = shared(policy, text);
+                assert_eq!(out.as_str(), text, "round {round}");
+                if round > KEPT_FROM && text.len() <= MAX_BYTES && !text.is_empty() {
+                    let kept = find_kept(text).or_else(|| look_up(text));
+                    assert_eq!(
+                        kept.map(str::as_ptr),
+                        Some(out.as_str().as_ptr()),
+                        "round {round}: {text:?} is the kept copy"
+                    );
+                }
+            }
         }
     }
 

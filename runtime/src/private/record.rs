@@ -157,13 +157,11 @@ impl Record {
                 // The span's shared state, reused when the span of the earlier call is gone.
                 let shared = match Arc::get_mut(&mut shell.shared) {
                     Some(shared) => {
-                        *shared
+                        shared
                             .writes
                             .get_mut()
-                            .unwrap_or_else(|poison| poison.into_inner()) = Writes {
-                            base,
-                            ..Writes::default()
-                        };
+                            .unwrap_or_else(|poison| poison.into_inner())
+                            .reset(base);
                         Arc::clone(&shell.shared)
                     }
                     None => new_shared(base),
@@ -232,6 +230,12 @@ impl Record {
             shared,
         };
         (record, span)
+    }
+
+    /// The capacity of the attribute vector this record holds (none once a span took it).
+    #[inline]
+    pub(super) fn attributes_capacity(&self) -> usize {
+        self.attributes.capacity()
     }
 
     /// The attribute vector of a record that came back, emptied (its values dropped here),
@@ -632,6 +636,34 @@ struct Writes {
     /// Set when the application ended the span itself: later writes are ignored, as the SDK
     /// ignores them.
     ended: Option<SystemTime>,
+}
+
+impl Writes {
+    /// Empties these writes for a new call with `base` attributes, field by field: what the
+    /// last call left is dropped, the lists' room kept (most calls write nothing, and then
+    /// this is a few stores).
+    fn reset(&mut self, base: u32) {
+        let Writes {
+            base: base_count,
+            own,
+            application,
+            dropped,
+            events,
+            status,
+            name,
+            links,
+            ended,
+        } = self;
+        *base_count = base;
+        own.clear();
+        application.clear();
+        *dropped = 0;
+        events.clear();
+        *status = None;
+        *name = None;
+        links.clear();
+        *ended = None;
+    }
 }
 
 /// The span a recorded call's context carries while it runs: its span context, and a place

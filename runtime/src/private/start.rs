@@ -10,6 +10,7 @@ use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 
 use super::call::{Call, Site};
 use super::record::{Record, Started};
+use super::value::AttrValue;
 use crate::budget;
 use crate::capture;
 use crate::install;
@@ -53,6 +54,10 @@ pub struct Start {
     /// Whether the request attributes are being described (after the sampling decision):
     /// their run-time text is the application's and is redacted.
     describing: bool,
+    /// Whether the call is processed on this thread when it ends (its destination is not
+    /// deferred): the application's text is then redacted as it is described, once, into the
+    /// form the span exports, instead of copied now and redacted then.
+    inline: bool,
 }
 
 impl Start {
@@ -114,6 +119,21 @@ impl Start {
         }
     }
 
+    /// Sets `gen_ai.request.model` from a value of the application's ([`Start::model`]); for a
+    /// call processed on this thread, the text is the memo's shared form (one the process
+    /// keeps, once the model keeps coming back), not a copy per call.
+    #[inline]
+    pub fn model_of<K, T: AttrValue<K> + ?Sized>(&mut self, model: &T) {
+        if self.inline {
+            if let Some(text) = model.attr_text() {
+                let text = super::memo::shared(capture::capture_policy(), text);
+                self.model(Some(Value::String(text)));
+                return;
+            }
+        }
+        self.model(model.attr_value());
+    }
+
     /// Sets `gen_ai.provider.name` from a compile-time literal.
     #[inline]
     pub fn literal_provider(&mut self, provider: Value) {
@@ -163,6 +183,24 @@ impl Start {
         }
     }
 
+    /// Sets an attribute the application describes the call with (after the sampling
+    /// decision): [`Start::attribute`], except that the text of a call processed on this
+    /// thread is redacted here, with the memo the processing would use, and not copied first.
+    #[inline]
+    pub fn describe<K, T: AttrValue<K> + ?Sized>(&mut self, key: &'static str, value: &T) {
+        if self.inline && self.describing {
+            if let Some(text) = value.attr_text() {
+                let text = super::memo::exported(capture::capture_policy(), text, true);
+                self.attributes.push(KeyValue::new(
+                    Key::from_static_str(key),
+                    Value::String(text),
+                ));
+                return;
+            }
+        }
+        self.attribute(key, value.attr_value());
+    }
+
     /// Sets an attribute whose value is a compile-time literal of the annotated function: it
     /// holds nothing of the application's data, so it is never redacted.
     #[inline]
@@ -209,12 +247,14 @@ pub fn start(
     let mut shell = super::recycle::take();
     let capacity = site.capacity();
     let attributes = match &mut shell {
-        Some(shell) => {
+        // A shell processed on this thread lent its vector to the span it exported: a new
+        // one, allocated directly rather than grown from nothing.
+        Some(shell) if shell.attributes_capacity() > 0 => {
             let mut attributes = shell.take_attributes();
             attributes.reserve(capacity);
             attributes
         }
-        None => Vec::with_capacity(capacity),
+        _ => Vec::with_capacity(capacity),
     };
     let mut start = Start {
         name: None,
@@ -227,6 +267,7 @@ pub fn start(
         redact: 0,
         arcs: 0,
         describing: false,
+        inline: !tracer.deferred(),
     };
     start
         .attributes

@@ -52,6 +52,15 @@ pub mod kind {
 pub trait AttrValue<K> {
     /// The OpenTelemetry value, or `None` to leave the attribute out.
     fn attr_value(&self) -> Option<Value>;
+
+    /// The text this value is (the window of it the byte limit can keep), when it is text
+    /// held by the application: then a call processed on its own thread redacts it straight
+    /// into the exported form, without a copy first (`Start::describe`). `None` for anything
+    /// else, which goes through [`AttrValue::attr_value`].
+    #[inline]
+    fn attr_text(&self) -> Option<&str> {
+        None
+    }
 }
 
 macro_rules! forward_attr_value {
@@ -60,6 +69,10 @@ macro_rules! forward_attr_value {
             #[inline]
             fn attr_value(&self) -> Option<Value> {
                 (**self).attr_value()
+            }
+            #[inline]
+            fn attr_text(&self) -> Option<&str> {
+                (**self).attr_text()
             }
         }
     )*};
@@ -85,6 +98,10 @@ impl<K, T: AttrValue<K>> AttrValue<K> for Option<T> {
     fn attr_value(&self) -> Option<Value> {
         self.as_ref().and_then(AttrValue::attr_value)
     }
+    #[inline]
+    fn attr_text(&self) -> Option<&str> {
+        self.as_ref().and_then(AttrValue::attr_text)
+    }
 }
 
 // Strings are copied once into an `Arc<str>`: the span keeps one copy and llmscope can keep
@@ -99,17 +116,29 @@ impl AttrValue<kind::Str> for str {
             capture::attribute_window(self),
         )))
     }
+    #[inline]
+    fn attr_text(&self) -> Option<&str> {
+        Some(capture::attribute_window(self))
+    }
 }
 impl AttrValue<kind::Str> for String {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
         AttrValue::<kind::Str>::attr_value(self.as_str())
     }
+    #[inline]
+    fn attr_text(&self) -> Option<&str> {
+        AttrValue::<kind::Str>::attr_text(self.as_str())
+    }
 }
 impl AttrValue<kind::Str> for Cow<'_, str> {
     #[inline]
     fn attr_value(&self) -> Option<Value> {
         AttrValue::<kind::Str>::attr_value(&**self)
+    }
+    #[inline]
+    fn attr_text(&self) -> Option<&str> {
+        AttrValue::<kind::Str>::attr_text(&**self)
     }
 }
 impl AttrValue<kind::Str> for StringValue {
@@ -239,6 +268,10 @@ macro_rules! any_attr_value {
             #[inline]
             fn attr_value(&self) -> Option<Value> {
                 AttrValue::<kind::$kind>::attr_value(self)
+            }
+            #[inline]
+            fn attr_text(&self) -> Option<&str> {
+                AttrValue::<kind::$kind>::attr_text(self)
             }
         }
     )*)*};
