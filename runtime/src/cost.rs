@@ -198,29 +198,43 @@ pub(crate) fn write_cost(input: &CostInput, attributes: &mut Vec<KeyValue>) {
         }
         return;
     };
-    // The registry lives as long as the process: its names are borrowed, never copied. Pushed
-    // one by one into room made once: an array extended from would be built, then copied.
+    // The registry lives as long as the process: its names are borrowed, never copied. Each
+    // attribute is written in place into room made once: pushed, it was built on the stack and
+    // copied with wider loads than the stores that built it, which the CPU cannot forward
+    // (a stall per attribute; `write_cost` was ~9 % of the call's time for ~7 % of its
+    // instructions).
     attributes.reserve(COST_ATTRIBUTES);
-    let mut push = |key: &'static str, value: Value| {
-        attributes.push(KeyValue::new(Key::from_static_str(key), value));
+    let filled = attributes.len() + COST_ATTRIBUTES;
+    let spare = &mut attributes.spare_capacity_mut()[..COST_ATTRIBUTES];
+    let mut put = |index: usize, key: &'static str, value: Value| {
+        spare[index].write(KeyValue::new(Key::from_static_str(key), value));
     };
-    push(keys::LLMSCOPE_COST_TOTAL, Value::F64(cost.total));
-    push(keys::LLM_COST_PROMPT, Value::F64(cost.prompt()));
-    push(keys::LLM_COST_COMPLETION, Value::F64(cost.output));
-    push(keys::LLM_COST_TOTAL, Value::F64(cost.total));
-    push(keys::LLMSCOPE_COST_INPUT, Value::F64(cost.input));
-    push(keys::LLMSCOPE_COST_OUTPUT, Value::F64(cost.output));
-    push(keys::LLMSCOPE_COST_CACHE_READ, Value::F64(cost.cache_read));
-    push(
+    put(0, keys::LLMSCOPE_COST_TOTAL, Value::F64(cost.total));
+    put(1, keys::LLM_COST_PROMPT, Value::F64(cost.prompt()));
+    put(2, keys::LLM_COST_COMPLETION, Value::F64(cost.output));
+    put(3, keys::LLM_COST_TOTAL, Value::F64(cost.total));
+    put(4, keys::LLMSCOPE_COST_INPUT, Value::F64(cost.input));
+    put(5, keys::LLMSCOPE_COST_OUTPUT, Value::F64(cost.output));
+    put(
+        6,
+        keys::LLMSCOPE_COST_CACHE_READ,
+        Value::F64(cost.cache_read),
+    );
+    put(
+        7,
         keys::LLMSCOPE_COST_CACHE_WRITE,
         Value::F64(cost.cache_write),
     );
-    push(keys::LLMSCOPE_PRICING_ENTRY, Value::from(matched.key()));
-    push(
+    put(8, keys::LLMSCOPE_PRICING_ENTRY, Value::from(matched.key()));
+    put(
+        9,
         keys::LLMSCOPE_PRICING_SNAPSHOT,
         Value::from(matched.snapshot_version()),
     );
-    push(keys::LLMSCOPE_PRICING_TIER, Value::from(tier.as_str()));
+    put(10, keys::LLMSCOPE_PRICING_TIER, Value::from(tier.as_str()));
+    // SAFETY: the `COST_ATTRIBUTES` slots after the vector's length were all written above
+    // (indices 0 to 10, each once), and `reserve` made room for them.
+    unsafe { attributes.set_len(filled) };
 }
 
 /// How many attributes [`write_cost`] writes for a priced call.

@@ -11,6 +11,7 @@ use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
 
 use super::record::{AttributeCount, Record};
+use super::value::push_attribute;
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::finish_reason;
@@ -304,7 +305,7 @@ impl Call {
         let attributes = &mut record.attributes;
         let mut int = |key: &'static str, value: Option<u64>| {
             if let Some(value) = value {
-                attributes.push(KeyValue::new(key, i64::try_from(value).unwrap_or(i64::MAX)));
+                push_attribute(attributes, key, i64::try_from(value).unwrap_or(i64::MAX));
             }
         };
         int(keys::GEN_AI_USAGE_INPUT_TOKENS, usage.input_tokens());
@@ -336,17 +337,19 @@ impl Call {
         });
         if let Some(model) = &response_model {
             record.arcs |= arc_bit(attributes.len());
-            attributes.push(KeyValue::new(
+            push_attribute(
+                attributes,
                 keys::GEN_AI_RESPONSE_MODEL,
                 Value::String(model.clone()),
-            ));
+            );
         }
         if let Some(id) = usage.response_id() {
             record.arcs |= arc_bit(attributes.len());
-            attributes.push(KeyValue::new(
+            push_attribute(
+                attributes,
                 keys::GEN_AI_RESPONSE_ID,
                 Value::String(super::memo::recorded(&capture::bound_text(id))),
-            ));
+            );
         }
         if !usage.finish_reasons().is_empty() {
             let reasons = |normalize: bool| {
@@ -358,26 +361,29 @@ impl Call {
                         .collect(),
                 ))
             };
-            attributes.push(KeyValue::new(
+            push_attribute(
+                attributes,
                 keys::GEN_AI_RESPONSE_FINISH_REASONS,
                 reasons(true),
-            ));
+            );
             if usage
                 .finish_reasons()
                 .iter()
                 .any(|reason| finish_reason::normalize(reason) != *reason)
             {
-                attributes.push(KeyValue::new(
+                push_attribute(
+                    attributes,
                     keys::LLMSCOPE_RESPONSE_FINISH_REASONS_RAW,
                     reasons(false),
-                ));
+                );
             }
         }
         if let Some(tier) = usage.service_tier() {
-            attributes.push(KeyValue::new(
+            push_attribute(
+                attributes,
                 keys::LLMSCOPE_RESPONSE_SERVICE_TIER,
                 tier.to_owned(),
-            ));
+            );
         }
         if let Some(provider) = &record.provider {
             let input = crate::cost::CostInput::new(
@@ -485,9 +491,11 @@ impl Call {
         record
             .events
             .push(Event::new("exception", SystemTime::now(), event, 0));
-        record
-            .attributes
-            .push(KeyValue::new(keys::ERROR_TYPE, error_type.to_string()));
+        push_attribute(
+            &mut record.attributes,
+            keys::ERROR_TYPE,
+            error_type.to_string(),
+        );
         record.set_status(Status::error(
             message.unwrap_or_else(|| error_type.into_owned()),
         ));
@@ -568,14 +576,10 @@ impl Drop for Call {
             return;
         };
         if std::thread::panicking() {
-            record
-                .attributes
-                .push(KeyValue::new(keys::ERROR_TYPE, "panic"));
+            push_attribute(&mut record.attributes, keys::ERROR_TYPE, "panic");
             record.set_status(Status::error("the call panicked"));
         } else {
-            record
-                .attributes
-                .push(KeyValue::new(keys::LLMSCOPE_CANCELLED, true));
+            push_attribute(&mut record.attributes, keys::LLMSCOPE_CANCELLED, true);
         }
         finish(record, SystemTime::now(), self.site);
     }

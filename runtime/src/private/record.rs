@@ -535,7 +535,11 @@ fn text_copy(value: &Value) -> Value {
 /// [`super::memo`]).
 fn exported_copy(policy: &'static CapturePolicy, value: &Value, redact: bool) -> Value {
     match value {
-        Value::String(text) => Value::String(super::memo::exported(policy, text.as_str(), redact)),
+        Value::String(text) if redact => {
+            Value::String(super::memo::exported(policy, text.as_str(), true))
+        }
+        // A model, most often: the last two kept texts answer without a memo lookup.
+        Value::String(text) => Value::String(super::memo::shared(policy, text.as_str())),
         Value::Array(Array::String(items)) => Value::Array(Array::String(
             items
                 .iter()

