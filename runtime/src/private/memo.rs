@@ -194,9 +194,45 @@ pub(super) fn shared(policy: &'static CapturePolicy, text: &str) -> StringValue 
     out
 }
 
-/// [`exported`], and the form kept for the life of the process, once it is.
+/// [`exported`], and the form kept for the life of the process, once it is. The kept form
+/// is answered inline (most texts of a steady application are kept), in registers: returned
+/// through memory by a call, the caller's copy of it into a span's attribute stalled.
 #[inline]
 fn exported_form(
+    policy: &'static CapturePolicy,
+    text: &str,
+    redact: bool,
+) -> (StringValue, Option<&'static str>) {
+    if let Some(kept) = kept_form(policy, text, redact) {
+        return (StringValue::from(kept), Some(kept));
+    }
+    exported_form_full(policy, text, redact)
+}
+
+/// The form of `text` (for a use, `redact`) kept for the life of the process, when this
+/// thread's memo holds it under `policy`.
+#[inline]
+fn kept_form(policy: &'static CapturePolicy, text: &str, redact: bool) -> Option<&'static str> {
+    if text.len() > MAX_BYTES {
+        return None;
+    }
+    let slot = slot_in(hash_of(text, redact));
+    MEMO.try_with(|memo| {
+        let memo = memo.try_borrow().ok()?;
+        if memo.policy != policy as *const CapturePolicy as usize {
+            return None;
+        }
+        let entry = memo.slots.get(slot)?.as_ref()?;
+        let kept = entry.kept?;
+        (entry.redacted == redact && *entry.text == *text).then_some(kept)
+    })
+    .ok()
+    .flatten()
+}
+
+/// [`exported_form`] when the text is not kept: looked up, remembered, redacted or copied.
+#[inline(never)]
+fn exported_form_full(
     policy: &'static CapturePolicy,
     text: &str,
     redact: bool,

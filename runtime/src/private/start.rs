@@ -192,7 +192,13 @@ impl Start {
                 return;
             }
         }
-        self.attribute(key, value.attr_value());
+        match value.attr_value() {
+            // A number or a flag: nothing to redact or copy, written in place.
+            Some(value @ (Value::Bool(_) | Value::I64(_) | Value::F64(_))) => {
+                push_attribute(&mut self.attributes, Key::from_static_str(key), value);
+            }
+            value => self.attribute(key, value),
+        }
     }
 
     /// Sets an attribute whose value is a compile-time literal of the annotated function: it
