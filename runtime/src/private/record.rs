@@ -154,47 +154,75 @@ impl Record {
         let owner = started.owner;
         let (record, shared) = match shell {
             Some(mut shell) => {
-                // The span's shared state, reused when the span of the earlier call is gone.
-                let shared = match Arc::get_mut(&mut shell.shared) {
+                // The span's shared state, reused when the span of the earlier call is gone:
+                // then the record keeps its reference, and only the span's is new.
+                let reused = match Arc::get_mut(&mut shell.shared) {
                     Some(shared) => {
                         shared
                             .writes
                             .get_mut()
                             .unwrap_or_else(|poison| poison.into_inner())
                             .reset(base);
-                        Arc::clone(&shell.shared)
+                        true
                     }
-                    None => new_shared(base),
+                    None => false,
                 };
-                let mut events = std::mem::take(&mut shell.events);
-                events.clear();
+                let shared = if reused {
+                    Arc::clone(&shell.shared)
+                } else {
+                    new_shared(base)
+                };
                 // What the earlier call left (its originals, when processed elsewhere) is
-                // dropped here, on the thread that made it. Written in place (the same fields
-                // as the new box below): building one value for both arms and moving it cost
-                // the caller 72 instructions per call.
-                *shell = Record {
-                    destination: Some(started.destination),
-                    parent: started.parent,
-                    new_trace: started.new_trace,
-                    span_context: started.span_context.clone(),
-                    sdk: started.sdk,
-                    kind: started.kind,
-                    name: started.name,
-                    operation: started.operation,
-                    provider,
-                    model,
-                    service_tier,
-                    start: started.start,
-                    attributes: started.attributes,
-                    redact: started.redact,
-                    arcs: started.arcs,
+                // dropped here, on the thread that made it. Written in place, field by field
+                // (every field is named: a new one cannot be forgotten); building one value
+                // for both arms and moving it cost the caller 72 instructions per call, and
+                // overwriting the shared state's reference two reference-count operations.
+                let Record {
+                    destination,
+                    parent,
+                    new_trace,
+                    span_context,
+                    sdk,
+                    kind,
+                    name,
+                    operation,
+                    provider: record_provider,
+                    model: record_model,
+                    service_tier: record_tier,
+                    start,
+                    attributes,
+                    redact,
+                    arcs,
                     events,
-                    status: Status::Unset,
-                    cost: None,
-                    application_dropped: started.application_dropped,
-                    shared: Arc::clone(&shared),
-                    owner,
-                };
+                    status,
+                    cost,
+                    application_dropped,
+                    shared: record_shared,
+                    owner: record_owner,
+                } = &mut *shell;
+                *destination = Some(started.destination);
+                *parent = started.parent;
+                *new_trace = started.new_trace;
+                *span_context = started.span_context.clone();
+                *sdk = started.sdk;
+                *kind = started.kind;
+                *name = started.name;
+                *operation = started.operation;
+                *record_provider = provider;
+                *record_model = model;
+                *record_tier = service_tier;
+                *start = started.start;
+                *attributes = started.attributes;
+                *redact = started.redact;
+                *arcs = started.arcs;
+                events.clear();
+                *status = Status::Unset;
+                *cost = None;
+                *application_dropped = started.application_dropped;
+                if !reused {
+                    *record_shared = Arc::clone(&shared);
+                }
+                *record_owner = owner;
                 (shell, shared)
             }
             None => {
