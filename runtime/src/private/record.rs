@@ -32,6 +32,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Array, Context, KeyValue, StringValue, Value};
 
+use super::value::push_attribute;
 use crate::budget;
 use crate::capture::{self, CapturePolicy};
 use crate::cost::{self, CostInput};
@@ -377,7 +378,7 @@ impl Record {
                     } else {
                         attribute.value.clone()
                     };
-                    attributes.push(KeyValue::new(attribute.key.clone(), value));
+                    push_attribute(&mut attributes, attribute.key.clone(), value);
                 }
                 attributes.append(&mut cost);
                 attributes

@@ -307,10 +307,15 @@ pub(crate) fn push_attribute(
 ) {
     attributes.reserve(1);
     let len = attributes.len();
-    attributes.spare_capacity_mut()[0].write(KeyValue::new(key, value));
-    // SAFETY: the slot just after the length was written on the line above, and `reserve`
-    // made room for it.
-    unsafe { attributes.set_len(len + 1) };
+    let slot = attributes.spare_capacity_mut()[0].as_mut_ptr();
+    // SAFETY: `slot` points to the spare slot just after the length (`reserve` made room for
+    // it); both fields of the `KeyValue` there are written, each once, before the length
+    // covers it. Written field by field, so that each is stored straight into the slot.
+    unsafe {
+        std::ptr::addr_of_mut!((*slot).key).write(key.into());
+        std::ptr::addr_of_mut!((*slot).value).write(value.into());
+        attributes.set_len(len + 1);
+    }
 }
 
 /// Converts `value` into an attribute value of kind `K` (`None` leaves the attribute out).
