@@ -7,6 +7,7 @@
 
 pub mod agent;
 mod already_set;
+mod attribute;
 mod budget;
 pub mod capture;
 mod cost;

@@ -11,7 +11,7 @@ use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
 
 use super::record::{AttributeCount, Record};
-use super::value::push_attribute;
+use crate::attribute::push_attribute;
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::finish_reason;

@@ -203,20 +203,25 @@ fn exported_form(
     text: &str,
     redact: bool,
 ) -> (StringValue, Option<&'static str>) {
-    if let Some(kept) = kept_form(policy, text, redact) {
+    if text.len() > MAX_BYTES {
+        return exported_form_full(policy, text, redact, None);
+    }
+    let hash = hash_of(text, redact);
+    if let Some(kept) = kept_form(policy, text, redact, slot_in(hash)) {
         return (StringValue::from(kept), Some(kept));
     }
-    exported_form_full(policy, text, redact)
+    exported_form_full(policy, text, redact, Some(hash))
 }
 
-/// The form of `text` (for a use, `redact`) kept for the life of the process, when this
-/// thread's memo holds it under `policy`.
+/// The form of `text` (for a use, `redact`, in memo slot `slot`) kept for the life of the
+/// process, when this thread's memo holds it under `policy`.
 #[inline]
-fn kept_form(policy: &'static CapturePolicy, text: &str, redact: bool) -> Option<&'static str> {
-    if text.len() > MAX_BYTES {
-        return None;
-    }
-    let slot = slot_in(hash_of(text, redact));
+fn kept_form(
+    policy: &'static CapturePolicy,
+    text: &str,
+    redact: bool,
+    slot: usize,
+) -> Option<&'static str> {
     MEMO.try_with(|memo| {
         let memo = memo.try_borrow().ok()?;
         if memo.policy != policy as *const CapturePolicy as usize {
@@ -231,11 +236,13 @@ fn kept_form(policy: &'static CapturePolicy, text: &str, redact: bool) -> Option
 }
 
 /// [`exported_form`] when the text is not kept: looked up, remembered, redacted or copied.
+/// `hash` is [`hash_of`] the text, `None` for a text too long to remember.
 #[inline(never)]
 fn exported_form_full(
     policy: &'static CapturePolicy,
     text: &str,
     redact: bool,
+    hash: Option<u64>,
 ) -> (StringValue, Option<&'static str>) {
     let make = |text: &str| -> Arc<str> {
         if redact {
@@ -247,10 +254,9 @@ fn exported_form_full(
             Arc::from(text)
         }
     };
-    if text.len() > MAX_BYTES {
+    let Some(hash) = hash else {
         return (StringValue::from(make(text)), None);
-    }
-    let hash = hash_of(text, redact);
+    };
     let slot = slot_in(hash);
     MEMO.try_with(|memo| {
         let mut memo = memo.borrow_mut();
@@ -365,6 +371,7 @@ fn slot_in(hash: u64) -> usize {
 }
 
 /// A multiplicative hash of `text`'s 8-byte words, its length and the use (`redact`).
+#[inline]
 fn hash_of(text: &str, redact: bool) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let bytes = text.as_bytes();

@@ -10,7 +10,8 @@ use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 
 use super::call::{Call, Site};
 use super::record::{Record, Started};
-use super::value::{push_attribute, AttrValue};
+use super::value::AttrValue;
+use crate::attribute::push_attribute;
 use crate::budget;
 use crate::capture;
 use crate::install;

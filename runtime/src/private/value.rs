@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
+use opentelemetry::{Array, StringValue, Value};
 
 use crate::capture;
 
@@ -290,31 +290,6 @@ impl<S: AsText> AttrValue<kind::Any> for [S] {
 impl<S: AsText> AttrValue<kind::Any> for Vec<S> {
     fn attr_value(&self) -> Option<Value> {
         AttrValue::<kind::StrArray>::attr_value(self.as_slice())
-    }
-}
-
-/// Pushes `key = value` onto `attributes`, written in place in the vector's spare room.
-///
-/// `Vec::push` of a value built just before copies it from the stack with wider loads than
-/// the stores that built it, which the CPU cannot forward: a stall of ~12 cycles per
-/// attribute on the hot path. Made room first, the attribute's fields are stored straight into
-/// its slot (measured on the realistic call processed on its caller's thread).
-#[inline(always)]
-pub(crate) fn push_attribute(
-    attributes: &mut Vec<KeyValue>,
-    key: impl Into<Key>,
-    value: impl Into<Value>,
-) {
-    attributes.reserve(1);
-    let len = attributes.len();
-    let slot = attributes.spare_capacity_mut()[0].as_mut_ptr();
-    // SAFETY: `slot` points to the spare slot just after the length (`reserve` made room for
-    // it); both fields of the `KeyValue` there are written, each once, before the length
-    // covers it. Written field by field, so that each is stored straight into the slot.
-    unsafe {
-        std::ptr::addr_of_mut!((*slot).key).write(key.into());
-        std::ptr::addr_of_mut!((*slot).value).write(value.into());
-        attributes.set_len(len + 1);
     }
 }
 
