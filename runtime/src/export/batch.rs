@@ -594,6 +594,10 @@ fn worker<E: SpanExporter>(shared: Arc<Shared>, exporter: E) {
     let _exit = ExitSignal(Arc::clone(&shared));
     let exporter = exporter;
     let _ = shared.worker_thread.set(thread::current());
+    // Run soon after being woken for a batch, rather than after the callers' slices (see
+    // `short_slice`); refused or not, the worker works the same.
+    #[cfg(target_os = "linux")]
+    super::short_slice::ask_for_short_slice();
     let mut last_sweep = Instant::now();
     let mut dropped_counted = 0u64;
     loop {
@@ -926,6 +930,45 @@ mod tests {
         assert_eq!(stats.dropped(), produced - CAPACITY as u64);
         provider.force_flush().unwrap();
         assert_eq!(stats.exported(), 2 * CAPACITY as u64);
+        provider.shutdown().unwrap();
+    }
+
+    /// Reads, inside each export call, the slice the kernel gives the thread making it.
+    #[cfg(target_os = "linux")]
+    #[derive(Debug, Clone, Default)]
+    struct SliceExporter(Arc<Mutex<Vec<Option<u64>>>>);
+
+    #[cfg(target_os = "linux")]
+    impl SpanExporter for SliceExporter {
+        async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+            let slice = crate::export::short_slice::tests::slice_of(std::path::Path::new(
+                "/proc/thread-self",
+            ));
+            self.0.lock().unwrap().push(slice);
+            Ok(())
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_worker_exports_in_short_slices() {
+        use crate::export::short_slice::{tests::slice_of, SLICE_NS};
+        let exporter = SliceExporter::default();
+        let seen = Arc::clone(&exporter.0);
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(BatchProcessor::builder(exporter).build())
+            .build();
+        span(&provider, "one".to_owned());
+        provider.force_flush().unwrap();
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 1, "one export call");
+        let own = slice_of(std::path::Path::new("/proc/thread-self"));
+        if own.is_some() {
+            // This kernel reports slices: the test's thread has the default one, the worker
+            // the one it asked for.
+            assert_ne!(own, Some(SLICE_NS));
+            assert_eq!(seen[0], Some(SLICE_NS));
+        }
         provider.shutdown().unwrap();
     }
 

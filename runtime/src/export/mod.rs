@@ -17,6 +17,7 @@ mod cause;
 mod fanout;
 mod jsonl;
 mod semconv_map;
+mod short_slice;
 mod terminal;
 
 /// The OTLP message types of what [`read_jsonl`] returns, named so a reader can walk them
