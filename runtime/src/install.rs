@@ -67,9 +67,10 @@ impl std::ops::Deref for Destination {
     }
 }
 
-/// Set once any scoped provider has been created: until then (and with no global install) an
-/// annotated call returns at the first check, without touching the current context.
-static SCOPES_EXIST: AtomicBool = AtomicBool::new(false);
+/// Set once a provider has been installed or any scoped provider created: until then an
+/// annotated call returns at the first check (one load), without touching the current context.
+/// Set after the global tracer is (its release pairs with [`any_provider`]'s acquire).
+static ANY_PROVIDER: AtomicBool = AtomicBool::new(false);
 
 /// A tracer carried in an OpenTelemetry [`Context`]; it takes precedence over the
 /// process-wide one for every call made while that context is current.
@@ -161,6 +162,7 @@ pub fn install(
         InstalledTracer::new(provider, sampler, deferred)
     });
     if installed {
+        ANY_PROVIDER.store(true, Ordering::Release);
         Ok(())
     } else {
         Err(AlreadySet::new(
@@ -202,7 +204,7 @@ pub fn is_installed() -> bool {
 /// ```
 pub fn scoped(provider: &(impl SpanDestination + ?Sized)) -> Context {
     let (provider, sampler, deferred) = provider.parts();
-    SCOPES_EXIST.store(true, Ordering::Release);
+    ANY_PROVIDER.store(true, Ordering::Release);
     Context::current().with_value(ScopedTracer(Arc::new(InstalledTracer::new(
         provider, sampler, deferred,
     ))))
@@ -260,7 +262,7 @@ impl TracerRef<'_> {
 /// Whether any provider could receive spans: false means no span can be created at all.
 #[inline]
 pub(crate) fn any_provider() -> bool {
-    GLOBAL_TRACER.get().is_some() || SCOPES_EXIST.load(Ordering::Acquire)
+    ANY_PROVIDER.load(Ordering::Acquire)
 }
 
 #[inline]
