@@ -25,10 +25,10 @@ use super::record::Record;
 /// The most records waiting for the processing thread. The thread takes them all at once, so
 /// this bounds the records in memory at twice it (about 2.3 KB each, as the spans they become):
 /// 1,024 kept a 1M-call burst's peak RSS at 34–68 MB where 4,096 gave 55–100 MB, at the same
-/// offered rate and with no span dropped; 768 (with 512 records kept per thread and the export
-/// thread's short slice) keeps it at 46–60 MB, still above 1M calls/s from two threads, where
-/// 512 let the rate fall below 1M in 2 runs of 20 (`cargo bench --bench burst`, BENCHMARKS.md,
-/// session 13).
+/// offered rate and with no span dropped; 768 (with the export thread's short slice) keeps it at
+/// 48–58 MB, still above 1M calls/s from two threads, where 512 let the rate fall below 1M in 2
+/// runs of 20: callers process their own calls more often (`cargo bench --bench burst`,
+/// BENCHMARKS.md, session 13).
 pub(crate) const CAPACITY: usize = 768;
 
 /// Records waiting that make the caller wake a thread that is polling.

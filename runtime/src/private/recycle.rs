@@ -54,7 +54,7 @@ pub(super) type Bin = bin::Bin<Box<Record>>;
 ///
 /// **Not public API**: for tests of the bound.
 #[doc(hidden)]
-pub const KEEP: usize = 512;
+pub const KEEP: usize = 1024;
 
 /// The records a thread's stock may hold unused between two returns (see [`Stock::low`]);
 /// beyond, the oldest are freed. Fewer made steady paced calls slower: with the processing
