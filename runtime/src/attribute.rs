@@ -28,3 +28,24 @@ pub(crate) fn push_attribute(
         attributes.set_len(len + 1);
     }
 }
+
+/// [`push_attribute`] with the value made once the slot is known: a value a function returns
+/// through memory (a `StringValue` from the memo) is then written where it belongs, rather
+/// than into a temporary the slot is copied from.
+#[inline(always)]
+pub(crate) fn push_attribute_with(
+    attributes: &mut Vec<KeyValue>,
+    key: &'static str,
+    value: impl FnOnce() -> Value,
+) {
+    attributes.reserve(1);
+    let len = attributes.len();
+    let slot = attributes.spare_capacity_mut()[0].as_mut_ptr();
+    // SAFETY: as in `push_attribute`; `value` cannot reach `attributes` (borrowed mutably
+    // here), so the slot stays where it is while it runs.
+    unsafe {
+        std::ptr::addr_of_mut!((*slot).key).write(Key::from_static_str(key));
+        std::ptr::addr_of_mut!((*slot).value).write(value());
+        attributes.set_len(len + 1);
+    }
+}

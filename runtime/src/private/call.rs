@@ -11,7 +11,7 @@ use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{Array, Context, ContextGuard, KeyValue, StringValue, Value};
 
 use super::record::{AttributeCount, Record};
-use crate::attribute::push_attribute;
+use crate::attribute::{push_attribute, push_attribute_with};
 
 use crate::capture::{self, CaptureMode, Content, ContentKind, Message, Rendered};
 use crate::finish_reason;
@@ -337,19 +337,15 @@ impl Call {
         });
         if let Some(model) = &response_model {
             record.arcs |= arc_bit(attributes.len());
-            push_attribute(
-                attributes,
-                keys::GEN_AI_RESPONSE_MODEL,
-                Value::String(model.clone()),
-            );
+            push_attribute_with(attributes, keys::GEN_AI_RESPONSE_MODEL, || {
+                Value::String(model.clone())
+            });
         }
         if let Some(id) = usage.response_id() {
             record.arcs |= arc_bit(attributes.len());
-            push_attribute(
-                attributes,
-                keys::GEN_AI_RESPONSE_ID,
-                Value::String(super::memo::recorded(&capture::bound_text(id))),
-            );
+            push_attribute_with(attributes, keys::GEN_AI_RESPONSE_ID, || {
+                Value::String(super::memo::recorded(&capture::bound_text(id)))
+            });
         }
         if !usage.finish_reasons().is_empty() {
             let reasons = |normalize: bool| {
@@ -361,11 +357,9 @@ impl Call {
                         .collect(),
                 ))
             };
-            push_attribute(
-                attributes,
-                keys::GEN_AI_RESPONSE_FINISH_REASONS,
-                reasons(true),
-            );
+            push_attribute_with(attributes, keys::GEN_AI_RESPONSE_FINISH_REASONS, || {
+                reasons(true)
+            });
             if usage
                 .finish_reasons()
                 .iter()

@@ -197,7 +197,7 @@ pub(super) fn shared(policy: &'static CapturePolicy, text: &str) -> StringValue 
 /// [`exported`], and the form kept for the life of the process, once it is. The kept form
 /// is answered inline (most texts of a steady application are kept), in registers: returned
 /// through memory by a call, the caller's copy of it into a span's attribute stalled.
-#[inline]
+#[inline(always)]
 fn exported_form(
     policy: &'static CapturePolicy,
     text: &str,

@@ -11,7 +11,7 @@ use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 use super::call::{Call, Site};
 use super::record::{Record, Started};
 use super::value::AttrValue;
-use crate::attribute::push_attribute;
+use crate::attribute::{push_attribute, push_attribute_with};
 use crate::budget;
 use crate::capture;
 use crate::install;
@@ -184,12 +184,9 @@ impl Start {
     pub fn describe<K, T: AttrValue<K> + ?Sized>(&mut self, key: &'static str, value: &T) {
         if self.inline && self.describing {
             if let Some(text) = value.attr_text() {
-                let text = super::memo::exported(capture::capture_policy(), text, true);
-                push_attribute(
-                    &mut self.attributes,
-                    Key::from_static_str(key),
-                    Value::String(text),
-                );
+                push_attribute_with(&mut self.attributes, key, || {
+                    Value::String(super::memo::exported(capture::capture_policy(), text, true))
+                });
                 return;
             }
         }
