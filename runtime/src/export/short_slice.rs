@@ -11,7 +11,8 @@
 //! `SCHED_OTHER` thread; no privilege needed). It is then run sooner after it wakes, and
 //! preempted sooner when it runs long. Its share of the CPU and its priority (nice value) are
 //! unchanged: it does not take time from the application's threads, it takes its turns
-//! earlier. Earlier kernels accept the request and ignore it; other systems are not asked.
+//! earlier. Earlier kernels ignore the slice or refuse the request, and the worker works the
+//! same either way; other systems are not asked.
 
 /// The slice the export thread asks for: the shortest Linux grants.
 #[cfg(target_os = "linux")]
@@ -48,10 +49,11 @@ pub(crate) fn ask_for_short_slice() -> bool {
     if read != 0 || !(policy == libc::SCHED_OTHER || policy == libc::SCHED_BATCH) {
         return false;
     }
-    // The same policy and nice value (asking for a lower nice would need a privilege), and the
-    // slice.
+    // The same policy, nice value (asking for a lower nice would need a privilege) and
+    // reset-on-fork flag, and the slice. Other flags `sched_getattr` reports (utilization
+    // clamps) would ask to change them.
     attr.size = SIZE;
-    attr.sched_flags = 0;
+    attr.sched_flags &= libc::SCHED_FLAG_RESET_ON_FORK as u64;
     attr.sched_runtime = SLICE_NS;
     // SAFETY: `sched_setattr` reads `attr.size` bytes from `attr`, a `sched_attr` that lives
     // across the call; thread 0 is the calling thread.
