@@ -16,17 +16,7 @@ pub(crate) fn push_attribute(
     key: impl Into<Key>,
     value: impl Into<Value>,
 ) {
-    attributes.reserve(1);
-    let len = attributes.len();
-    let slot = attributes.spare_capacity_mut()[0].as_mut_ptr();
-    // SAFETY: `slot` points to the spare slot just after the length (`reserve` made room for
-    // it); both fields of the `KeyValue` there are written, each once, before the length
-    // covers it.
-    unsafe {
-        std::ptr::addr_of_mut!((*slot).key).write(key.into());
-        std::ptr::addr_of_mut!((*slot).value).write(value.into());
-        attributes.set_len(len + 1);
-    }
+    push_attribute_with(attributes, key, move || value.into());
 }
 
 /// [`push_attribute`] with the value made once the slot is known: a value a function returns
@@ -35,16 +25,18 @@ pub(crate) fn push_attribute(
 #[inline(always)]
 pub(crate) fn push_attribute_with(
     attributes: &mut Vec<KeyValue>,
-    key: &'static str,
+    key: impl Into<Key>,
     value: impl FnOnce() -> Value,
 ) {
     attributes.reserve(1);
     let len = attributes.len();
     let slot = attributes.spare_capacity_mut()[0].as_mut_ptr();
-    // SAFETY: as in `push_attribute`; `value` cannot reach `attributes` (borrowed mutably
-    // here), so the slot stays where it is while it runs.
+    // SAFETY: `slot` points to the spare slot just after the length (`reserve` made room for
+    // it); both fields of the `KeyValue` there are written, each once, before the length
+    // covers it. `value` cannot reach `attributes` (borrowed mutably here), so the slot stays
+    // where it is while it runs.
     unsafe {
-        std::ptr::addr_of_mut!((*slot).key).write(Key::from_static_str(key));
+        std::ptr::addr_of_mut!((*slot).key).write(key.into());
         std::ptr::addr_of_mut!((*slot).value).write(value());
         attributes.set_len(len + 1);
     }
